@@ -1,0 +1,74 @@
+//! The `contacts` function: a tenant's contacts (the customers it shares with).
+
+use aws_config::SdkConfig;
+use lambda_http::{Body, Request, Response};
+use portal_shared::config::{self, ConfigError};
+use portal_shared::domain::{AccessStatus, ContactId, DisplayName, Email};
+use portal_shared::http::{json_body, path_param, query_param, respond, route_key, unknown_route};
+use portal_shared::identity::StaffMember;
+use portal_shared::model::Contact;
+use portal_shared::pagination::{Page, PageRequest};
+use portal_shared::store::Store;
+use portal_shared::{ApiError, aws};
+use http::StatusCode;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+pub struct App {
+    store: Store,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewContact {
+    email: Email,
+    name: DisplayName,
+}
+
+impl App {
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
+        Self { store: Store::new(aws::dynamodb_client(sdk), table) }
+    }
+
+    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?))
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        match route_key(&req) {
+            Some("POST /contacts") => respond(StatusCode::CREATED, self.create(&req).await),
+            Some("GET /contacts") => respond(StatusCode::OK, self.list(&req).await),
+            Some("GET /contacts/{contactId}") => respond(StatusCode::OK, self.get(&req).await),
+            _ => unknown_route(&req).into_response(),
+        }
+    }
+
+    async fn create(&self, req: &Request) -> Result<Contact, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_write()?;
+        let input: NewContact = json_body(req)?;
+        let contact = Contact {
+            id: ContactId::new(),
+            email: input.email,
+            name: input.name,
+            access_status: AccessStatus::None,
+            created_at: OffsetDateTime::now_utc(),
+            created_by: staff.sub,
+        };
+        self.store.create_contact(staff.tenant_id, &contact).await?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, "contact created");
+        Ok(contact)
+    }
+
+    async fn list(&self, req: &Request) -> Result<Page<Contact>, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let page = PageRequest::parse(query_param(req, "limit").as_deref(), query_param(req, "cursor").as_deref())?;
+        self.store.list_contacts(staff.tenant_id, &page).await
+    }
+
+    async fn get(&self, req: &Request) -> Result<Contact, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let id: ContactId = path_param(req, "contactId")?;
+        self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))
+    }
+}

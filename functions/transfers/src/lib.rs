@@ -1,0 +1,115 @@
+//! The `transfers` function: presigned uploads into and downloads out of the drive.
+//! File bytes go between the browser and S3 directly; this function only signs.
+
+use aws_config::SdkConfig;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use portal_shared::config::{self, ConfigError, TransferLimits};
+use portal_shared::domain::{ContentType, DocumentId, DocumentStatus, FileName};
+use portal_shared::http::{json_body, path_param, respond, route_key, unknown_route};
+use portal_shared::identity::StaffMember;
+use portal_shared::model::{Document, UploaderKind};
+use portal_shared::storage::{PresignedRequest, Storage};
+use portal_shared::store::Store;
+use portal_shared::{ApiError, aws};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub struct App {
+    store: Store,
+    storage: Storage,
+    limits: TransferLimits,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct UploadRequest {
+    file_name: FileName,
+    content_type: ContentType,
+    size: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadTicket {
+    pub document: Document,
+    pub upload: PresignedRequest,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadTicket {
+    pub document_id: DocumentId,
+    pub download: PresignedRequest,
+}
+
+impl App {
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>, bucket: impl Into<String>, limits: TransferLimits) -> Self {
+        Self { store: Store::new(aws::dynamodb_client(sdk), table), storage: Storage::new(aws::s3_client(sdk), bucket), limits }
+    }
+
+    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            sdk,
+            config::required(config::TABLE_NAME)?,
+            config::required(config::DOCUMENTS_BUCKET)?,
+            TransferLimits::from_env()?,
+        ))
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        match route_key(&req) {
+            Some("POST /uploads") => respond(StatusCode::CREATED, self.upload(&req).await),
+            Some("GET /documents/{documentId}/download") => respond(StatusCode::OK, self.download(&req).await),
+            _ => unknown_route(&req).into_response(),
+        }
+    }
+
+    /// Records a pending document and signs a PUT of exactly the announced size and type
+    /// to a key the server chose.
+    async fn upload(&self, req: &Request) -> Result<UploadTicket, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_write()?;
+        let input: UploadRequest = json_body(req)?;
+        if input.size > self.limits.max_upload_bytes {
+            return Err(ApiError::Invalid(format!("size: must be at most {} bytes", self.limits.max_upload_bytes)));
+        }
+        let document = Document {
+            id: DocumentId::new(),
+            tenant_id: staff.tenant_id,
+            name: input.file_name,
+            content_type: input.content_type,
+            size: input.size,
+            status: DocumentStatus::Pending,
+            uploaded_by: staff.sub,
+            uploader_kind: UploaderKind::Staff,
+            created_at: OffsetDateTime::now_utc(),
+            available_at: None,
+            rejected_reason: None,
+        };
+        self.store.create_document(&document).await?;
+        let upload = self
+            .storage
+            .presign_upload(document.object_key(), &document.content_type, document.size, self.limits.upload_url_ttl_seconds)
+            .await?;
+        tracing::info!(tenant = %document.tenant_id, document = %document.id, size = document.size, "upload presigned");
+        Ok(UploadTicket { document, upload })
+    }
+
+    async fn download(&self, req: &Request) -> Result<DownloadTicket, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let id: DocumentId = path_param(req, "documentId")?;
+        let document = self.store.document(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("document"))?;
+        match document.status {
+            DocumentStatus::Available => {}
+            DocumentStatus::Pending => return Err(ApiError::Conflict("the document has not finished uploading".into())),
+            DocumentStatus::Rejected => return Err(ApiError::Conflict("the document was rejected and has no content".into())),
+        }
+        let download = self
+            .storage
+            .presign_download(document.object_key(), &document.name, &document.content_type, self.limits.download_url_ttl_seconds)
+            .await?;
+        tracing::info!(tenant = %document.tenant_id, document = %document.id, "download presigned");
+        Ok(DownloadTicket { document_id: document.id, download })
+    }
+}

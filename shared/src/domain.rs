@@ -1,0 +1,367 @@
+//! Domain types that cannot hold a bad value: each is parsed once at the edge (JSON body,
+//! path parameter, DynamoDB item) and trusted everywhere after.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Why a value was refused; becomes a 422 with the field name in front.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+fn refuse<T>(reason: impl Into<String>) -> Result<T, ParseError> {
+    Err(ParseError(reason.into()))
+}
+
+/// Identifiers are UUIDs (v7 when we create them, so that ids sort by creation time).
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
+                // Only the canonical hyphenated lower-case form, so one id has one spelling
+                // (it is part of keys and object keys).
+                match Uuid::try_parse(s) {
+                    Ok(id) if id.hyphenated().to_string() == s => Ok(Self(id)),
+                    _ => refuse("not a valid id"),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, ParseError> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.to_string()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A tenant: one company using the portal.
+    TenantId
+);
+uuid_id!(
+    /// A contact (a customer person) of one tenant.
+    ContactId
+);
+uuid_id!(
+    /// A document in a tenant's drive.
+    DocumentId
+);
+
+/// String newtypes: parsed by `parse`, serialized as the plain string.
+macro_rules! string_type {
+    ($(#[$doc:meta])* $name:ident, $parse:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
+                let parse: fn(&str) -> Result<String, ParseError> = $parse;
+                parse(s).map(Self)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, ParseError> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_type!(
+    /// An email address, trimmed and lower-cased (the identity of a contact or account).
+    Email,
+    parse_email
+);
+string_type!(
+    /// A person's or company's display name.
+    DisplayName,
+    parse_display_name
+);
+string_type!(
+    /// The original name of an uploaded file (kept in DynamoDB, never used in an S3 key).
+    FileName,
+    parse_file_name
+);
+string_type!(
+    /// A MIME type `type/subtype`, lower-cased, without parameters.
+    ContentType,
+    parse_content_type
+);
+string_type!(
+    /// The Cognito `sub` of an account.
+    UserSub,
+    parse_user_sub
+);
+string_type!(
+    /// The URL-safe name of a tenant in its portal link `/p/{slug}`.
+    Slug,
+    parse_slug
+);
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+fn parse_email(raw: &str) -> Result<String, ParseError> {
+    let email = raw.trim().to_lowercase();
+    if email.len() > 254 {
+        return refuse("is longer than 254 characters");
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return refuse("is not an email address");
+    };
+    let valid_local = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let valid_domain = labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if valid_local && valid_domain {
+        Ok(email)
+    } else {
+        refuse("is not an email address")
+    }
+}
+
+fn parse_display_name(raw: &str) -> Result<String, ParseError> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => refuse("must not be empty"),
+        n if n > 200 => refuse("is longer than 200 characters"),
+        _ if has_control(name) => refuse("contains control characters"),
+        _ => Ok(name.to_owned()),
+    }
+}
+
+fn parse_file_name(raw: &str) -> Result<String, ParseError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return refuse("must not be empty");
+    }
+    if name.chars().count() > 255 {
+        return refuse("is longer than 255 characters");
+    }
+    if has_control(name) || name.contains('/') || name.contains('\\') {
+        return refuse("must not contain slashes or control characters");
+    }
+    if name == "." || name == ".." {
+        return refuse("is not a file name");
+    }
+    Ok(name.to_owned())
+}
+
+fn parse_content_type(raw: &str) -> Result<String, ParseError> {
+    let value = raw.trim().to_ascii_lowercase();
+    let is_token = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 64
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+    };
+    match value.split_once('/') {
+        Some((kind, subtype)) if is_token(kind) && is_token(subtype) => Ok(value),
+        _ => refuse("is not a media type like `application/pdf`"),
+    }
+}
+
+fn parse_user_sub(raw: &str) -> Result<String, ParseError> {
+    if !raw.is_empty()
+        && raw.len() <= 128
+        && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(raw.to_owned())
+    } else {
+        refuse("is not a user id")
+    }
+}
+
+fn parse_slug(raw: &str) -> Result<String, ParseError> {
+    let valid = (3..=63).contains(&raw.len())
+        && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !raw.starts_with('-')
+        && !raw.ends_with('-')
+        && !raw.contains("--");
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        refuse("must be 3 to 63 lower-case letters, digits and single hyphens")
+    }
+}
+
+/// What a staff member may do in their tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including staff, settings and branding.
+    Admin,
+    /// Contacts, portal access, sharing and documents.
+    Member,
+    /// Read-only over the whole tenant drive and contacts.
+    Viewer,
+}
+
+impl Role {
+    pub fn can_write(self) -> bool {
+        matches!(self, Self::Admin | Self::Member)
+    }
+}
+
+/// The portal-access status of a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessStatus {
+    #[default]
+    None,
+    Pending,
+    Active,
+    Closed,
+}
+
+/// Where a document is in its upload lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentStatus {
+    /// An upload URL was handed out; the object has not arrived (or not been checked) yet.
+    Pending,
+    /// The object arrived and matched what was presigned.
+    Available,
+    /// The object broke the rules of its upload (size, type) and was deleted.
+    Rejected,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::from_str("  Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
+        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "ana@exa_mple.com", "ana..b@example.com", "ana@-example.com"] {
+            assert!(Email::from_str(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(Email::from_str(&format!("{}@example.com", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn ids_accept_only_the_canonical_form() {
+        let id = DocumentId::new();
+        assert_eq!(DocumentId::from_str(&id.to_string()).unwrap(), id);
+        assert!(DocumentId::from_str(&id.to_string().to_uppercase()).is_err());
+        assert!(DocumentId::from_str("../../etc/passwd").is_err());
+        assert!(DocumentId::from_str("").is_err());
+    }
+
+    #[test]
+    fn file_names_cannot_traverse() {
+        assert_eq!(FileName::from_str(" report.pdf ").unwrap().as_str(), "report.pdf");
+        for bad in ["", "..", ".", "a/b", "..\\x", "a\u{0}b", "line\nbreak"] {
+            assert!(FileName::from_str(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(FileName::from_str(&"x".repeat(256)).is_err());
+        assert!(FileName::from_str("Café résumé.pdf").is_ok());
+    }
+
+    #[test]
+    fn content_types_are_type_slash_subtype() {
+        assert_eq!(ContentType::from_str("Application/PDF").unwrap().as_str(), "application/pdf");
+        for bad in ["pdf", "text/", "/plain", "text/plain; charset=utf-8", "text/pl ain"] {
+            assert!(ContentType::from_str(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert!(Slug::from_str("acme-corp").is_ok());
+        for bad in ["ac", "Acme", "acme_corp", "-acme", "acme-", "ac--me", "acmé"] {
+            assert!(Slug::from_str(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn json_fields_are_parsed_into_domain_types() {
+        #[derive(Deserialize)]
+        struct Body {
+            #[allow(dead_code)]
+            email: Email,
+        }
+        let err = serde_json::from_str::<Body>(r#"{"email":"nope"}"#).err().unwrap();
+        assert!(err.to_string().contains("is not an email address"), "{err}");
+    }
+
+    #[test]
+    fn only_admins_and_members_write() {
+        assert!(Role::Admin.can_write());
+        assert!(Role::Member.can_write());
+        assert!(!Role::Viewer.can_write());
+    }
+}

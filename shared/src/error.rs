@@ -1,0 +1,221 @@
+//! The one error type of the API and its mapping to `application/problem+json` (RFC 9457).
+//!
+//! Every handler returns `Result<_, ApiError>`; `ApiError::into_response` is the only place
+//! where an error becomes an HTTP status. A 5xx is either a dependency that is unavailable
+//! (503 with `Retry-After`) or a bug (500, details only in the logs).
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ApiError {
+    /// The request is not well-formed (bad JSON syntax, bad query string).
+    #[error("{0}")]
+    Malformed(String),
+    /// Well-formed, but a field is missing, has the wrong type or an invalid value.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    /// The named resource does not exist for this caller (also used for other tenants' ids,
+    /// so that existence never leaks across tenants).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route for {method} {path}")]
+    RouteNotFound { method: String, path: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request body exceeds {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    #[error("a dependency is temporarily unavailable, retry later")]
+    Unavailable,
+    /// A bug or an unexpected dependency failure. The message is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[derive(Debug, Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable problem type (a relative URI reference, documented in
+    /// `docs/openapi.yaml`).
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed-request",
+            Self::Invalid(_) => "validation-error",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid-credentials",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not-found",
+            Self::RouteNotFound { .. } => "route-not-found",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::Unavailable => "service-unavailable",
+            Self::Internal(_) => "internal-error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "Malformed request",
+            Self::Invalid(_) => "Invalid request",
+            Self::Unauthenticated => "Authentication required",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::Forbidden(_) => "Forbidden",
+            Self::NotFound(_) | Self::RouteNotFound { .. } => "Not found",
+            Self::Conflict(_) => "Conflict",
+            Self::PayloadTooLarge { .. } => "Payload too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::Unavailable => "Service unavailable",
+            Self::Internal(_) => "Internal error",
+        }
+    }
+
+    fn public_detail(&self) -> String {
+        match self {
+            Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        if let Self::Internal(message) = &self {
+            tracing::error!(error = %message, "internal error");
+        }
+        let status = self.status();
+        let problem = Problem {
+            kind: format!("/problems/{}", self.slug()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: self.public_detail(),
+        };
+        let body = serde_json::to_string(&problem).expect("a problem always serializes");
+        let mut response = Response::new(Body::Text(body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+
+    /// Maps a failed AWS SDK call: throttling, timeouts and unreachable endpoints are
+    /// transient (503, retry); anything else is a bug or a misconfiguration (500).
+    pub fn from_sdk<E, R>(operation: &str, err: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let transient = match &err {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+            SdkError::ServiceError(service) => is_transient_code(service.err().code()),
+            _ => false,
+        };
+        if transient {
+            tracing::warn!(operation, error = %aws_smithy_types::error::display::DisplayErrorContext(&err), "transient AWS error");
+            Self::Unavailable
+        } else {
+            Self::Internal(format!(
+                "{operation}: {}",
+                aws_smithy_types::error::display::DisplayErrorContext(&err)
+            ))
+        }
+    }
+}
+
+fn is_transient_code(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "ThrottlingException"
+                | "Throttling"
+                | "ProvisionedThroughputExceededException"
+                | "RequestLimitExceeded"
+                | "TooManyRequestsException"
+                | "ServiceUnavailable"
+                | "InternalServerError"
+                | "InternalErrorException"
+                | "SlowDown"
+                | "TransactionConflictException"
+        )
+    )
+}
+
+impl From<ApiError> for Response<Body> {
+    fn from(err: ApiError) -> Self {
+        err.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_json(response: &Response<Body>) -> serde_json::Value {
+        match response.body() {
+            Body::Text(text) => serde_json::from_str(text).unwrap(),
+            other => panic!("unexpected body {other:?}"),
+        }
+    }
+
+    #[test]
+    fn problems_carry_status_type_and_content_type() {
+        let response = ApiError::Invalid("email: not an email address".into()).into_response();
+        assert_eq!(response.status(), 422);
+        assert_eq!(response.headers()["content-type"], PROBLEM_JSON);
+        let json = body_json(&response);
+        assert_eq!(json["status"], 422);
+        assert_eq!(json["type"], "/problems/validation-error");
+        assert_eq!(json["detail"], "email: not an email address");
+    }
+
+    #[test]
+    fn internal_errors_never_leak_their_message() {
+        let response = ApiError::Internal("table arn:aws:dynamodb:secret".into()).into_response();
+        assert_eq!(response.status(), 500);
+        let text = body_json(&response).to_string();
+        assert!(!text.contains("arn:aws"), "{text}");
+    }
+
+    #[test]
+    fn unavailable_carries_a_retry_hint() {
+        let response = ApiError::Unavailable.into_response();
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["retry-after"], "1");
+    }
+}

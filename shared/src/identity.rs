@@ -1,0 +1,72 @@
+//! Who is calling. API Gateway's JWT authorizer has verified the token (signature, issuer,
+//! audience, expiry) and passes its claims in the request context; the function reads the
+//! `sub` from there and everything else (tenant, role, access) from DynamoDB, never from
+//! anything the client sends.
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Email, Role, TenantId, UserSub};
+use crate::error::ApiError;
+
+/// The claims of a verified access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub sub: UserSub,
+}
+
+impl Caller {
+    pub fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let Some(RequestContext::ApiGatewayV2(context)) = req.request_context_ref() else {
+            return Err(ApiError::Unauthenticated);
+        };
+        let claims = context
+            .authorizer
+            .as_ref()
+            .and_then(|authorizer| authorizer.jwt.as_ref())
+            .map(|jwt| &jwt.claims)
+            .ok_or(ApiError::Unauthenticated)?;
+        // The API is called with access tokens; an ID token (same issuer, also signed)
+        // is not accepted in its place.
+        if claims.get("token_use").map(String::as_str) != Some("access") {
+            return Err(ApiError::Unauthenticated);
+        }
+        let sub = claims.get("sub").and_then(|sub| sub.parse().ok()).ok_or(ApiError::Unauthenticated)?;
+        Ok(Self { sub })
+    }
+}
+
+/// A staff account's membership of its tenant: the record bound to its Cognito `sub`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffMember {
+    pub sub: UserSub,
+    pub tenant_id: TenantId,
+    pub email: Email,
+    pub role: Role,
+}
+
+impl StaffMember {
+    /// Writes (contacts, uploads, sharing …) are for admins and members.
+    pub fn require_write(&self) -> Result<(), ApiError> {
+        if self.role.can_write() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("your role is read-only".into()))
+        }
+    }
+}
+
+#[cfg(feature = "dynamodb")]
+impl StaffMember {
+    /// Resolves the caller's membership: one GetItem by `sub`. No membership (a customer
+    /// token, a removed staff member) is 403.
+    pub async fn resolve(store: &crate::store::Store, req: &Request) -> Result<Self, ApiError> {
+        let caller = Caller::from_request(req)?;
+        store
+            .staff_member(&caller.sub)
+            .await?
+            .ok_or_else(|| ApiError::Forbidden("this account is not a staff member of any company".into()))
+    }
+}

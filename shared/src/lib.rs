@@ -1,0 +1,28 @@
+//! Everything the Lambda functions share: domain types that cannot hold a bad value, the
+//! one error type and its HTTP mapping, the single-table store, S3 keys and presigning,
+//! caller identity, resource definitions and configuration.
+//!
+//! Functions depend on this crate with only the SDK features they use (`dynamodb`, `s3`,
+//! `cognito`), so each binary links only the AWS clients it calls.
+
+pub mod aws;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod identity;
+pub mod keys;
+pub mod model;
+pub mod object_key;
+pub mod pagination;
+pub mod resources;
+pub mod routes;
+pub mod telemetry;
+
+#[cfg(feature = "dynamodb")]
+pub mod store;
+
+#[cfg(feature = "s3")]
+pub mod storage;
+
+pub use error::ApiError;

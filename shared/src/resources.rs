@@ -1,0 +1,66 @@
+//! The AWS resources the system needs, as data. The local provisioning creates exactly
+//! these, and a test checks `infra/template.yaml` declares the same (so local and deployed
+//! never drift).
+
+use crate::keys;
+
+/// The single DynamoDB table: string keys everywhere, one overloaded GSI.
+pub struct TableSpec {
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+    pub indexes: &'static [IndexSpec],
+    pub ttl_attribute: &'static str,
+}
+
+pub struct IndexSpec {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+pub const TABLE: TableSpec = TableSpec {
+    partition_key: keys::PK,
+    sort_key: keys::SK,
+    indexes: &[IndexSpec { name: keys::GSI1, partition_key: keys::GSI1_PK, sort_key: keys::GSI1_SK }],
+    ttl_attribute: keys::TTL_ATTRIBUTE,
+};
+
+/// The S3 → SQS notification queue feeding the object-events function.
+pub struct QueueSpec {
+    pub visibility_timeout_seconds: u32,
+    /// After this many failed receives a message moves to the dead-letter queue.
+    pub max_receive_count: u32,
+}
+
+pub const OBJECT_EVENTS_QUEUE: QueueSpec = QueueSpec { visibility_timeout_seconds: 60, max_receive_count: 5 };
+
+/// Only these S3 events reach the queue.
+pub const DOCUMENT_EVENTS: &[&str] = &["s3:ObjectCreated:*"];
+
+/// A Cognito user pool: email is the username, and its app client allows password and
+/// refresh-token auth and never reveals whether a user exists.
+pub struct UserPoolSpec {
+    pub logical_name: &'static str,
+    pub groups: &'static [&'static str],
+    pub password_min_length: u32,
+    pub auth_flows: &'static [&'static str],
+    pub prevent_user_existence_errors: &'static str,
+}
+
+const AUTH_FLOWS: &[&str] = &["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+
+pub const STAFF_POOL: UserPoolSpec = UserPoolSpec {
+    logical_name: "StaffUserPool",
+    groups: &["admin", "member", "viewer"],
+    password_min_length: 12,
+    auth_flows: AUTH_FLOWS,
+    prevent_user_existence_errors: "ENABLED",
+};
+
+pub const CUSTOMER_POOL: UserPoolSpec = UserPoolSpec {
+    logical_name: "CustomerUserPool",
+    groups: &["customer"],
+    password_min_length: 10,
+    auth_flows: AUTH_FLOWS,
+    prevent_user_existence_errors: "ENABLED",
+};

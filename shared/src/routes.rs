@@ -1,0 +1,115 @@
+//! The API's route table: one source of truth for the local gateway, the functions'
+//! dispatch, `infra/template.yaml` and `docs/openapi.yaml` (tests keep the last two true).
+
+/// Which JWT authorizer guards a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Authorizer {
+    /// No token (login, registration).
+    Public,
+    /// A token of the staff user pool.
+    Staff,
+    /// A token of the customer user pool.
+    Customer,
+}
+
+impl Authorizer {
+    /// The authorizer's name in the SAM template (`None` = no authorizer).
+    pub fn template_name(self) -> Option<&'static str> {
+        match self {
+            Self::Public => None,
+            Self::Staff => Some("StaffAuthorizer"),
+            Self::Customer => Some("CustomerAuthorizer"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway path template, e.g. `/contacts/{contactId}`.
+    pub path: &'static str,
+    /// The function crate (`functions/<name>`) that serves it.
+    pub function: &'static str,
+    pub authorizer: Authorizer,
+}
+
+impl Route {
+    /// API Gateway's `routeKey`, e.g. `GET /contacts/{contactId}`; functions dispatch on it.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+const fn route(method: &'static str, path: &'static str, function: &'static str, authorizer: Authorizer) -> Route {
+    Route { method, path, function, authorizer }
+}
+
+use Authorizer::{Public, Staff};
+
+pub const ROUTES: &[Route] = &[
+    route("POST", "/auth/staff/login", "auth", Public),
+    route("POST", "/auth/staff/refresh", "auth", Public),
+    route("GET", "/me", "contacts", Staff),
+    route("POST", "/contacts", "contacts", Staff),
+    route("GET", "/contacts", "contacts", Staff),
+    route("GET", "/contacts/{contactId}", "contacts", Staff),
+    route("GET", "/documents", "documents", Staff),
+    route("GET", "/documents/{documentId}", "documents", Staff),
+    route("POST", "/uploads", "transfers", Staff),
+    route("GET", "/documents/{documentId}/download", "transfers", Staff),
+];
+
+/// The route a request matches, with its path parameters.
+pub fn match_route<'a>(method: &str, path: &'a str) -> Option<(&'static Route, Vec<(&'static str, &'a str)>)> {
+    ROUTES.iter().filter(|route| route.method == method).find_map(|route| {
+        match_template(route.path, path).map(|params| (route, params))
+    })
+}
+
+/// Whether any route serves this path with another method (405 rather than 404).
+pub fn path_exists(path: &str) -> bool {
+    ROUTES.iter().any(|route| match_template(route.path, path).is_some())
+}
+
+fn match_template<'a>(template: &'static str, path: &'a str) -> Option<Vec<(&'static str, &'a str)>> {
+    let mut wanted = template.split('/');
+    let mut given = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                if g.is_empty() {
+                    return None;
+                }
+                params.push((&w[1..w.len() - 1], g));
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_with_parameters() {
+        let (route, params) = match_route("GET", "/documents/abc/download").unwrap();
+        assert_eq!(route.function, "transfers");
+        assert_eq!(params, vec![("documentId", "abc")]);
+        assert!(match_route("GET", "/documents//download").is_none());
+        assert!(match_route("DELETE", "/documents/abc").is_none());
+        assert!(path_exists("/documents/abc"));
+        assert!(match_route("GET", "/nope").is_none());
+    }
+
+    #[test]
+    fn route_keys_are_unique() {
+        let mut keys: Vec<String> = ROUTES.iter().map(Route::key).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), ROUTES.len());
+    }
+}

@@ -1,0 +1,150 @@
+//! The documents bucket: presigned uploads and downloads (file bytes never pass through
+//! Lambda), and the checks object-events makes on what arrived.
+//!
+//! Uploads are presigned PUTs that sign `content-type` and `content-length`: S3 refuses a
+//! request whose headers differ from the signed ones. The AWS SDK for Rust has no presigned
+//! POST, and an emulator may not enforce signatures, so object-events also checks every
+//! object against its pending record (HeadObject) and deletes what breaks the rules
+//! (see `docs/architecture.md`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::presigning::PresigningConfig;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::domain::{ContentType, FileName};
+use crate::error::ApiError;
+use crate::object_key::ObjectKey;
+
+#[derive(Clone, Debug)]
+pub struct Storage {
+    client: Client,
+    bucket: String,
+}
+
+/// A request the browser makes straight to S3.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    /// Headers the request must carry exactly (they are part of the signature).
+    pub headers: BTreeMap<String, String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// What S3 holds under a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub size: u64,
+    pub content_type: Option<String>,
+}
+
+fn presigning(ttl_seconds: u64) -> Result<PresigningConfig, ApiError> {
+    PresigningConfig::expires_in(Duration::from_secs(ttl_seconds)).map_err(|e| ApiError::Internal(format!("presigning config: {e}")))
+}
+
+fn expires_at(ttl_seconds: u64) -> OffsetDateTime {
+    OffsetDateTime::now_utc() + Duration::from_secs(ttl_seconds)
+}
+
+/// `attachment` with the original name: an ASCII fallback and the RFC 5987 UTF-8 form.
+/// Served as an attachment, an uploaded HTML or SVG file never renders on any origin.
+pub fn attachment_disposition(name: &FileName) -> String {
+    let fallback: String = name
+        .as_str()
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' && c != ';' || c == ' ' { c } else { '_' })
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(name.as_str(), percent_encoding::NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+impl Storage {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into() }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    pub async fn presign_upload(&self, key: ObjectKey, content_type: &ContentType, size: u64, ttl_seconds: u64) -> Result<PresignedRequest, ApiError> {
+        let size = i64::try_from(size).map_err(|_| ApiError::Invalid("size: too large".into()))?;
+        let presigned = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.to_string())
+            .content_type(content_type.as_str())
+            .content_length(size)
+            .presigned(presigning(ttl_seconds)?)
+            .await
+            .map_err(|e| ApiError::Internal(format!("presign PutObject: {e}")))?;
+        Ok(PresignedRequest {
+            method: presigned.method().to_owned(),
+            url: presigned.uri().to_owned(),
+            headers: presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            expires_at: expires_at(ttl_seconds),
+        })
+    }
+
+    pub async fn presign_download(&self, key: ObjectKey, name: &FileName, content_type: &ContentType, ttl_seconds: u64) -> Result<PresignedRequest, ApiError> {
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.to_string())
+            .response_content_disposition(attachment_disposition(name))
+            .response_content_type(content_type.as_str())
+            .presigned(presigning(ttl_seconds)?)
+            .await
+            .map_err(|e| ApiError::Internal(format!("presign GetObject: {e}")))?;
+        Ok(PresignedRequest {
+            method: presigned.method().to_owned(),
+            url: presigned.uri().to_owned(),
+            headers: presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            expires_at: expires_at(ttl_seconds),
+        })
+    }
+
+    /// HeadObject; `None` when the object is gone (deleted before we looked).
+    pub async fn head(&self, key: ObjectKey) -> Result<Option<StoredObject>, ApiError> {
+        match self.client.head_object().bucket(&self.bucket).key(key.to_string()).send().await {
+            Ok(head) => Ok(Some(StoredObject {
+                size: head.content_length.unwrap_or_default().max(0) as u64,
+                content_type: head.content_type,
+            })),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(err) => Err(ApiError::from_sdk("HeadObject", err)),
+        }
+    }
+
+    pub async fn delete(&self, key: ObjectKey) -> Result<(), ApiError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.to_string())
+            .send()
+            .await
+            .map_err(|e| ApiError::from_sdk("DeleteObject", e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_are_attachments_with_safe_fallbacks() {
+        let name: FileName = "Résumé \"final\";.pdf".parse().unwrap();
+        let header = attachment_disposition(&name);
+        assert!(header.starts_with("attachment; filename=\"R_sum_ _final__.pdf\""), "{header}");
+        assert!(header.ends_with("filename*=UTF-8''R%C3%A9sum%C3%A9%20%22final%22%3B%2Epdf"), "{header}");
+    }
+}

@@ -1,0 +1,402 @@
+//! The local API gateway: what API Gateway's HTTP API does on AWS, on 127.0.0.1.
+//!
+//! - matches the request against the route table (`portal_shared::routes`), the same one
+//!   the SAM template declares;
+//! - verifies the bearer token like the HTTP API JWT authorizer (signature against the
+//!   pool's JWKS, issuer, audience or `client_id`, expiry), 401 otherwise;
+//! - builds the payload-2.0 event the function gets on AWS (request context with the
+//!   authorizer claims, path parameters, query string, body) and calls the function's
+//!   handler in-process;
+//! - relays S3 notifications from the SQS queue to the object-events handler, deleting
+//!   only the messages it processed (like Lambda's SQS event source with partial batch
+//!   responses);
+//! - serves `web/` and a `/config.js` telling the pages where the API is.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use aws_config::SdkConfig;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request as AxumRequest, State};
+use axum::response::{IntoResponse, Response as AxumResponse};
+use axum::routing::{any, get};
+use base64::Engine;
+use futures::future::BoxFuture;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Body, Request, Response};
+use portal_shared::ApiError;
+use portal_shared::config::TransferLimits;
+use portal_shared::routes::{self, Authorizer};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::provision::{Pool, Stack};
+
+/// API Gateway's payload limit.
+pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+/// The API is served under this prefix locally (CloudFront routes it the same way).
+pub const API_PREFIX: &str = "/api";
+
+type HttpHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+
+/// The functions' handlers, built once like on a cold start.
+pub struct Functions {
+    http: HashMap<&'static str, HttpHandler>,
+    object_events: Arc<portal_object_events::App>,
+}
+
+macro_rules! http_function {
+    ($app:expr) => {{
+        let app = Arc::new($app);
+        let handler: HttpHandler = Arc::new(move |req| {
+            let app = Arc::clone(&app);
+            Box::pin(async move { app.handle(req).await })
+        });
+        handler
+    }};
+}
+
+impl Functions {
+    pub fn new(sdk: &SdkConfig, stack: &Stack) -> Self {
+        let table = &stack.table;
+        let http = HashMap::from([
+            ("auth", http_function!(portal_auth::App::new(sdk, &stack.staff_pool.client_id))),
+            ("contacts", http_function!(portal_contacts::App::new(sdk, table))),
+            ("documents", http_function!(portal_documents::App::new(sdk, table))),
+            ("transfers", http_function!(portal_transfers::App::new(sdk, table, &stack.bucket, TransferLimits::default()))),
+        ]);
+        Self { http, object_events: Arc::new(portal_object_events::App::new(sdk, table, &stack.bucket)) }
+    }
+}
+
+/// Verifies Cognito tokens the way the HTTP API JWT authorizer does.
+pub struct JwtAuthorizer {
+    issuer: String,
+    audience: String,
+    keys: HashMap<String, DecodingKey>,
+}
+
+impl JwtAuthorizer {
+    pub async fn fetch(pool: &Pool) -> Result<Self> {
+        let jwks: JwkSet = reqwest::get(&pool.jwks_url).await?.error_for_status()?.json().await.context("JWKS")?;
+        let mut keys = HashMap::new();
+        for jwk in &jwks.keys {
+            if let Some(kid) = &jwk.common.key_id {
+                keys.insert(kid.clone(), DecodingKey::from_jwk(jwk)?);
+            }
+        }
+        Ok(Self { issuer: pool.issuer.clone(), audience: pool.client_id.clone(), keys })
+    }
+
+    /// The token's claims if it is valid for this pool and app client.
+    pub fn verify(&self, token: &str) -> Option<serde_json::Map<String, Value>> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let key = self.keys.get(header.kid.as_deref()?)?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.validate_aud = false; // checked below: `aud` (ID token) or `client_id` (access token)
+        validation.leeway = 0;
+        let claims = jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, key, &validation).ok()?.claims;
+        let audience_matches = match claims.get("aud") {
+            Some(Value::String(aud)) => aud == &self.audience,
+            Some(Value::Array(auds)) => auds.iter().any(|a| a == &Value::String(self.audience.clone())),
+            _ => claims.get("client_id") == Some(&Value::String(self.audience.clone())),
+        };
+        audience_matches.then_some(claims)
+    }
+}
+
+struct GatewayState {
+    functions: Functions,
+    authorizers: HashMap<Authorizer, JwtAuthorizer>,
+    config_js: String,
+}
+
+/// A running gateway; stops when `stop` is called or when dropped.
+pub struct RunningGateway {
+    pub address: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningGateway {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("{}{API_PREFIX}", self.url())
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningGateway {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Starts the gateway on 127.0.0.1:`port` (0 = any free port) and the SQS relay.
+pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
+    let sdk = stack.sdk_config().await;
+    let authorizers = HashMap::from([
+        (Authorizer::Staff, JwtAuthorizer::fetch(&stack.staff_pool).await?),
+        (Authorizer::Customer, JwtAuthorizer::fetch(&stack.customer_pool).await?),
+    ]);
+    let state = Arc::new(GatewayState {
+        functions: Functions::new(&sdk, stack),
+        authorizers,
+        config_js: format!("window.PORTAL_CONFIG = {};\n", json!({ "apiBase": API_PREFIX })),
+    });
+    let router = Router::new()
+        .route("/config.js", get(config_js))
+        .route(API_PREFIX, any(api))
+        .route(&format!("{API_PREFIX}/{{*path}}"), any(api))
+        .fallback_service(tower_http::services::ServeDir::new(crate::paths::web_dir()))
+        .with_state(Arc::clone(&state));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let address = listener.local_addr()?;
+    let (shutdown, mut stopped) = watch::channel(false);
+    let mut server_stopped = shutdown.subscribe();
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = server_stopped.wait_for(|stop| *stop).await;
+        });
+        if let Err(err) = serve.await {
+            tracing::error!(error = %err, "gateway stopped");
+        }
+    });
+    let relay_state = Arc::clone(&state);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let (queue_url, queue_arn) = (stack.queue_url.clone(), stack.queue_arn.clone());
+    let relay = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = stopped.wait_for(|stop| *stop) => break,
+                _ = relay_once(&sqs, &queue_url, &queue_arn, &relay_state.functions) => {}
+            }
+        }
+    });
+    Ok(RunningGateway { address, shutdown, tasks: vec![server, relay] })
+}
+
+async fn config_js(State(state): State<Arc<GatewayState>>) -> impl IntoResponse {
+    ([(http::header::CONTENT_TYPE, "text/javascript")], state.config_js.clone())
+}
+
+fn problem(err: ApiError) -> AxumResponse {
+    to_axum(err.into_response())
+}
+
+fn to_axum(response: Response<Body>) -> AxumResponse {
+    let (parts, body) = response.into_parts();
+    let bytes: &[u8] = body.as_ref();
+    AxumResponse::from_parts(parts, axum::body::Body::from(bytes.to_vec()))
+}
+
+async fn api(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> AxumResponse {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
+        return problem(ApiError::PayloadTooLarge { limit: MAX_REQUEST_BYTES });
+    };
+    let path = parts.uri.path().strip_prefix(API_PREFIX).unwrap_or_default();
+    let path = if path.is_empty() { "/" } else { path };
+    let method = parts.method.as_str();
+    let Some((route, params)) = routes::match_route(method, path) else {
+        return problem(ApiError::RouteNotFound { method: method.to_owned(), path: path.to_owned() });
+    };
+    let claims = match route.authorizer {
+        Authorizer::Public => None,
+        authorizer => {
+            let token = parts
+                .headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+            match token.and_then(|t| state.authorizers[&authorizer].verify(t.trim())) {
+                Some(claims) => Some(claims),
+                None => return problem(ApiError::Unauthenticated),
+            }
+        }
+    };
+    let event = api_gateway_event(&route.key(), path, &parts, &params, claims.as_ref(), &body);
+    let request = match serde_json::from_value::<ApiGatewayV2httpRequest>(event) {
+        Ok(event) => Request::from(LambdaRequest::ApiGatewayV2(event)),
+        Err(err) => return problem(ApiError::Malformed(format!("the request cannot be represented: {err}"))),
+    };
+    let handler = Arc::clone(&state.functions.http[route.function]);
+    // Like Lambda, a panicking handler is a failed invocation, never a dead gateway.
+    match tokio::spawn(async move { handler(request).await }).await {
+        Ok(response) => to_axum(response),
+        Err(_) => {
+            let mut response = problem(ApiError::Internal("the function panicked".into()));
+            *response.status_mut() = http::StatusCode::BAD_GATEWAY;
+            response
+        }
+    }
+}
+
+/// The API Gateway HTTP API payload (format 2.0) of one request.
+pub fn api_gateway_event(
+    route_key: &str,
+    path: &str,
+    parts: &http::request::Parts,
+    params: &[(&str, &str)],
+    claims: Option<&serde_json::Map<String, Value>>,
+    body: &Bytes,
+) -> Value {
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    let mut cookies = Vec::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if name == http::header::COOKIE {
+            cookies.extend(value.split(';').map(|c| c.trim().to_owned()));
+            continue;
+        }
+        headers.entry(name.as_str().to_owned()).and_modify(|v| {
+            v.push(',');
+            v.push_str(&value);
+        }).or_insert(value);
+    }
+    let raw_query = parts.uri.query().unwrap_or_default();
+    let mut query: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(raw_query.as_bytes()) {
+        query.entry(name.into_owned()).and_modify(|v| {
+            v.push(',');
+            v.push_str(&value);
+        }).or_insert(value.into_owned());
+    }
+    let (body, is_base64) = match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) => (Value::String(text.to_owned()), false),
+        Err(_) => (Value::String(base64::engine::general_purpose::STANDARD.encode(body)), true),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let authorizer = claims.map(|claims| {
+        // The HTTP API passes every claim as a string; arrays become "[a b]".
+        let flat: BTreeMap<&str, String> = claims
+            .iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Array(items) => {
+                        format!("[{}]", items.iter().map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string())).collect::<Vec<_>>().join(" "))
+                    }
+                    other => other.to_string(),
+                };
+                (name.as_str(), text)
+            })
+            .collect();
+        let scopes: Option<Vec<&str>> = claims.get("scope").and_then(Value::as_str).map(|s| s.split(' ').collect());
+        json!({ "jwt": { "claims": flat, "scopes": scopes } })
+    });
+    let user_agent = headers.get("user-agent").cloned().unwrap_or_default();
+    json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "cookies": if cookies.is_empty() { Value::Null } else { json!(cookies) },
+        "headers": headers,
+        "queryStringParameters": if query.is_empty() { Value::Null } else { json!(query) },
+        "pathParameters": if params.is_empty() { Value::Null } else { json!(params.iter().copied().collect::<BTreeMap<_, _>>()) },
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "authorizer": authorizer,
+            "domainName": headers.get("host").cloned().unwrap_or_else(|| "127.0.0.1".into()),
+            "domainPrefix": "local",
+            "http": {
+                "method": parts.method.as_str(),
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": user_agent,
+            },
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default(),
+            "timeEpoch": (now.unix_timestamp_nanos() / 1_000_000) as i64,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+/// One long poll of the notification queue, handed to object-events as an SQS event.
+async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str, functions: &Functions) {
+    let received = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+        .send()
+        .await;
+    let messages = match received {
+        Ok(output) => output.messages.unwrap_or_default(),
+        Err(err) => {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&err), "SQS receive failed");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return;
+        }
+    };
+    if messages.is_empty() {
+        return;
+    }
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: BTreeMap<String, String> =
+                m.attributes.iter().flatten().map(|(k, v)| (k.as_str().to_owned(), v.clone())).collect();
+            json!({
+                "messageId": m.message_id,
+                "receiptHandle": m.receipt_handle,
+                "body": m.body,
+                "attributes": attributes,
+                "messageAttributes": {},
+                "md5OfBody": m.md5_of_body,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": crate::provision::REGION,
+            })
+        })
+        .collect();
+    let failed: Vec<String> = match functions.object_events.handle(json!({ "Records": records })).await {
+        Ok(response) => response["batchItemFailures"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
+            .collect(),
+        Err(err) => {
+            tracing::error!(error = %err, "object-events invocation failed; the batch will be retried");
+            return;
+        }
+    };
+    for message in &messages {
+        if message.message_id.as_ref().is_some_and(|id| failed.contains(id)) {
+            continue; // back on the queue after its visibility timeout, then to the DLQ
+        }
+        if let Some(handle) = &message.receipt_handle {
+            if let Err(err) = sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await {
+                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&err), "SQS delete failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The project's own tooling: the local AWS stack (moto, installed into a virtualenv under
+//! the repository), provisioning from the shared resource definitions, seeding, and the
+//! local API gateway. Used by `cargo xtask` and by the end-to-end tests.
+
+pub mod client;
+pub mod emulator;
+pub mod gateway;
+pub mod paths;
+pub mod provision;
+pub mod seed;
+pub mod template;
