@@ -1,0 +1,140 @@
+//! Test support for the end-to-end suite: the stack and gateway started by
+//! `cargo xtask test` (passed in `PORTAL_STACK` and `PORTAL_API_URL`), fresh tenants with
+//! staff of every role, and direct SDK access to check what was (not) written.
+
+use std::sync::OnceLock;
+
+use anyhow::Result;
+use aws_config::SdkConfig;
+use portal_shared::domain::Role;
+use portal_shared::model::Tenant;
+use portal_shared::store::Store;
+use xtask::client::ApiClient;
+use xtask::provision::{API_URL_ENV, Stack};
+use xtask::seed::{Seeder, StaffAccount};
+
+pub use xtask::client::{ApiResponse, put_presigned};
+
+pub const PASSWORD: &str = "Test-Passw0rd!42";
+
+pub struct TestEnv {
+    pub stack: Stack,
+    pub api_url: String,
+}
+
+/// The running stack; the suite is meant to run under `cargo xtask test`.
+pub fn env() -> &'static TestEnv {
+    static ENV: OnceLock<TestEnv> = OnceLock::new();
+    ENV.get_or_init(|| TestEnv {
+        stack: Stack::from_env().expect("the end-to-end tests run under `cargo xtask test`"),
+        api_url: std::env::var(API_URL_ENV).expect("PORTAL_API_URL is set by `cargo xtask test`"),
+    })
+}
+
+pub async fn sdk() -> SdkConfig {
+    env().stack.sdk_config().await
+}
+
+pub fn anonymous() -> ApiClient {
+    ApiClient::anonymous(&env().api_url)
+}
+
+/// A fresh tenant with an admin, a member and a viewer, each signed in. Every test makes
+/// its own, so tests never see each other's data (and isolation is tested for free).
+pub struct TenantFixture {
+    pub tenant: Tenant,
+    pub admin: ApiClient,
+    pub member: ApiClient,
+    pub viewer: ApiClient,
+    pub member_account: StaffAccount,
+    pub store: Store,
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+pub async fn tenant_fixture() -> Result<TenantFixture> {
+    let seeder = Seeder::new(&env().stack).await;
+    let slug = unique("t");
+    let tenant = seeder.tenant(&format!("Tenant {slug}"), &slug).await?;
+    let mut clients = Vec::new();
+    let mut member_account = None;
+    for role in [Role::Admin, Role::Member, Role::Viewer] {
+        let email = format!("{role:?}@{slug}.example").to_lowercase();
+        let account = seeder.staff(tenant.id, &email, role, PASSWORD).await?;
+        clients.push(ApiClient::staff_login(&env().api_url, &email, PASSWORD).await?);
+        if role == Role::Member {
+            member_account = Some(account);
+        }
+    }
+    let viewer = clients.pop().unwrap();
+    let member = clients.pop().unwrap();
+    let admin = clients.pop().unwrap();
+    Ok(TenantFixture {
+        tenant,
+        admin,
+        member,
+        viewer,
+        member_account: member_account.unwrap(),
+        store: seeder.store().clone(),
+    })
+}
+
+/// Asserts an RFC 9457 problem response with `status`.
+pub fn assert_problem(response: &ApiResponse, status: u16) {
+    assert_eq!(response.status, status, "unexpected status, body: {}", response.json);
+    assert_eq!(response.content_type, "application/problem+json", "body: {}", response.json);
+    assert_eq!(response.json["status"], status);
+    assert!(response.json["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{}", response.json);
+    assert!(response.json["title"].is_string() && response.json["detail"].is_string(), "{}", response.json);
+}
+
+/// Forges Cognito-like tokens signed with the emulator's own signing key (shipped in the
+/// moto package), so the authorizer can be shown refusing each kind of bad token.
+pub mod forge {
+    use std::sync::OnceLock;
+
+    use anyhow::{Context, Result, ensure};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use serde_json::Value;
+
+    /// moto ships its private JWK with only `n`, `e` and `d`; the virtualenv's `cryptography`
+    /// recovers the primes and writes the PKCS#1 DER (hex) that `jsonwebtoken` signs with.
+    const TO_PEM: &str = r#"
+import gzip, json, base64, pathlib, moto.cognitoidp as c
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
+jwk = json.load(gzip.open(pathlib.Path(c.__file__).parent / "resources" / "jwks-private.json.gz"))
+num = lambda k: int.from_bytes(base64.urlsafe_b64decode(jwk[k] + "=="), "big")
+n, e, d = num("n"), num("e"), num("d")
+p, q = rsa.rsa_recover_prime_factors(n, e, d)
+key = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, n)).private_key()
+print(jwk["kid"])
+print(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).hex())
+"#;
+
+    fn emulator_key() -> Result<&'static (String, Vec<u8>)> {
+        static KEY: OnceLock<(String, Vec<u8>)> = OnceLock::new();
+        if let Some(key) = KEY.get() {
+            return Ok(key);
+        }
+        let python = xtask::paths::local_dir().join("venv/bin/python");
+        let output = std::process::Command::new(python).args(["-c", TO_PEM]).output().context("running the venv's python")?;
+        ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let text = String::from_utf8(output.stdout)?;
+        let (kid, hex) = text.trim().split_once('\n').context("no kid line")?;
+        let der = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()?;
+        Ok(KEY.get_or_init(|| (kid.to_owned(), der)))
+    }
+
+    pub fn sign(claims: &Value) -> Result<String> {
+        let (kid, der) = emulator_key()?;
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_der(der))?)
+    }
+}

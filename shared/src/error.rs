@@ -24,6 +24,8 @@ pub enum ApiError {
     Unauthenticated,
     #[error("invalid email or password")]
     InvalidCredentials,
+    #[error("the refresh token is not valid; sign in again")]
+    InvalidRefreshToken,
     #[error("{0}")]
     Forbidden(String),
     /// The named resource does not exist for this caller (also used for other tenants' ids,
@@ -59,7 +61,7 @@ impl ApiError {
         match self {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -77,7 +79,7 @@ impl ApiError {
             Self::Malformed(_) => "malformed-request",
             Self::Invalid(_) => "validation-error",
             Self::Unauthenticated => "unauthenticated",
-            Self::InvalidCredentials => "invalid-credentials",
+            Self::InvalidCredentials | Self::InvalidRefreshToken => "invalid-credentials",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
@@ -94,7 +96,7 @@ impl ApiError {
             Self::Malformed(_) => "Malformed request",
             Self::Invalid(_) => "Invalid request",
             Self::Unauthenticated => "Authentication required",
-            Self::InvalidCredentials => "Invalid credentials",
+            Self::InvalidCredentials | Self::InvalidRefreshToken => "Invalid credentials",
             Self::Forbidden(_) => "Forbidden",
             Self::NotFound(_) | Self::RouteNotFound { .. } => "Not found",
             Self::Conflict(_) => "Conflict",

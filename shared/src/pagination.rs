@@ -37,7 +37,9 @@ impl Cursor {
 
     /// The cursor must point into `partition` at a sort key starting with `sk_prefix`.
     pub fn check_scope(&self, pk_name: &str, partition: &str, sk_name: &str, sk_prefix: &str) -> Result<(), ApiError> {
-        let inside = self.0.get(pk_name).map(String::as_str) == Some(partition)
+        // Exactly the two table keys: an extra attribute would reach ExclusiveStartKey.
+        let inside = self.0.len() == 2
+            && self.0.get(pk_name).map(String::as_str) == Some(partition)
             && self.0.get(sk_name).is_some_and(|sk| sk.starts_with(sk_prefix));
         if inside {
             Ok(())
@@ -86,6 +88,9 @@ mod tests {
         assert!(cursor.check_scope("PK", "TENANT#mine", "SK", "CONTACT#").is_err());
         assert!(cursor.check_scope("PK", "TENANT#other", "SK", "DOC#").is_err());
         assert!(cursor.check_scope("PK", "TENANT#other", "SK", "CONTACT#").is_ok());
+        let mut padded = cursor.clone();
+        padded.0.insert("GSI1PK".into(), "TENANT#other".into());
+        assert!(padded.check_scope("PK", "TENANT#other", "SK", "CONTACT#").is_err());
     }
 
     #[test]

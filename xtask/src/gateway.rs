@@ -164,6 +164,8 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
     });
     let router = Router::new()
         .route("/config.js", get(config_js))
+        .route_service("/p/{slug}", tower_http::services::ServeFile::new(crate::paths::web_dir().join("portal.html")))
+        .route_service("/portal", tower_http::services::ServeFile::new(crate::paths::web_dir().join("portal.html")))
         .route(API_PREFIX, any(api))
         .route(&format!("{API_PREFIX}/{{*path}}"), any(api))
         .fallback_service(tower_http::services::ServeDir::new(crate::paths::web_dir()))
@@ -242,11 +244,7 @@ async fn api(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> Ax
     // Like Lambda, a panicking handler is a failed invocation, never a dead gateway.
     match tokio::spawn(async move { handler(request).await }).await {
         Ok(response) => to_axum(response),
-        Err(_) => {
-            let mut response = problem(ApiError::Internal("the function panicked".into()));
-            *response.status_mut() = http::StatusCode::BAD_GATEWAY;
-            response
-        }
+        Err(_) => problem(ApiError::Internal("the function panicked".into())),
     }
 }
 

@@ -8,4 +8,5 @@ pub mod gateway;
 pub mod paths;
 pub mod provision;
 pub mod seed;
-pub mod template;
+#[cfg(test)]
+mod drift;

@@ -82,10 +82,13 @@ async fn test(extra: &[String]) -> Result<ExitCode> {
     let (emulator, stack) = start_stack().await?;
     let gateway = gateway::start(&stack, 0).await?;
     eprintln!("xtask: gateway {}", gateway.url());
-    let extra: Vec<&String> = extra.iter().skip_while(|a| *a == "--").collect();
+    // `cargo xtask test [-- <cargo test args>]`; without a package selection, the workspace.
+    let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
+    let selects_packages = extra.iter().any(|a| a == "-p" || a.starts_with("--package") || a == "--workspace");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(paths::repo_root())
-        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(["test", "--no-fail-fast"])
+        .args(if selects_packages { None } else { Some("--workspace") })
         .args(extra)
         .env(STACK_ENV, stack.to_json())
         .env(API_URL_ENV, gateway.api_url())

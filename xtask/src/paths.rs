@@ -16,6 +16,10 @@ pub fn web_dir() -> PathBuf {
     repo_root().join("web")
 }
 
+pub fn openapi_path() -> PathBuf {
+    repo_root().join("docs").join("openapi.yaml")
+}
+
 pub fn template_path() -> PathBuf {
     repo_root().join("infra").join("template.yaml")
 }

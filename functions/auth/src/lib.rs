@@ -28,7 +28,7 @@ struct Password(String);
 impl TryFrom<String> for Password {
     type Error = String;
     fn try_from(value: String) -> Result<Self, String> {
-        if value.is_empty() || value.len() > 256 {
+        if value.is_empty() || value.chars().count() > 256 {
             Err("must be 1 to 256 characters".into())
         } else {
             Ok(Self(value))
@@ -85,8 +85,8 @@ impl App {
 
     async fn login(&self, req: &Request) -> Result<Tokens, ApiError> {
         let input: Login = json_body(req)?;
-        self.initiate(AuthFlowType::UserPasswordAuth, [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.0)])
-            .await
+        let parameters = [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.0)];
+        self.initiate(AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
     }
 
     async fn refresh(&self, req: &Request) -> Result<Tokens, ApiError> {
@@ -94,10 +94,12 @@ impl App {
         if input.refresh_token.is_empty() || input.refresh_token.len() > 8192 {
             return Err(ApiError::Invalid("refreshToken: must be 1 to 8192 characters".into()));
         }
-        self.initiate(AuthFlowType::RefreshTokenAuth, [("REFRESH_TOKEN", input.refresh_token)]).await
+        self.initiate(AuthFlowType::RefreshTokenAuth, [("REFRESH_TOKEN", input.refresh_token)], ApiError::InvalidRefreshToken).await
     }
 
-    async fn initiate<const N: usize>(&self, flow: AuthFlowType, parameters: [(&str, String); N]) -> Result<Tokens, ApiError> {
+    /// Runs one Cognito auth flow; every way of being refused answers `refused`, so the
+    /// answer never tells which part was wrong or whether the account exists.
+    async fn initiate<const N: usize>(&self, flow: AuthFlowType, parameters: [(&str, String); N], refused: ApiError) -> Result<Tokens, ApiError> {
         let mut request = self.cognito.initiate_auth().client_id(&self.staff_client_id).auth_flow(flow);
         for (name, value) in parameters {
             request = request.auth_parameters(name, value);
@@ -111,7 +113,7 @@ impl App {
                         | InitiateAuthError::UserNotFoundException(_)
                         | InitiateAuthError::UserNotConfirmedException(_)
                         | InitiateAuthError::PasswordResetRequiredException(_),
-                    ) => ApiError::InvalidCredentials,
+                    ) => refused,
                     _ => ApiError::from_sdk("InitiateAuth", err),
                 });
             }

@@ -6,12 +6,12 @@ use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{AccessStatus, ContactId, DisplayName, Email};
 use portal_shared::http::{json_body, path_param, query_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
-use portal_shared::model::Contact;
+use portal_shared::model::{Contact, Tenant};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub struct App {
@@ -25,6 +25,13 @@ struct NewContact {
     name: DisplayName,
 }
 
+#[derive(Debug, Serialize)]
+pub struct Me {
+    #[serde(flatten)]
+    staff: StaffMember,
+    tenant: Tenant,
+}
+
 impl App {
     pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
         Self { store: Store::new(aws::dynamodb_client(sdk), table) }
@@ -36,11 +43,20 @@ impl App {
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
+            Some("GET /me") => respond(StatusCode::OK, self.me(&req).await),
             Some("POST /contacts") => respond(StatusCode::CREATED, self.create(&req).await),
             Some("GET /contacts") => respond(StatusCode::OK, self.list(&req).await),
             Some("GET /contacts/{contactId}") => respond(StatusCode::OK, self.get(&req).await),
             _ => unknown_route(&req).into_response(),
         }
+    }
+
+    /// The signed-in staff member with their tenant (the dashboard shows or hides write
+    /// controls by role; the API refuses them anyway).
+    async fn me(&self, req: &Request) -> Result<Me, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let tenant = self.store.tenant(staff.tenant_id).await?.ok_or_else(|| ApiError::Internal(format!("tenant {} of a staff member is missing", staff.tenant_id)))?;
+        Ok(Me { staff, tenant })
     }
 
     async fn create(&self, req: &Request) -> Result<Contact, ApiError> {

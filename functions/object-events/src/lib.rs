@@ -105,20 +105,27 @@ impl App {
             self.storage.delete(key).await?;
             return Ok(Outcome::Orphan);
         };
-        if document.status != DocumentStatus::Pending {
-            return Ok(Outcome::Duplicate);
+        match document.status {
+            DocumentStatus::Pending => {}
+            DocumentStatus::Available => return Ok(Outcome::Duplicate),
+            DocumentStatus::Rejected => {
+                // A retry after the delete below failed: deleting again is harmless.
+                self.storage.delete(key).await?;
+                return Ok(Outcome::Duplicate);
+            }
         }
         let Some(stored) = self.storage.head(key).await? else {
             // Gone before we looked (deleted meanwhile): nothing to settle.
             return Ok(Outcome::Ignored);
         };
-        let verdict = check(&document, &stored);
-        if verdict.is_err() {
-            self.storage.delete(key).await?;
-        }
-        let outcome = match self.store.settle_document(key.tenant, key.document, verdict, OffsetDateTime::now_utc()).await? {
+        // Record the verdict first, then delete a rejected object: if the delete fails, the
+        // retry finds the document rejected and deletes again (above).
+        let outcome = match self.store.settle_document(key.tenant, key.document, check(&document, &stored), OffsetDateTime::now_utc()).await? {
             Transition::Applied(settled) => match settled.rejected_reason {
-                Some(reason) => Outcome::Rejected(reason),
+                Some(reason) => {
+                    self.storage.delete(key).await?;
+                    Outcome::Rejected(reason)
+                }
                 None => Outcome::Available,
             },
             Transition::AlreadySettled(_) => Outcome::Duplicate,

@@ -1,0 +1,180 @@
+//! Keeps the documents that describe the system true to the code: `infra/template.yaml`
+//! declares exactly the resources the local stack is provisioned from
+//! (`portal_shared::resources`) and exactly the route table, and `docs/openapi.yaml`
+//! documents exactly the routes the gateway serves.
+
+use std::collections::BTreeSet;
+
+use portal_shared::resources::{self, UserPoolSpec};
+use portal_shared::routes::{Authorizer, ROUTES};
+use serde_norway::Value;
+
+fn load(path: std::path::PathBuf) -> Value {
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn template() -> Value {
+    load(crate::paths::template_path())
+}
+
+fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+        .map(|(name, r)| (name.as_str().unwrap(), r))
+        .collect()
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or_else(|| panic!("expected a string, got {value:?}"))
+}
+
+/// `!Ref Name` or `!GetAtt Name.Arn` → `Name`.
+fn referenced(value: &Value) -> String {
+    match value {
+        Value::Tagged(tagged) => text(&tagged.value).split('.').next().unwrap().to_owned(),
+        other => panic!("expected !Ref or !GetAtt, got {other:?}"),
+    }
+}
+
+fn strings(value: &Value) -> BTreeSet<String> {
+    value.as_sequence().map(|items| items.iter().map(|v| text(v).to_owned()).collect()).unwrap_or_default()
+}
+
+#[test]
+fn the_template_declares_the_table_the_local_stack_provisions() {
+    let template = template();
+    let table = &template["Resources"]["Table"]["Properties"];
+    let spec = &resources::TABLE;
+    let mut expected_attributes = BTreeSet::from([spec.partition_key.to_owned(), spec.sort_key.to_owned()]);
+    for index in spec.indexes {
+        expected_attributes.extend([index.partition_key.to_owned(), index.sort_key.to_owned()]);
+    }
+    let attributes: BTreeSet<String> = table["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .inspect(|a| assert_eq!(a["AttributeType"].as_str(), Some("S")))
+        .map(|a| text(&a["AttributeName"]).to_owned())
+        .collect();
+    assert_eq!(attributes, expected_attributes);
+    let keys = |schema: &Value| -> Vec<(String, String)> {
+        schema.as_sequence().unwrap().iter().map(|k| (text(&k["AttributeName"]).to_owned(), text(&k["KeyType"]).to_owned())).collect()
+    };
+    assert_eq!(keys(&table["KeySchema"]), vec![(spec.partition_key.into(), "HASH".into()), (spec.sort_key.into(), "RANGE".into())]);
+    let indexes = table["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    assert_eq!(indexes.len(), spec.indexes.len());
+    for index in spec.indexes {
+        let declared = indexes.iter().find(|i| i["IndexName"].as_str() == Some(index.name)).expect(index.name);
+        assert_eq!(keys(&declared["KeySchema"]), vec![(index.partition_key.into(), "HASH".into()), (index.sort_key.into(), "RANGE".into())]);
+        assert_eq!(declared["Projection"]["ProjectionType"].as_str(), Some("ALL"));
+    }
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(spec.ttl_attribute));
+    assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+}
+
+#[test]
+fn the_template_routes_document_events_through_the_queue_and_its_dead_letter_queue() {
+    let template = template();
+    let resources = &template["Resources"];
+    let queue = &resources["ObjectEventsQueue"]["Properties"];
+    let spec = &resources::OBJECT_EVENTS_QUEUE;
+    assert_eq!(queue["VisibilityTimeout"].as_u64(), Some(u64::from(spec.visibility_timeout_seconds)));
+    assert_eq!(queue["RedrivePolicy"]["maxReceiveCount"].as_u64(), Some(u64::from(spec.max_receive_count)));
+    assert_eq!(referenced(&queue["RedrivePolicy"]["deadLetterTargetArn"]), "ObjectEventsDeadLetterQueue");
+
+    let notifications = resources["DocumentsBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"].as_sequence().unwrap();
+    let events: BTreeSet<String> = notifications.iter().map(|n| text(&n["Event"]).to_owned()).collect();
+    assert_eq!(events, resources::DOCUMENT_EVENTS.iter().map(|e| (*e).to_owned()).collect());
+    assert!(notifications.iter().all(|n| referenced(&n["Queue"]) == "ObjectEventsQueue"));
+
+    let consumer = &resources["ObjectEventsFunction"]["Properties"]["Events"]["ObjectCreated"];
+    assert_eq!(consumer["Type"].as_str(), Some("SQS"));
+    assert_eq!(referenced(&consumer["Properties"]["Queue"]), "ObjectEventsQueue");
+    assert_eq!(strings(&consumer["Properties"]["FunctionResponseTypes"]), BTreeSet::from(["ReportBatchItemFailures".to_owned()]));
+}
+
+fn check_pool(template: &Value, spec: &UserPoolSpec) {
+    let resources = &template["Resources"];
+    let pool = &resources[spec.logical_name]["Properties"];
+    assert_eq!(strings(&pool["UsernameAttributes"]), BTreeSet::from(["email".to_owned()]), "{}", spec.logical_name);
+    assert_eq!(pool["Policies"]["PasswordPolicy"]["MinimumLength"].as_u64(), Some(u64::from(spec.password_min_length)));
+    let clients: Vec<&Value> = resources_of_type(template, "AWS::Cognito::UserPoolClient")
+        .into_iter()
+        .filter(|(_, c)| referenced(&c["Properties"]["UserPoolId"]) == spec.logical_name)
+        .map(|(_, c)| &c["Properties"])
+        .collect();
+    assert_eq!(clients.len(), 1, "one app client for {}", spec.logical_name);
+    assert_eq!(strings(&clients[0]["ExplicitAuthFlows"]), spec.auth_flows.iter().map(|f| (*f).to_owned()).collect());
+    assert_eq!(clients[0]["PreventUserExistenceErrors"].as_str(), Some(spec.prevent_user_existence_errors));
+    let groups: BTreeSet<String> = resources_of_type(template, "AWS::Cognito::UserPoolGroup")
+        .into_iter()
+        .filter(|(_, g)| referenced(&g["Properties"]["UserPoolId"]) == spec.logical_name)
+        .map(|(_, g)| text(&g["Properties"]["GroupName"]).to_owned())
+        .collect();
+    assert_eq!(groups, spec.groups.iter().map(|g| (*g).to_owned()).collect());
+}
+
+#[test]
+fn the_template_declares_the_user_pools_the_local_stack_provisions() {
+    let template = template();
+    check_pool(&template, &resources::STAFF_POOL);
+    check_pool(&template, &resources::CUSTOMER_POOL);
+}
+
+#[test]
+fn the_template_serves_exactly_the_route_table_with_the_same_authorizers() {
+    let template = template();
+    let mut declared = BTreeSet::new();
+    for (_, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let binary = text(&function["Metadata"]["Binary"]);
+        let name = binary.strip_prefix("portal-").expect("binaries are named portal-<function>");
+        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"));
+        for (_, event) in function["Properties"]["Events"].as_mapping().into_iter().flatten() {
+            if event["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let properties = &event["Properties"];
+            assert_eq!(referenced(&properties["ApiId"]), "HttpApi");
+            let authorizer = match text(&properties["Auth"]["Authorizer"]) {
+                "NONE" => None,
+                other => Some(other.to_owned()),
+            };
+            declared.insert((text(&properties["Method"]).to_owned(), text(&properties["Path"]).to_owned(), name.to_owned(), authorizer));
+        }
+    }
+    let expected: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.to_owned(), r.authorizer.template_name().map(str::to_owned)))
+        .collect();
+    assert_eq!(declared, expected);
+
+    let authorizers = &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"];
+    for (authorizer, pool) in [(Authorizer::Staff, &resources::STAFF_POOL), (Authorizer::Customer, &resources::CUSTOMER_POOL)] {
+        let declared = &authorizers[authorizer.template_name().unwrap()];
+        let issuer = match &declared["JwtConfiguration"]["issuer"] {
+            Value::Tagged(tagged) => text(&tagged.value).to_owned(),
+            other => text(other).to_owned(),
+        };
+        assert!(issuer.ends_with(&format!("/${{{}}}", pool.logical_name)), "{issuer}");
+    }
+}
+
+#[test]
+fn the_openapi_document_describes_exactly_the_served_routes() {
+    let openapi = load(crate::paths::openapi_path());
+    let mut documented = BTreeSet::new();
+    for (path, item) in openapi["paths"].as_mapping().expect("paths") {
+        for (method, operation) in item.as_mapping().unwrap() {
+            let method = text(method).to_uppercase();
+            let public = operation["security"].as_sequence().is_some_and(|s| s.is_empty());
+            documented.insert((method, text(path).to_owned(), public));
+        }
+    }
+    let expected: BTreeSet<_> =
+        ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned(), r.authorizer == Authorizer::Public)).collect();
+    assert_eq!(documented, expected);
+}
