@@ -120,7 +120,8 @@ print(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.
             return Ok(key);
         }
         let python = xtask::paths::local_dir().join("venv/bin/python");
-        let output = std::process::Command::new(python).args(["-c", TO_PEM]).output().context("running the venv's python")?;
+        let output =
+            std::process::Command::new(python).args(["-c", TO_PEM]).output().context("running the venv's python")?;
         ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let text = String::from_utf8(output.stdout)?;
         let (kid, hex) = text.trim().split_once('\n').context("no kid line")?;

@@ -173,9 +173,7 @@ fn parse_email(raw: &str) -> Result<String, ParseError> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
     let labels: Vec<&str> = domain.split('.').collect();
     let valid_domain = labels.len() >= 2
         && labels.iter().all(|label| {
@@ -185,11 +183,7 @@ fn parse_email(raw: &str) -> Result<String, ParseError> {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
-    if valid_local && valid_domain {
-        Ok(email)
-    } else {
-        refuse("is not an email address")
-    }
+    if valid_local && valid_domain { Ok(email) } else { refuse("is not an email address") }
 }
 
 fn parse_display_name(raw: &str) -> Result<String, ParseError> {
@@ -224,9 +218,7 @@ fn parse_content_type(raw: &str) -> Result<String, ParseError> {
     let is_token = |part: &str| {
         !part.is_empty()
             && part.len() <= 64
-            && part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
     };
     match value.split_once('/') {
         Some((kind, subtype)) if is_token(kind) && is_token(subtype) => Ok(value),
@@ -235,10 +227,7 @@ fn parse_content_type(raw: &str) -> Result<String, ParseError> {
 }
 
 fn parse_user_sub(raw: &str) -> Result<String, ParseError> {
-    if !raw.is_empty()
-        && raw.len() <= 128
-        && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !raw.is_empty() && raw.len() <= 128 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         Ok(raw.to_owned())
     } else {
         refuse("is not a user id")
@@ -251,11 +240,7 @@ fn parse_slug(raw: &str) -> Result<String, ParseError> {
         && !raw.starts_with('-')
         && !raw.ends_with('-')
         && !raw.contains("--");
-    if valid {
-        Ok(raw.to_owned())
-    } else {
-        refuse("must be 3 to 63 lower-case letters, digits and single hyphens")
-    }
+    if valid { Ok(raw.to_owned()) } else { refuse("must be 3 to 63 lower-case letters, digits and single hyphens") }
 }
 
 /// What a staff member may do in their tenant.
@@ -306,7 +291,17 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::from_str("  Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "ana@exa_mple.com", "ana..b@example.com", "ana@-example.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "ana@exa_mple.com",
+            "ana..b@example.com",
+            "ana@-example.com",
+        ] {
             assert!(Email::from_str(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(Email::from_str(&format!("{}@example.com", "a".repeat(65))).is_err());

@@ -152,10 +152,7 @@ impl ApiError {
             tracing::warn!(operation, error = %aws_smithy_types::error::display::DisplayErrorContext(&err), "transient AWS error");
             Self::Unavailable
         } else {
-            Self::Internal(format!(
-                "{operation}: {}",
-                aws_smithy_types::error::display::DisplayErrorContext(&err)
-            ))
+            Self::Internal(format!("{operation}: {}", aws_smithy_types::error::display::DisplayErrorContext(&err)))
         }
     }
 }

@@ -63,7 +63,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             _ => ApiError::Malformed(format!("the body is not valid JSON: {message}")),
         }
     })?;
-    deserializer.end().map_err(|_| ApiError::Malformed("the body has trailing characters after the JSON value".into()))?;
+    deserializer
+        .end()
+        .map_err(|_| ApiError::Malformed("the body has trailing characters after the JSON value".into()))?;
     Ok(value)
 }
 
@@ -139,7 +141,10 @@ mod tests {
         assert!(matches!(parse(json, "{not json"), Err(ApiError::Malformed(_))));
         assert!(matches!(parse(json, ""), Err(ApiError::Malformed(_))));
         assert!(matches!(parse(json, r#"{"email":"a@b.co","count":1} x"#), Err(ApiError::Malformed(_))));
-        assert!(matches!(parse(Some("text/plain"), r#"{"email":"a@b.co","count":1}"#), Err(ApiError::UnsupportedMediaType)));
+        assert!(matches!(
+            parse(Some("text/plain"), r#"{"email":"a@b.co","count":1}"#),
+            Err(ApiError::UnsupportedMediaType)
+        ));
         assert!(matches!(parse(None, r#"{"email":"a@b.co","count":1}"#), Err(ApiError::UnsupportedMediaType)));
         let big = format!(r#"{{"email":"{}"}}"#, "a".repeat(MAX_JSON_BODY_BYTES));
         assert!(matches!(parse(json, &big), Err(ApiError::PayloadTooLarge { .. })));
@@ -150,7 +155,9 @@ mod tests {
         assert!(wrong_type.starts_with("count: invalid type"), "{wrong_type}");
         let Err(ApiError::Invalid(bad_value)) = parse(json, r#"{"email":"nope","count":1}"#) else { panic!() };
         assert_eq!(bad_value, "email: is not an email address");
-        let Err(ApiError::Invalid(unknown)) = parse(json, r#"{"email":"a@b.co","count":1,"tenantId":"x"}"#) else { panic!() };
+        let Err(ApiError::Invalid(unknown)) = parse(json, r#"{"email":"a@b.co","count":1,"tenantId":"x"}"#) else {
+            panic!()
+        };
         assert!(unknown.contains("tenantId"), "{unknown}");
     }
 }

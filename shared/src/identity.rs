@@ -50,11 +50,7 @@ pub struct StaffMember {
 impl StaffMember {
     /// Writes (contacts, uploads, sharing …) are for admins and members.
     pub fn require_write(&self) -> Result<(), ApiError> {
-        if self.role.can_write() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("your role is read-only".into()))
-        }
+        if self.role.can_write() { Ok(()) } else { Err(ApiError::Forbidden("your role is read-only".into())) }
     }
 }
 

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::domain::{AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, FileName, Slug, TenantId, UserSub};
+use crate::domain::{
+    AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, FileName, Slug, TenantId,
+    UserSub,
+};
 use crate::object_key::ObjectKey;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,10 +46,9 @@ impl FromStr for ObjectKey {
         let bad = || ParseError(format!("not a document object key: {key:?}"));
         let mut parts = key.split('/');
         match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("tenants"), Some(tenant), Some("documents"), Some(document), None) => Ok(Self {
-                tenant: tenant.parse().map_err(|_| bad())?,
-                document: document.parse().map_err(|_| bad())?,
-            }),
+            (Some("tenants"), Some(tenant), Some("documents"), Some(document), None) => {
+                Ok(Self { tenant: tenant.parse().map_err(|_| bad())?, document: document.parse().map_err(|_| bad())? })
+            }
             _ => Err(bad()),
         }
     }

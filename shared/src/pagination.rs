@@ -41,11 +41,7 @@ impl Cursor {
         let inside = self.0.len() == 2
             && self.0.get(pk_name).map(String::as_str) == Some(partition)
             && self.0.get(sk_name).is_some_and(|sk| sk.starts_with(sk_prefix));
-        if inside {
-            Ok(())
-        } else {
-            Err(ApiError::Malformed("cursor is not valid".into()))
-        }
+        if inside { Ok(()) } else { Err(ApiError::Malformed("cursor is not valid".into())) }
     }
 }
 

@@ -61,9 +61,10 @@ pub const ROUTES: &[Route] = &[
 
 /// The route a request matches, with its path parameters.
 pub fn match_route<'a>(method: &str, path: &'a str) -> Option<(&'static Route, Vec<(&'static str, &'a str)>)> {
-    ROUTES.iter().filter(|route| route.method == method).find_map(|route| {
-        match_template(route.path, path).map(|params| (route, params))
-    })
+    ROUTES
+        .iter()
+        .filter(|route| route.method == method)
+        .find_map(|route| match_template(route.path, path).map(|params| (route, params)))
 }
 
 fn match_template<'a>(template: &'static str, path: &'a str) -> Option<Vec<(&'static str, &'a str)>> {

@@ -45,11 +45,19 @@ pub struct StoredObject {
 }
 
 fn presigning(ttl_seconds: u64) -> Result<PresigningConfig, ApiError> {
-    PresigningConfig::expires_in(Duration::from_secs(ttl_seconds)).map_err(|e| ApiError::Internal(format!("presigning config: {e}")))
+    PresigningConfig::expires_in(Duration::from_secs(ttl_seconds))
+        .map_err(|e| ApiError::Internal(format!("presigning config: {e}")))
 }
 
-fn expires_at(ttl_seconds: u64) -> OffsetDateTime {
-    OffsetDateTime::now_utc() + Duration::from_secs(ttl_seconds)
+impl PresignedRequest {
+    fn new(presigned: aws_sdk_s3::presigning::PresignedRequest, ttl_seconds: u64) -> Self {
+        Self {
+            method: presigned.method().to_owned(),
+            url: presigned.uri().to_owned(),
+            headers: presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            expires_at: OffsetDateTime::now_utc() + Duration::from_secs(ttl_seconds),
+        }
+    }
 }
 
 /// `attachment` with the original name: an ASCII fallback and the RFC 5987 UTF-8 form.
@@ -73,7 +81,13 @@ impl Storage {
         &self.bucket
     }
 
-    pub async fn presign_upload(&self, key: ObjectKey, content_type: &ContentType, size: u64, ttl_seconds: u64) -> Result<PresignedRequest, ApiError> {
+    pub async fn presign_upload(
+        &self,
+        key: ObjectKey,
+        content_type: &ContentType,
+        size: u64,
+        ttl_seconds: u64,
+    ) -> Result<PresignedRequest, ApiError> {
         let size = i64::try_from(size).map_err(|_| ApiError::Invalid("size: too large".into()))?;
         let presigned = self
             .client
@@ -85,15 +99,16 @@ impl Storage {
             .presigned(presigning(ttl_seconds)?)
             .await
             .map_err(|e| ApiError::Internal(format!("presign PutObject: {e}")))?;
-        Ok(PresignedRequest {
-            method: presigned.method().to_owned(),
-            url: presigned.uri().to_owned(),
-            headers: presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
-            expires_at: expires_at(ttl_seconds),
-        })
+        Ok(PresignedRequest::new(presigned, ttl_seconds))
     }
 
-    pub async fn presign_download(&self, key: ObjectKey, name: &FileName, content_type: &ContentType, ttl_seconds: u64) -> Result<PresignedRequest, ApiError> {
+    pub async fn presign_download(
+        &self,
+        key: ObjectKey,
+        name: &FileName,
+        content_type: &ContentType,
+        ttl_seconds: u64,
+    ) -> Result<PresignedRequest, ApiError> {
         let presigned = self
             .client
             .get_object()
@@ -104,12 +119,7 @@ impl Storage {
             .presigned(presigning(ttl_seconds)?)
             .await
             .map_err(|e| ApiError::Internal(format!("presign GetObject: {e}")))?;
-        Ok(PresignedRequest {
-            method: presigned.method().to_owned(),
-            url: presigned.uri().to_owned(),
-            headers: presigned.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
-            expires_at: expires_at(ttl_seconds),
-        })
+        Ok(PresignedRequest::new(presigned, ttl_seconds))
     }
 
     /// HeadObject; `None` when the object is gone (deleted before we looked).

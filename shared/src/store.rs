@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::domain::{DocumentId, DocumentStatus, TenantId, UserSub, ContactId};
+use crate::domain::{ContactId, DocumentId, DocumentStatus, TenantId, UserSub};
 use crate::error::ApiError;
 use crate::identity::StaffMember;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
@@ -40,7 +40,8 @@ fn s(value: impl Into<String>) -> AttributeValue {
 }
 
 fn to_item<T: Serialize>(value: &T, keys: &[(&str, String)]) -> Result<Item, ApiError> {
-    let mut item: Item = serde_dynamo::to_item(value).map_err(|e| ApiError::Internal(format!("serialize item: {e}")))?;
+    let mut item: Item =
+        serde_dynamo::to_item(value).map_err(|e| ApiError::Internal(format!("serialize item: {e}")))?;
     for (name, value) in keys {
         item.insert((*name).to_owned(), s(value.clone()));
     }
@@ -82,7 +83,12 @@ impl Store {
     }
 
     /// One page of a tenant's items of one type (`sk_prefix`), newest first (ids are v7).
-    async fn query_tenant<T: DeserializeOwned>(&self, tenant: TenantId, sk_prefix: &str, page: &PageRequest) -> Result<Page<T>, ApiError> {
+    async fn query_tenant<T: DeserializeOwned>(
+        &self,
+        tenant: TenantId,
+        sk_prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<T>, ApiError> {
         let partition = keys::tenant_pk(tenant);
         let mut query = self
             .client
@@ -153,7 +159,10 @@ impl Store {
     pub async fn create_contact(&self, tenant: TenantId, contact: &Contact) -> Result<(), ApiError> {
         let pk = keys::tenant_pk(tenant);
         let record = to_item(contact, &[(PK, pk.clone()), (SK, keys::contact_sk(contact.id))])?;
-        let guard = to_item(&serde_json::json!({ "contactId": contact.id }), &[(PK, pk), (SK, keys::contact_email_sk(&contact.email))])?;
+        let guard = to_item(
+            &serde_json::json!({ "contactId": contact.id }),
+            &[(PK, pk), (SK, keys::contact_email_sk(&contact.email))],
+        )?;
         self.put_all_new("CreateContact", [record, guard], "a contact with this email already exists").await
     }
 
@@ -169,7 +178,8 @@ impl Store {
 
     /// Records a document whose upload URL is being handed out (`pending`).
     pub async fn create_document(&self, document: &Document) -> Result<(), ApiError> {
-        let item = to_item(document, &[(PK, keys::tenant_pk(document.tenant_id)), (SK, keys::document_sk(document.id))])?;
+        let item =
+            to_item(document, &[(PK, keys::tenant_pk(document.tenant_id)), (SK, keys::document_sk(document.id))])?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -205,7 +215,8 @@ impl Store {
             Err(reason) => (DocumentStatus::Rejected, "SET #status = :status, rejectedReason = :detail", reason),
         };
         let status_value = serde_dynamo::to_attribute_value(status).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let pending = serde_dynamo::to_attribute_value(DocumentStatus::Pending).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let pending =
+            serde_dynamo::to_attribute_value(DocumentStatus::Pending).map_err(|e| ApiError::Internal(e.to_string()))?;
         let result = self
             .client
             .update_item()
@@ -235,7 +246,12 @@ impl Store {
     }
 
     /// Puts several new items atomically; any of them existing already is a conflict.
-    async fn put_all_new<const N: usize>(&self, operation: &str, items: [Item; N], conflict: &str) -> Result<(), ApiError> {
+    async fn put_all_new<const N: usize>(
+        &self,
+        operation: &str,
+        items: [Item; N],
+        conflict: &str,
+    ) -> Result<(), ApiError> {
         let writes = items
             .into_iter()
             .map(|item| {

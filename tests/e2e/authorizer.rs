@@ -30,7 +30,10 @@ async fn requests_without_a_valid_token_are_401() -> anyhow::Result<()> {
     let mut bad_tokens = vec![("none".to_owned(), None), ("garbage".to_owned(), Some("not.a.jwt".to_owned()))];
     for (what, patch) in [
         ("expired", json!({ "exp": now() - 5, "iat": now() - 700 })),
-        ("other issuer", json!({ "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{}", env().stack.customer_pool.id) })),
+        (
+            "other issuer",
+            json!({ "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{}", env().stack.customer_pool.id) }),
+        ),
         ("other client", json!({ "client_id": env().stack.customer_pool.client_id })),
         ("id token", json!({ "token_use": "id", "aud": env().stack.staff_pool.client_id })),
         ("no sub", json!({ "sub": null })),
@@ -81,7 +84,8 @@ async fn a_valid_token_without_staff_membership_is_403() -> anyhow::Result<()> {
 async fn sign_in_failures_look_the_same_whether_or_not_the_email_exists() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
     let known = t.member_account.member.email.to_string();
-    let wrong_password = anonymous().post("/auth/staff/login", json!({ "email": known, "password": "Wrong-Passw0rd!" })).await?;
+    let wrong_password =
+        anonymous().post("/auth/staff/login", json!({ "email": known, "password": "Wrong-Passw0rd!" })).await?;
     let unknown_email = anonymous()
         .post("/auth/staff/login", json!({ "email": "nobody-here@nowhere.example", "password": "Wrong-Passw0rd!" }))
         .await?;

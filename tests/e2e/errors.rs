@@ -93,7 +93,10 @@ async fn a_duplicate_contact_email_is_a_conflict() -> anyhow::Result<()> {
 async fn pagination_walks_every_contact_once() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
     for i in 0..5 {
-        t.member.post("/contacts", json!({ "email": format!("c{i}@client.example"), "name": format!("C {i}") })).await?.expect(201)?;
+        t.member
+            .post("/contacts", json!({ "email": format!("c{i}@client.example"), "name": format!("C {i}") }))
+            .await?
+            .expect(201)?;
     }
     let mut seen = Vec::new();
     let mut path = "/contacts?limit=2".to_owned();

@@ -13,7 +13,8 @@ async fn a_viewer_reads_everything_and_writes_nothing() -> anyhow::Result<()> {
 
     let contact = t.viewer.post("/contacts", json!({ "email": "new@client.example", "name": "New" })).await?;
     assert_problem(&contact, 403);
-    let upload = t.viewer.post("/uploads", json!({ "fileName": "a.txt", "contentType": "text/plain", "size": 1 })).await?;
+    let upload =
+        t.viewer.post("/uploads", json!({ "fileName": "a.txt", "contentType": "text/plain", "size": 1 })).await?;
     assert_problem(&upload, 403);
 
     assert_eq!(t.admin.get("/contacts").await?.expect(200)?["items"].as_array().unwrap().len(), 1);
@@ -26,7 +27,10 @@ async fn admins_and_members_write() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
     t.admin.post("/contacts", json!({ "email": "a@client.example", "name": "A" })).await?.expect(201)?;
     t.member.post("/contacts", json!({ "email": "m@client.example", "name": "M" })).await?.expect(201)?;
-    t.admin.post("/uploads", json!({ "fileName": "a.txt", "contentType": "text/plain", "size": 1 })).await?.expect(201)?;
+    t.admin
+        .post("/uploads", json!({ "fileName": "a.txt", "contentType": "text/plain", "size": 1 }))
+        .await?
+        .expect(201)?;
     Ok(())
 }
 
@@ -34,18 +38,28 @@ async fn admins_and_members_write() -> anyhow::Result<()> {
 async fn nothing_crosses_tenants() -> anyhow::Result<()> {
     let a = tenant_fixture().await?;
     let b = tenant_fixture().await?;
-    let contact = b.member.post("/contacts", json!({ "email": "secret@b.example", "name": "B's client" })).await?.expect(201)?;
+    let contact =
+        b.member.post("/contacts", json!({ "email": "secret@b.example", "name": "B's client" })).await?.expect(201)?;
     for i in 0..3 {
-        b.member.post("/contacts", json!({ "email": format!("more{i}@b.example"), "name": "More" })).await?.expect(201)?;
+        b.member
+            .post("/contacts", json!({ "email": format!("more{i}@b.example"), "name": "More" }))
+            .await?
+            .expect(201)?;
     }
-    let ticket = b.member.post("/uploads", json!({ "fileName": "b.txt", "contentType": "text/plain", "size": 1 })).await?.expect(201)?;
+    let ticket = b
+        .member
+        .post("/uploads", json!({ "fileName": "b.txt", "contentType": "text/plain", "size": 1 }))
+        .await?
+        .expect(201)?;
     let document = ticket["document"]["id"].as_str().unwrap();
     let contact_id = contact["id"].as_str().unwrap();
 
     // Same email in another tenant is a different contact, not a conflict.
     a.member.post("/contacts", json!({ "email": "secret@b.example", "name": "A's client" })).await?.expect(201)?;
 
-    for path in [format!("/contacts/{contact_id}"), format!("/documents/{document}"), format!("/documents/{document}/download")] {
+    for path in
+        [format!("/contacts/{contact_id}"), format!("/documents/{document}"), format!("/documents/{document}/download")]
+    {
         for client in [&a.admin, &a.member, &a.viewer] {
             assert_problem(&client.get(&path).await?, 404);
         }

@@ -5,4 +5,5 @@ mod authorizer;
 mod errors;
 mod isolation;
 mod object_events;
+mod presigned;
 mod slice;

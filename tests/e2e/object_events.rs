@@ -50,18 +50,35 @@ async fn objects_that_differ_from_what_was_presigned_are_rejected_and_deleted() 
     let s3 = s3().await;
     // Announce 5 bytes, then put 9 with the SDK directly (an emulator does not enforce the
     // signed content-length; real S3 would refuse the presigned PUT itself).
-    let ticket = t.member.post("/uploads", json!({ "fileName": "short.txt", "contentType": "text/plain", "size": 5 })).await?.expect(201)?;
+    let ticket = t
+        .member
+        .post("/uploads", json!({ "fileName": "short.txt", "contentType": "text/plain", "size": 5 }))
+        .await?
+        .expect(201)?;
     let id: DocumentId = ticket["document"]["id"].as_str().unwrap().parse()?;
     let key = ObjectKey::document(t.tenant.id, id).to_string();
-    s3.put_object().bucket(&env().stack.bucket).key(&key).content_type("text/plain").body(b"too long!".to_vec().into()).send().await?;
+    s3.put_object()
+        .bucket(&env().stack.bucket)
+        .key(&key)
+        .content_type("text/plain")
+        .body(b"too long!".to_vec().into())
+        .send()
+        .await?;
     let settled = t.member.wait_settled(&id.to_string(), Duration::from_secs(30)).await?;
     assert_eq!(settled["status"], "rejected");
     assert!(settled["rejectedReason"].as_str().unwrap().contains("9 bytes"), "{settled}");
-    assert!(s3.head_object().bucket(&env().stack.bucket).key(&key).send().await.is_err(), "rejected object still stored");
+    assert!(
+        s3.head_object().bucket(&env().stack.bucket).key(&key).send().await.is_err(),
+        "rejected object still stored"
+    );
     assert_eq!(t.store.document(t.tenant.id, id).await?.unwrap().status, DocumentStatus::Rejected);
 
     // Another content type than announced.
-    let ticket = t.member.post("/uploads", json!({ "fileName": "page.pdf", "contentType": "application/pdf", "size": 4 })).await?.expect(201)?;
+    let ticket = t
+        .member
+        .post("/uploads", json!({ "fileName": "page.pdf", "contentType": "application/pdf", "size": 4 }))
+        .await?
+        .expect(201)?;
     let id = ticket["document"]["id"].as_str().unwrap();
     let mut upload = ticket["upload"].clone();
     upload["headers"]["content-type"] = json!("text/html");
@@ -95,7 +112,11 @@ async fn orphans_are_deleted_and_foreign_keys_ignored() -> anyhow::Result<()> {
 #[tokio::test]
 async fn direct_s3_events_and_sqs_batches_are_both_accepted() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let ticket = t.member.post("/uploads", json!({ "fileName": "direct.txt", "contentType": "text/plain", "size": 2 })).await?.expect(201)?;
+    let ticket = t
+        .member
+        .post("/uploads", json!({ "fileName": "direct.txt", "contentType": "text/plain", "size": 2 }))
+        .await?
+        .expect(201)?;
     let id: DocumentId = ticket["document"]["id"].as_str().unwrap().parse()?;
     let key = ObjectKey::document(t.tenant.id, id).to_string();
     // Stored under the key, but settled by the event we hand to the function ourselves.

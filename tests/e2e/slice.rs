@@ -13,7 +13,11 @@ use serde_json::json;
 async fn staff_upload_is_recorded_listed_and_downloaded_byte_for_byte() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
 
-    let contact = t.member.post("/contacts", json!({ "email": "Ana.Lima@Client.example", "name": "Ana Lima" })).await?.expect(201)?;
+    let contact = t
+        .member
+        .post("/contacts", json!({ "email": "Ana.Lima@Client.example", "name": "Ana Lima" }))
+        .await?
+        .expect(201)?;
     assert_eq!(contact["email"], "ana.lima@client.example");
     assert_eq!(contact["accessStatus"], "none");
     let listed = t.member.get("/contacts").await?.expect(200)?;
@@ -63,7 +67,11 @@ async fn staff_upload_is_recorded_listed_and_downloaded_byte_for_byte() -> anyho
 #[tokio::test]
 async fn documents_are_only_downloadable_once_available() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let ticket = t.member.post("/uploads", json!({ "fileName": "later.txt", "contentType": "text/plain", "size": 3 })).await?.expect(201)?;
+    let ticket = t
+        .member
+        .post("/uploads", json!({ "fileName": "later.txt", "contentType": "text/plain", "size": 3 }))
+        .await?
+        .expect(201)?;
     let id = ticket["document"]["id"].as_str().unwrap();
     let response = t.member.get(&format!("/documents/{id}/download")).await?;
     portal_tests::assert_problem(&response, 409);
@@ -79,7 +87,8 @@ async fn tokens_can_be_refreshed() -> anyhow::Result<()> {
         .await?
         .expect(200)?;
     let refresh = tokens["refreshToken"].as_str().unwrap();
-    let refreshed = portal_tests::anonymous().post("/auth/staff/refresh", json!({ "refreshToken": refresh })).await?.expect(200)?;
+    let refreshed =
+        portal_tests::anonymous().post("/auth/staff/refresh", json!({ "refreshToken": refresh })).await?.expect(200)?;
     let access = refreshed["accessToken"].as_str().unwrap();
     portal_tests::anonymous().with_token(access).get("/contacts").await?.expect(200)?;
     let bad = portal_tests::anonymous().post("/auth/staff/refresh", json!({ "refreshToken": "not-a-token" })).await?;

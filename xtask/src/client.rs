@@ -63,7 +63,13 @@ impl ApiClient {
     }
 
     /// Sends a raw body (for malformed-input tests).
-    pub async fn send_raw(&self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Result<ApiResponse> {
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<ApiResponse> {
         let mut request = self.http.request(method, format!("{}{path}", self.base)).body(body);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
@@ -76,12 +82,8 @@ impl ApiClient {
 
     async fn read(response: reqwest::Response) -> Result<ApiResponse> {
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let bytes = response.bytes().await?;
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Ok(ApiResponse { status, content_type, json })

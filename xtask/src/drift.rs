@@ -62,14 +62,25 @@ fn the_template_declares_the_table_the_local_stack_provisions() {
         .collect();
     assert_eq!(attributes, expected_attributes);
     let keys = |schema: &Value| -> Vec<(String, String)> {
-        schema.as_sequence().unwrap().iter().map(|k| (text(&k["AttributeName"]).to_owned(), text(&k["KeyType"]).to_owned())).collect()
+        schema
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| (text(&k["AttributeName"]).to_owned(), text(&k["KeyType"]).to_owned()))
+            .collect()
     };
-    assert_eq!(keys(&table["KeySchema"]), vec![(spec.partition_key.into(), "HASH".into()), (spec.sort_key.into(), "RANGE".into())]);
+    assert_eq!(
+        keys(&table["KeySchema"]),
+        vec![(spec.partition_key.into(), "HASH".into()), (spec.sort_key.into(), "RANGE".into())]
+    );
     let indexes = table["GlobalSecondaryIndexes"].as_sequence().unwrap();
     assert_eq!(indexes.len(), spec.indexes.len());
     for index in spec.indexes {
         let declared = indexes.iter().find(|i| i["IndexName"].as_str() == Some(index.name)).expect(index.name);
-        assert_eq!(keys(&declared["KeySchema"]), vec![(index.partition_key.into(), "HASH".into()), (index.sort_key.into(), "RANGE".into())]);
+        assert_eq!(
+            keys(&declared["KeySchema"]),
+            vec![(index.partition_key.into(), "HASH".into()), (index.sort_key.into(), "RANGE".into())]
+        );
         assert_eq!(declared["Projection"]["ProjectionType"].as_str(), Some("ALL"));
     }
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(spec.ttl_attribute));
@@ -86,7 +97,9 @@ fn the_template_routes_document_events_through_the_queue_and_its_dead_letter_que
     assert_eq!(queue["RedrivePolicy"]["maxReceiveCount"].as_u64(), Some(u64::from(spec.max_receive_count)));
     assert_eq!(referenced(&queue["RedrivePolicy"]["deadLetterTargetArn"]), "ObjectEventsDeadLetterQueue");
 
-    let notifications = resources["DocumentsBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"].as_sequence().unwrap();
+    let notifications = resources["DocumentsBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+        .as_sequence()
+        .unwrap();
     let events: BTreeSet<String> = notifications.iter().map(|n| text(&n["Event"]).to_owned()).collect();
     assert_eq!(events, resources::DOCUMENT_EVENTS.iter().map(|e| (*e).to_owned()).collect());
     assert!(notifications.iter().all(|n| referenced(&n["Queue"]) == "ObjectEventsQueue"));
@@ -94,7 +107,10 @@ fn the_template_routes_document_events_through_the_queue_and_its_dead_letter_que
     let consumer = &resources["ObjectEventsFunction"]["Properties"]["Events"]["ObjectCreated"];
     assert_eq!(consumer["Type"].as_str(), Some("SQS"));
     assert_eq!(referenced(&consumer["Properties"]["Queue"]), "ObjectEventsQueue");
-    assert_eq!(strings(&consumer["Properties"]["FunctionResponseTypes"]), BTreeSet::from(["ReportBatchItemFailures".to_owned()]));
+    assert_eq!(
+        strings(&consumer["Properties"]["FunctionResponseTypes"]),
+        BTreeSet::from(["ReportBatchItemFailures".to_owned()])
+    );
 }
 
 fn check_pool(template: &Value, spec: &UserPoolSpec) {
@@ -143,17 +159,31 @@ fn the_template_serves_exactly_the_route_table_with_the_same_authorizers() {
                 "NONE" => None,
                 other => Some(other.to_owned()),
             };
-            declared.insert((text(&properties["Method"]).to_owned(), text(&properties["Path"]).to_owned(), name.to_owned(), authorizer));
+            declared.insert((
+                text(&properties["Method"]).to_owned(),
+                text(&properties["Path"]).to_owned(),
+                name.to_owned(),
+                authorizer,
+            ));
         }
     }
     let expected: BTreeSet<_> = ROUTES
         .iter()
-        .map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.to_owned(), r.authorizer.template_name().map(str::to_owned)))
+        .map(|r| {
+            (
+                r.method.to_owned(),
+                r.path.to_owned(),
+                r.function.to_owned(),
+                r.authorizer.template_name().map(str::to_owned),
+            )
+        })
         .collect();
     assert_eq!(declared, expected);
 
     let authorizers = &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"];
-    for (authorizer, pool) in [(Authorizer::Staff, &resources::STAFF_POOL), (Authorizer::Customer, &resources::CUSTOMER_POOL)] {
+    for (authorizer, pool) in
+        [(Authorizer::Staff, &resources::STAFF_POOL), (Authorizer::Customer, &resources::CUSTOMER_POOL)]
+    {
         let declared = &authorizers[authorizer.template_name().unwrap()];
         let issuer = match &declared["JwtConfiguration"]["issuer"] {
             Value::Tagged(tagged) => text(&tagged.value).to_owned(),
@@ -177,4 +207,49 @@ fn the_openapi_document_describes_exactly_the_served_routes() {
     let expected: BTreeSet<_> =
         ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned(), r.authorizer == Authorizer::Public)).collect();
     assert_eq!(documented, expected);
+}
+
+/// What each function's code declares it calls, by template function name.
+const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
+    ("auth", portal_auth::IAM_ACTIONS),
+    ("contacts", portal_contacts::IAM_ACTIONS),
+    ("documents", portal_documents::IAM_ACTIONS),
+    ("transfers", portal_transfers::IAM_ACTIONS),
+    ("object-events", portal_object_events::IAM_ACTIONS),
+];
+
+#[test]
+fn each_function_role_allows_exactly_the_calls_the_function_makes() {
+    let template = template();
+    let functions = resources_of_type(&template, "AWS::Serverless::Function");
+    assert_eq!(functions.len(), DECLARED_ACTIONS.len(), "a function without declared actions, or the reverse");
+    for (logical_id, function) in functions {
+        let name = text(&function["Metadata"]["Binary"]).strip_prefix("portal-").unwrap();
+        let declared: BTreeSet<String> = DECLARED_ACTIONS
+            .iter()
+            .find(|(function, _)| *function == name)
+            .unwrap_or_else(|| panic!("{name} declares no IAM actions"))
+            .1
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect();
+        let mut granted = BTreeSet::new();
+        for policy in function["Properties"]["Policies"].as_sequence().expect("explicit policies") {
+            for statement in policy["Statement"].as_sequence().expect("policy statements") {
+                assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{logical_id}");
+                let resources = match &statement["Resource"] {
+                    Value::Sequence(items) => items.clone(),
+                    single => vec![single.clone()],
+                };
+                for resource in &resources {
+                    assert!(resource.as_str() != Some("*"), "{logical_id} grants on every resource");
+                }
+                for action in strings(&statement["Action"]) {
+                    assert!(!action.contains('*'), "{logical_id} grants a wildcard action {action}");
+                    granted.insert(action);
+                }
+            }
+        }
+        assert_eq!(granted, declared, "{logical_id}: template grants vs. calls the code makes");
+    }
 }

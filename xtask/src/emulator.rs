@@ -1,96 +1,166 @@
-//! The local AWS emulator: a pinned moto server, installed into `.local/venv` when missing,
-//! started on 127.0.0.1 on a free port and stopped (by its own PID) when dropped.
+//! The local AWS emulators, each pinned in its own virtualenv (installed when missing),
+//! started on 127.0.0.1 on a free port and stopped (by their own PID) when dropped:
+//! - moto, the default: every service the system uses;
+//! - LocalStack (host install, no Docker): its S3 enforces presigned-URL signatures and
+//!   expiry, which moto does not. Where a Docker engine answers, the LocalStack container
+//!   of `infra/local/docker-compose.yml` is used instead.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::paths::local_dir;
-
-/// The pinned emulator (its known limits are measured against this version; see
-/// `docs/local-stack.md`).
-pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
-
-fn venv_dir() -> PathBuf {
-    local_dir().join("venv")
-}
-
-fn moto_server_bin() -> PathBuf {
-    venv_dir().join("bin").join("moto_server")
-}
-
-/// Installs the pinned moto into the project's virtualenv unless it is already there.
-pub fn ensure_installed() -> Result<()> {
-    let marker = venv_dir().join(".installed");
-    if moto_server_bin().exists() && std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == MOTO_REQUIREMENT) {
-        return Ok(());
-    }
-    std::fs::create_dir_all(local_dir())?;
-    eprintln!("xtask: installing {MOTO_REQUIREMENT} into {}", venv_dir().display());
-    if !venv_dir().join("bin").join("python").exists() {
-        run(Command::new("python3").arg("-m").arg("venv").arg(venv_dir()))?;
-    }
-    run(Command::new(venv_dir().join("bin").join("pip")).args(["install", "--quiet", "--disable-pip-version-check", MOTO_REQUIREMENT]))?;
-    std::fs::write(marker, MOTO_REQUIREMENT)?;
-    Ok(())
-}
-
-fn run(command: &mut Command) -> Result<()> {
-    let status = command.status().with_context(|| format!("could not run {command:?}"))?;
-    if !status.success() {
-        bail!("{command:?} failed with {status}");
-    }
-    Ok(())
-}
+use crate::paths::{local_dir, repo_root};
+use crate::venv::{EMULATOR, LOCALSTACK};
 
 /// A free TCP port on 127.0.0.1 (asked of the OS; there is a tiny window before use).
 pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// A running moto server; killed when dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Moto,
+    LocalStack,
+}
+
+impl std::str::FromStr for Backend {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "moto" => Ok(Self::Moto),
+            "localstack" => Ok(Self::LocalStack),
+            other => bail!("unknown backend {other:?} (moto or localstack)"),
+        }
+    }
+}
+
+/// How an emulator runs: our own child process, or a Docker Compose project.
+enum Process {
+    Child(Child),
+    Compose { project: String },
+}
+
+/// A running emulator; stopped when dropped.
 pub struct Emulator {
-    child: Child,
+    process: Process,
     port: u16,
+    backend: Backend,
+}
+
+/// LocalStack configuration for a host install: bound to loopback, no DNS server, no
+/// downloads or analytics, and signatures checked (the point of running it).
+const LOCALSTACK_ENV: &[(&str, &str)] = &[
+    ("GATEWAY_SERVER", "hypercorn"),
+    ("DNS_ADDRESS", "0"),
+    ("S3_SKIP_SIGNATURE_VALIDATION", "0"),
+    ("DISABLE_EVENTS", "1"),
+    ("SKIP_SSL_CERT_DOWNLOAD", "1"),
+    ("SERVICES", "s3"),
+];
+
+fn docker_available() -> bool {
+    Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 impl Emulator {
-    pub async fn start() -> Result<Self> {
-        ensure_installed()?;
+    pub async fn start(backend: Backend) -> Result<Self> {
         let port = free_port()?;
-        let log_path = local_dir().join(format!("moto-{port}.log"));
+        let name = match backend {
+            Backend::Moto => "moto",
+            Backend::LocalStack => "localstack",
+        };
+        let log_path = local_dir().join(format!("{name}-{port}.log"));
+        std::fs::create_dir_all(local_dir())?;
         let log = std::fs::File::create(&log_path)?;
-        let child = Command::new(moto_server_bin())
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("could not start moto_server")?;
-        let mut emulator = Self { child, port };
+        let process = match backend {
+            Backend::Moto => {
+                EMULATOR.ensure()?;
+                Process::Child(
+                    Command::new(EMULATOR.bin("moto_server"))
+                        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                        .stdin(Stdio::null())
+                        .stdout(log.try_clone()?)
+                        .stderr(log)
+                        .spawn()
+                        .context("could not start moto_server")?,
+                )
+            }
+            Backend::LocalStack if docker_available() => {
+                let project = format!("portal-localstack-{port}");
+                let status = Command::new("docker")
+                    .args(["compose", "-f", "infra/local/docker-compose.yml", "-p", &project, "up", "-d"])
+                    .current_dir(repo_root())
+                    .env("LOCALSTACK_PORT", port.to_string())
+                    .stdout(log.try_clone()?)
+                    .stderr(log)
+                    .status()?;
+                if !status.success() {
+                    bail!("docker compose up failed; see {}", log_path.display());
+                }
+                Process::Compose { project }
+            }
+            Backend::LocalStack => {
+                LOCALSTACK.ensure()?;
+                let state = local_dir().join(format!("localstack-state-{port}"));
+                std::fs::create_dir_all(&state)?;
+                Process::Child(
+                    Command::new(LOCALSTACK.bin("python"))
+                        .args(["-m", "localstack.runtime.main"])
+                        .envs(LOCALSTACK_ENV.iter().copied())
+                        .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
+                        .env("LOCALSTACK_VOLUME_DIR", state.join("volume"))
+                        .env("CONFIG_DIR", state.join("config"))
+                        .env("FILESYSTEM_ROOT", state.join("filesystem"))
+                        .current_dir(&state)
+                        .stdin(Stdio::null())
+                        .stdout(log.try_clone()?)
+                        .stderr(log)
+                        .spawn()
+                        .context("could not start LocalStack")?,
+                )
+            }
+        };
+        let mut emulator = Self { process, port, backend };
         emulator.wait_until_ready(&log_path).await?;
         Ok(emulator)
     }
 
+    /// Ready when moto serves its state, or LocalStack reports S3 available.
     async fn wait_until_ready(&mut self, log_path: &std::path::Path) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(120);
         let client = reqwest::Client::new();
+        let probe = match self.backend {
+            Backend::Moto => format!("{}/moto-api/data.json", self.endpoint()),
+            Backend::LocalStack => format!("{}/_localstack/health", self.endpoint()),
+        };
         loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("moto_server exited with {status}; see {}", log_path.display());
+            if let Process::Child(child) = &mut self.process {
+                if let Some(status) = child.try_wait()? {
+                    bail!("the emulator exited with {status}; see {}", log_path.display());
+                }
             }
-            if let Ok(response) = client.get(format!("{}/moto-api/data.json", self.endpoint())).send().await {
-                if response.status().is_success() {
+            if let Ok(response) = client.get(&probe).send().await {
+                let ready = match self.backend {
+                    Backend::Moto => response.status().is_success(),
+                    Backend::LocalStack => response.json::<serde_json::Value>().await.is_ok_and(|health| {
+                        matches!(health["services"]["s3"].as_str(), Some("available" | "running"))
+                    }),
+                };
+                if ready {
                     return Ok(());
                 }
             }
             if Instant::now() > deadline {
-                bail!("moto_server did not answer within 60 s; see {}", log_path.display());
+                bail!("the emulator did not answer within 120 s; see {}", log_path.display());
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
@@ -98,14 +168,30 @@ impl Emulator {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+    /// The emulator's process id (none for a Docker container).
+    pub fn pid(&self) -> Option<u32> {
+        match &self.process {
+            Process::Child(child) => Some(child.id()),
+            Process::Compose { .. } => None,
+        }
     }
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.process {
+            Process::Child(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Process::Compose { project } => {
+                let _ = Command::new("docker")
+                    .args(["compose", "-f", "infra/local/docker-compose.yml", "-p", project, "down", "--volumes"])
+                    .current_dir(repo_root())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
     }
 }

@@ -33,6 +33,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request, Response};
 use portal_shared::ApiError;
 use portal_shared::config::TransferLimits;
+use portal_shared::function::HttpFunction;
 use portal_shared::routes::{self, Authorizer};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -52,25 +53,25 @@ pub struct Functions {
     object_events: Arc<portal_object_events::App>,
 }
 
-macro_rules! http_function {
-    ($app:expr) => {{
-        let app = Arc::new($app);
-        let handler: HttpHandler = Arc::new(move |req| {
-            let app = Arc::clone(&app);
-            Box::pin(async move { app.handle(req).await })
-        });
-        handler
-    }};
+fn http_function<F: HttpFunction>(app: F) -> HttpHandler {
+    let app = Arc::new(app);
+    Arc::new(move |req| {
+        let app = Arc::clone(&app);
+        Box::pin(async move { app.handle(req).await })
+    })
 }
 
 impl Functions {
     pub fn new(sdk: &SdkConfig, stack: &Stack) -> Self {
         let table = &stack.table;
         let http = HashMap::from([
-            ("auth", http_function!(portal_auth::App::new(sdk, &stack.staff_pool.client_id))),
-            ("contacts", http_function!(portal_contacts::App::new(sdk, table))),
-            ("documents", http_function!(portal_documents::App::new(sdk, table))),
-            ("transfers", http_function!(portal_transfers::App::new(sdk, table, &stack.bucket, TransferLimits::default()))),
+            ("auth", http_function(portal_auth::App::new(sdk, &stack.staff_pool.client_id))),
+            ("contacts", http_function(portal_contacts::App::new(sdk, table))),
+            ("documents", http_function(portal_documents::App::new(sdk, table))),
+            (
+                "transfers",
+                http_function(portal_transfers::App::new(sdk, table, &stack.bucket, TransferLimits::default())),
+            ),
         ]);
         Self { http, object_events: Arc::new(portal_object_events::App::new(sdk, table, &stack.bucket)) }
     }
@@ -265,18 +266,24 @@ pub fn api_gateway_event(
             cookies.extend(value.split(';').map(|c| c.trim().to_owned()));
             continue;
         }
-        headers.entry(name.as_str().to_owned()).and_modify(|v| {
-            v.push(',');
-            v.push_str(&value);
-        }).or_insert(value);
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value);
+            })
+            .or_insert(value);
     }
     let raw_query = parts.uri.query().unwrap_or_default();
     let mut query: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in form_urlencoded::parse(raw_query.as_bytes()) {
-        query.entry(name.into_owned()).and_modify(|v| {
-            v.push(',');
-            v.push_str(&value);
-        }).or_insert(value.into_owned());
+        query
+            .entry(name.into_owned())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value);
+            })
+            .or_insert(value.into_owned());
     }
     let (body, is_base64) = match std::str::from_utf8(body) {
         _ if body.is_empty() => (Value::Null, false),
@@ -292,7 +299,14 @@ pub fn api_gateway_event(
                 let text = match value {
                     Value::String(s) => s.clone(),
                     Value::Array(items) => {
-                        format!("[{}]", items.iter().map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string())).collect::<Vec<_>>().join(" "))
+                        format!(
+                            "[{}]",
+                            items
+                                .iter()
+                                .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        )
                     }
                     other => other.to_string(),
                 };

@@ -3,10 +3,12 @@
 //! local API gateway. Used by `cargo xtask` and by the end-to-end tests.
 
 pub mod client;
+pub mod deploy;
+#[cfg(test)]
+mod drift;
 pub mod emulator;
 pub mod gateway;
 pub mod paths;
 pub mod provision;
 pub mod seed;
-#[cfg(test)]
-mod drift;
+pub mod venv;

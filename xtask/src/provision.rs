@@ -5,8 +5,8 @@
 use anyhow::{Context, Result};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::types::{
-    ExplicitAuthFlowsType, PasswordPolicyType, PreventUserExistenceErrorTypes, UserPoolPolicyType, UsernameAttributeType,
-    VerifiedAttributeType,
+    ExplicitAuthFlowsType, PasswordPolicyType, PreventUserExistenceErrorTypes, UserPoolPolicyType,
+    UsernameAttributeType, VerifiedAttributeType,
 };
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
@@ -49,10 +49,13 @@ pub struct Pool {
 
 pub const STACK_ENV: &str = "PORTAL_STACK";
 pub const API_URL_ENV: &str = "PORTAL_API_URL";
+/// The LocalStack endpoint whose S3 checks presigned-URL signatures (tests/e2e/presigned.rs).
+pub const LOCALSTACK_URL_ENV: &str = "PORTAL_LOCALSTACK_URL";
 
 impl Stack {
     pub fn from_env() -> Result<Self> {
-        let json = std::env::var(STACK_ENV).with_context(|| format!("{STACK_ENV} is not set: run the tests with `cargo xtask test`"))?;
+        let json = std::env::var(STACK_ENV)
+            .with_context(|| format!("{STACK_ENV} is not set: run the tests with `cargo xtask test`"))?;
         Ok(serde_json::from_str(&json)?)
     }
 
@@ -171,7 +174,9 @@ async fn create_table(sdk: &SdkConfig, name: &str) -> Result<String> {
     client
         .update_time_to_live()
         .table_name(name)
-        .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(spec.ttl_attribute).enabled(true).build()?)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name(spec.ttl_attribute).enabled(true).build()?,
+        )
         .send()
         .await
         .context("DynamoDB UpdateTimeToLive")?;
@@ -181,9 +186,16 @@ async fn create_table(sdk: &SdkConfig, name: &str) -> Result<String> {
 async fn create_queues(sdk: &SdkConfig, names: &Names) -> Result<(String, String, String)> {
     let client = aws_sdk_sqs::Client::new(sdk);
     let spec = &resources::OBJECT_EVENTS_QUEUE;
-    let dlq_url = client.create_queue().queue_name(names.name("object-events-dlq")).send().await?.queue_url.context("no DLQ url")?;
+    let dlq_url = client
+        .create_queue()
+        .queue_name(names.name("object-events-dlq"))
+        .send()
+        .await?
+        .queue_url
+        .context("no DLQ url")?;
     let dlq_arn = queue_arn(&client, &dlq_url).await?;
-    let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count }).to_string();
+    let redrive =
+        serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count }).to_string();
     let queue_url = client
         .create_queue()
         .queue_name(names.name("object-events"))

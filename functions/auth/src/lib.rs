@@ -10,9 +10,14 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::Email;
+use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, respond, route_key, unknown_route};
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
+
+/// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
+/// these; a test compares).
+pub const IAM_ACTIONS: &[&str] = &["cognito-idp:InitiateAuth"];
 
 pub struct App {
     cognito: Client,
@@ -66,21 +71,23 @@ pub struct Tokens {
     pub token_type: String,
 }
 
-impl App {
-    pub fn new(sdk: &SdkConfig, staff_client_id: impl Into<String>) -> Self {
-        Self { cognito: aws::cognito_client(sdk), staff_client_id: staff_client_id.into() }
-    }
-
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+impl HttpFunction for App {
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self::new(sdk, config::required(config::STAFF_CLIENT_ID)?))
     }
 
-    pub async fn handle(&self, req: Request) -> Response<Body> {
+    async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
             Some("POST /auth/staff/login") => respond(StatusCode::OK, self.login(&req).await),
             Some("POST /auth/staff/refresh") => respond(StatusCode::OK, self.refresh(&req).await),
             _ => unknown_route(&req).into_response(),
         }
+    }
+}
+
+impl App {
+    pub fn new(sdk: &SdkConfig, staff_client_id: impl Into<String>) -> Self {
+        Self { cognito: aws::cognito_client(sdk), staff_client_id: staff_client_id.into() }
     }
 
     async fn login(&self, req: &Request) -> Result<Tokens, ApiError> {
@@ -94,12 +101,22 @@ impl App {
         if input.refresh_token.is_empty() || input.refresh_token.len() > 8192 {
             return Err(ApiError::Invalid("refreshToken: must be 1 to 8192 characters".into()));
         }
-        self.initiate(AuthFlowType::RefreshTokenAuth, [("REFRESH_TOKEN", input.refresh_token)], ApiError::InvalidRefreshToken).await
+        self.initiate(
+            AuthFlowType::RefreshTokenAuth,
+            [("REFRESH_TOKEN", input.refresh_token)],
+            ApiError::InvalidRefreshToken,
+        )
+        .await
     }
 
     /// Runs one Cognito auth flow; every way of being refused answers `refused`, so the
     /// answer never tells which part was wrong or whether the account exists.
-    async fn initiate<const N: usize>(&self, flow: AuthFlowType, parameters: [(&str, String); N], refused: ApiError) -> Result<Tokens, ApiError> {
+    async fn initiate<const N: usize>(
+        &self,
+        flow: AuthFlowType,
+        parameters: [(&str, String); N],
+        refused: ApiError,
+    ) -> Result<Tokens, ApiError> {
         let mut request = self.cognito.initiate_auth().client_id(&self.staff_client_id).auth_flow(flow);
         for (name, value) in parameters {
             request = request.auth_parameters(name, value);
@@ -122,7 +139,8 @@ impl App {
             // Invited staff must set their own password first (the dashboard's flow).
             return Err(ApiError::Forbidden(format!("sign-in needs the {} step", challenge.as_str())));
         }
-        let result = output.authentication_result.ok_or_else(|| ApiError::Internal("InitiateAuth returned no tokens".into()))?;
+        let result =
+            output.authentication_result.ok_or_else(|| ApiError::Internal("InitiateAuth returned no tokens".into()))?;
         match (result.access_token, result.id_token) {
             (Some(access_token), Some(id_token)) => Ok(Tokens {
                 access_token,

@@ -1,18 +1,23 @@
 //! The `contacts` function: a tenant's contacts (the customers it shares with).
 
 use aws_config::SdkConfig;
+use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{AccessStatus, ContactId, DisplayName, Email};
+use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, path_param, query_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{Contact, Tenant};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
-use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+/// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
+/// these; a test compares). TransactWriteItems is authorized per item as PutItem.
+pub const IAM_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"];
 
 pub struct App {
     store: Store,
@@ -32,16 +37,12 @@ pub struct Me {
     tenant: Tenant,
 }
 
-impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
-        Self { store: Store::new(aws::dynamodb_client(sdk), table) }
-    }
-
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+impl HttpFunction for App {
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self::new(sdk, config::required(config::TABLE_NAME)?))
     }
 
-    pub async fn handle(&self, req: Request) -> Response<Body> {
+    async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
             Some("GET /me") => respond(StatusCode::OK, self.me(&req).await),
             Some("POST /contacts") => respond(StatusCode::CREATED, self.create(&req).await),
@@ -50,12 +51,21 @@ impl App {
             _ => unknown_route(&req).into_response(),
         }
     }
+}
+
+impl App {
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
+        Self { store: Store::new(aws::dynamodb_client(sdk), table) }
+    }
 
     /// The signed-in staff member with their tenant (the dashboard shows or hides write
     /// controls by role; the API refuses them anyway).
     async fn me(&self, req: &Request) -> Result<Me, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
-        let tenant = self.store.tenant(staff.tenant_id).await?.ok_or_else(|| ApiError::Internal(format!("tenant {} of a staff member is missing", staff.tenant_id)))?;
+        let tenant =
+            self.store.tenant(staff.tenant_id).await?.ok_or_else(|| {
+                ApiError::Internal(format!("tenant {} of a staff member is missing", staff.tenant_id))
+            })?;
         Ok(Me { staff, tenant })
     }
 

@@ -5,6 +5,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::DocumentId;
+use portal_shared::function::HttpFunction;
 use portal_shared::http::{path_param, query_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::Document;
@@ -12,25 +13,31 @@ use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 
+/// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
+/// these; a test compares).
+pub const IAM_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:Query"];
+
 pub struct App {
     store: Store,
 }
 
-impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
-        Self { store: Store::new(aws::dynamodb_client(sdk), table) }
-    }
-
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+impl HttpFunction for App {
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self::new(sdk, config::required(config::TABLE_NAME)?))
     }
 
-    pub async fn handle(&self, req: Request) -> Response<Body> {
+    async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
             Some("GET /documents") => respond(StatusCode::OK, self.list(&req).await),
             Some("GET /documents/{documentId}") => respond(StatusCode::OK, self.get(&req).await),
             _ => unknown_route(&req).into_response(),
         }
+    }
+}
+
+impl App {
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
+        Self { store: Store::new(aws::dynamodb_client(sdk), table) }
     }
 
     async fn list(&self, req: &Request) -> Result<Page<Document>, ApiError> {

@@ -22,6 +22,12 @@ use time::OffsetDateTime;
 
 use notification::{Notification, ObjectCreated};
 
+/// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
+/// these; a test compares). HeadObject is authorized as GetObject, and needs ListBucket to
+/// see a 404 (not a 403) for an object deleted meanwhile.
+pub const IAM_ACTIONS: &[&str] =
+    &["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket"];
+
 pub struct App {
     store: Store,
     storage: Storage,
@@ -120,7 +126,11 @@ impl App {
         };
         // Record the verdict first, then delete a rejected object: if the delete fails, the
         // retry finds the document rejected and deletes again (above).
-        let outcome = match self.store.settle_document(key.tenant, key.document, check(&document, &stored), OffsetDateTime::now_utc()).await? {
+        let outcome = match self
+            .store
+            .settle_document(key.tenant, key.document, check(&document, &stored), OffsetDateTime::now_utc())
+            .await?
+        {
             Transition::Applied(settled) => match settled.rejected_reason {
                 Some(reason) => {
                     self.storage.delete(key).await?;
@@ -137,11 +147,15 @@ impl App {
 }
 
 /// The object must be exactly what was presigned: same size, same content type.
-pub fn check(document: &portal_shared::model::Document, stored: &portal_shared::storage::StoredObject) -> Result<(), String> {
+pub fn check(
+    document: &portal_shared::model::Document,
+    stored: &portal_shared::storage::StoredObject,
+) -> Result<(), String> {
     if stored.size != document.size {
         return Err(format!("the file has {} bytes, {} were announced", stored.size, document.size));
     }
-    let stored_type = stored.content_type.as_deref().map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    let stored_type =
+        stored.content_type.as_deref().map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
     if stored_type.as_deref() != Some(document.content_type.as_str()) {
         return Err(format!(
             "the file is of type {}, {} was announced",

@@ -57,7 +57,8 @@ mod tests {
 
     #[test]
     fn test_events_carry_no_objects() {
-        let n: Notification = serde_json::from_str(r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"docs"}"#).unwrap();
+        let n: Notification =
+            serde_json::from_str(r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"docs"}"#).unwrap();
         assert!(n.created_objects().is_empty());
     }
 
@@ -67,6 +68,9 @@ mod tests {
             {"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"docs"},"object":{"key":"tenants%2Fa","size":5}}},
             {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"docs"},"object":{"key":"x"}}}]}"#;
         let n: Notification = serde_json::from_str(body).unwrap();
-        assert_eq!(n.created_objects(), vec![ObjectCreated { bucket: "docs".into(), encoded_key: "tenants%2Fa".into() }]);
+        assert_eq!(
+            n.created_objects(),
+            vec![ObjectCreated { bucket: "docs".into(), encoded_key: "tenants%2Fa".into() }]
+        );
     }
 }

@@ -6,6 +6,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError, TransferLimits};
 use portal_shared::domain::{ContentType, DocumentId, DocumentStatus, FileName};
+use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{Document, UploaderKind};
@@ -14,6 +15,10 @@ use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+/// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
+/// these; a test compares). The S3 ones are what the presigned URLs are signed for.
+pub const IAM_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:PutItem", "s3:PutObject", "s3:GetObject"];
 
 pub struct App {
     store: Store,
@@ -43,12 +48,8 @@ pub struct DownloadTicket {
     pub download: PresignedRequest,
 }
 
-impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>, bucket: impl Into<String>, limits: TransferLimits) -> Self {
-        Self { store: Store::new(aws::dynamodb_client(sdk), table), storage: Storage::new(aws::s3_client(sdk), bucket), limits }
-    }
-
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+impl HttpFunction for App {
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self::new(
             sdk,
             config::required(config::TABLE_NAME)?,
@@ -57,11 +58,21 @@ impl App {
         ))
     }
 
-    pub async fn handle(&self, req: Request) -> Response<Body> {
+    async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
             Some("POST /uploads") => respond(StatusCode::CREATED, self.upload(&req).await),
             Some("GET /documents/{documentId}/download") => respond(StatusCode::OK, self.download(&req).await),
             _ => unknown_route(&req).into_response(),
+        }
+    }
+}
+
+impl App {
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>, bucket: impl Into<String>, limits: TransferLimits) -> Self {
+        Self {
+            store: Store::new(aws::dynamodb_client(sdk), table),
+            storage: Storage::new(aws::s3_client(sdk), bucket),
+            limits,
         }
     }
 
@@ -90,7 +101,12 @@ impl App {
         self.store.create_document(&document).await?;
         let upload = self
             .storage
-            .presign_upload(document.object_key(), &document.content_type, document.size, self.limits.upload_url_ttl_seconds)
+            .presign_upload(
+                document.object_key(),
+                &document.content_type,
+                document.size,
+                self.limits.upload_url_ttl_seconds,
+            )
             .await?;
         tracing::info!(tenant = %document.tenant_id, document = %document.id, size = document.size, "upload presigned");
         Ok(UploadTicket { document, upload })
@@ -102,12 +118,21 @@ impl App {
         let document = self.store.document(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("document"))?;
         match document.status {
             DocumentStatus::Available => {}
-            DocumentStatus::Pending => return Err(ApiError::Conflict("the document has not finished uploading".into())),
-            DocumentStatus::Rejected => return Err(ApiError::Conflict("the document was rejected and has no content".into())),
+            DocumentStatus::Pending => {
+                return Err(ApiError::Conflict("the document has not finished uploading".into()));
+            }
+            DocumentStatus::Rejected => {
+                return Err(ApiError::Conflict("the document was rejected and has no content".into()));
+            }
         }
         let download = self
             .storage
-            .presign_download(document.object_key(), &document.name, &document.content_type, self.limits.download_url_ttl_seconds)
+            .presign_download(
+                document.object_key(),
+                &document.name,
+                &document.content_type,
+                self.limits.download_url_ttl_seconds,
+            )
             .await?;
         tracing::info!(tenant = %document.tenant_id, document = %document.id, "download presigned");
         Ok(DownloadTicket { document_id: document.id, download })

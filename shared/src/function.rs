@@ -1,0 +1,32 @@
+//! What every HTTP function is: built once per cold start from the environment, then a
+//! handler from API Gateway request to response. `main.rs` of each function is `run::<App>()`
+//! and the local gateway calls the same `handle` in-process.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use lambda_http::{Body, Request, Response};
+
+use crate::config::ConfigError;
+
+pub trait HttpFunction: Send + Sync + Sized + 'static {
+    /// Builds the function's clients and configuration (once per cold start).
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError>;
+
+    /// Serves one request; errors are already rendered as problem+json.
+    fn handle(&self, req: Request) -> impl Future<Output = Response<Body>> + Send;
+}
+
+/// The Lambda entry point of an HTTP function.
+pub async fn run<F: HttpFunction>() -> Result<(), lambda_http::Error> {
+    crate::telemetry::init();
+    let sdk = crate::aws::load().await;
+    let app = Arc::new(F::from_env(&sdk)?);
+    lambda_http::run(lambda_http::service_fn(move |req| {
+        let app = Arc::clone(&app);
+        async move { Ok::<_, Infallible>(app.handle(req).await) }
+    }))
+    .await
+}
