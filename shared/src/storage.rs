@@ -42,6 +42,8 @@ pub struct PresignedRequest {
 pub struct StoredObject {
     pub size: u64,
     pub content_type: Option<String>,
+    /// Set when the bucket is versioned (it is, deployed).
+    pub version_id: Option<String>,
 }
 
 fn presigning(ttl_seconds: u64) -> Result<PresigningConfig, ApiError> {
@@ -128,17 +130,21 @@ impl Storage {
             Ok(head) => Ok(Some(StoredObject {
                 size: head.content_length.unwrap_or_default().max(0) as u64,
                 content_type: head.content_type,
+                version_id: head.version_id,
             })),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
             Err(err) => Err(ApiError::from_sdk("HeadObject", err)),
         }
     }
 
-    pub async fn delete(&self, key: ObjectKey) -> Result<(), ApiError> {
+    /// Deletes an object; with its version id the bytes themselves are gone (in a versioned
+    /// bucket a plain delete only adds a delete marker and keeps them).
+    pub async fn delete(&self, key: ObjectKey, version_id: Option<&str>) -> Result<(), ApiError> {
         self.client
             .delete_object()
             .bucket(&self.bucket)
             .key(key.to_string())
+            .set_version_id(version_id.map(str::to_owned))
             .send()
             .await
             .map_err(|e| ApiError::from_sdk("DeleteObject", e))?;

@@ -176,10 +176,13 @@ impl Store {
 
     // --- documents ---------------------------------------------------------------------
 
-    /// Records a document whose upload URL is being handed out (`pending`).
-    pub async fn create_document(&self, document: &Document) -> Result<(), ApiError> {
-        let item =
+    /// Records a document whose upload URL is being handed out (`pending`). If its upload
+    /// never arrives, DynamoDB's TTL removes the record after `abandoned_after` (settling
+    /// removes the TTL); a late object then finds no record and is deleted as an orphan.
+    pub async fn create_document(&self, document: &Document, abandoned_after: OffsetDateTime) -> Result<(), ApiError> {
+        let mut item =
             to_item(document, &[(PK, keys::tenant_pk(document.tenant_id)), (SK, keys::document_sk(document.id))])?;
+        item.insert(keys::TTL_ATTRIBUTE.to_owned(), AttributeValue::N(abandoned_after.unix_timestamp().to_string()));
         self.client
             .put_item()
             .table_name(&self.table)
@@ -211,8 +214,12 @@ impl Store {
     ) -> Result<Transition, ApiError> {
         let timestamp = at.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats");
         let (status, expression, detail) = match outcome {
-            Ok(()) => (DocumentStatus::Available, "SET #status = :status, availableAt = :detail", timestamp),
-            Err(reason) => (DocumentStatus::Rejected, "SET #status = :status, rejectedReason = :detail", reason),
+            Ok(()) => {
+                (DocumentStatus::Available, "SET #status = :status, availableAt = :detail REMOVE #ttl", timestamp)
+            }
+            Err(reason) => {
+                (DocumentStatus::Rejected, "SET #status = :status, rejectedReason = :detail REMOVE #ttl", reason)
+            }
         };
         let status_value = serde_dynamo::to_attribute_value(status).map_err(|e| ApiError::Internal(e.to_string()))?;
         let pending =
@@ -227,6 +234,7 @@ impl Store {
             .condition_expression("attribute_exists(#pk) AND #status = :pending")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
             .expression_attribute_values(":status", status_value)
             .expression_attribute_values(":pending", pending)
             .expression_attribute_values(":detail", s(detail))

@@ -22,7 +22,12 @@ async fn storage() -> anyhow::Result<Storage> {
 
 /// Sends `body` as the browser would, with the signed headers except those in `skip`
 /// (content-length always comes from the body itself) and with `replace` overriding some.
-async fn send(request: &PresignedRequest, url: &str, body: Vec<u8>, replace: &[(&str, &str)]) -> anyhow::Result<StatusCode> {
+async fn send(
+    request: &PresignedRequest,
+    url: &str,
+    body: Vec<u8>,
+    replace: &[(&str, &str)],
+) -> anyhow::Result<StatusCode> {
     let mut builder = reqwest::Client::new().request(request.method.parse()?, url);
     for (name, value) in &request.headers {
         if name == "content-length" {
@@ -35,7 +40,11 @@ async fn send(request: &PresignedRequest, url: &str, body: Vec<u8>, replace: &[(
 }
 
 fn ticket() -> (ObjectKey, ContentType, FileName) {
-    (ObjectKey::document(TenantId::new(), DocumentId::new()), "application/pdf".parse().unwrap(), "Contract.pdf".parse().unwrap())
+    (
+        ObjectKey::document(TenantId::new(), DocumentId::new()),
+        "application/pdf".parse().unwrap(),
+        "Contract.pdf".parse().unwrap(),
+    )
 }
 
 #[tokio::test]

@@ -44,6 +44,7 @@ async fn staff_upload_is_recorded_listed_and_downloaded_byte_for_byte() -> anyho
         .item
         .expect("document item");
     assert_eq!(item["status"].as_s().unwrap(), "available");
+    assert!(!item.contains_key("expiresAt"), "a settled document must not expire");
     let stored = t.store.document(t.tenant.id, id.parse()?).await?.unwrap();
     assert_eq!(stored.status, DocumentStatus::Available);
     assert_eq!(stored.object_key().tenant, t.tenant.id);
@@ -75,6 +76,19 @@ async fn documents_are_only_downloadable_once_available() -> anyhow::Result<()> 
     let id = ticket["document"]["id"].as_str().unwrap();
     let response = t.member.get(&format!("/documents/{id}/download")).await?;
     portal_tests::assert_problem(&response, 409);
+    // An upload that never arrives is removed by the table's TTL a day later.
+    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
+        .get_item()
+        .table_name(&env().stack.table)
+        .key("PK", AttributeValue::S(format!("TENANT#{}", t.tenant.id)))
+        .key("SK", AttributeValue::S(format!("DOC#{id}")))
+        .send()
+        .await?
+        .item
+        .expect("pending document item");
+    let expires_at: i64 = item["expiresAt"].as_n().unwrap().parse()?;
+    let in_a_day = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400;
+    assert!((in_a_day - 60..=in_a_day).contains(&expires_at), "{expires_at} vs {in_a_day}");
     Ok(())
 }
 

@@ -149,9 +149,10 @@ impl Emulator {
             if let Ok(response) = client.get(&probe).send().await {
                 let ready = match self.backend {
                     Backend::Moto => response.status().is_success(),
-                    Backend::LocalStack => response.json::<serde_json::Value>().await.is_ok_and(|health| {
-                        matches!(health["services"]["s3"].as_str(), Some("available" | "running"))
-                    }),
+                    Backend::LocalStack => response
+                        .json::<serde_json::Value>()
+                        .await
+                        .is_ok_and(|health| matches!(health["services"]["s3"].as_str(), Some("available" | "running"))),
                 };
                 if ready {
                     return Ok(());

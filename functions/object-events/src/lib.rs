@@ -24,9 +24,16 @@ use notification::{Notification, ObjectCreated};
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). HeadObject is authorized as GetObject, and needs ListBucket to
-/// see a 404 (not a 403) for an object deleted meanwhile.
-pub const IAM_ACTIONS: &[&str] =
-    &["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket"];
+/// see a 404 (not a 403) for an object deleted meanwhile; deleting a version (the bytes of a
+/// rejected upload in the versioned bucket) is DeleteObjectVersion.
+pub const IAM_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
+    "s3:GetObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:ListBucket",
+];
 
 pub struct App {
     store: Store,
@@ -108,15 +115,19 @@ impl App {
         };
         let Some(document) = self.store.document(key.tenant, key.document).await? else {
             tracing::warn!(%key, "object without a document record deleted");
-            self.storage.delete(key).await?;
+            if let Some(stored) = self.storage.head(key).await? {
+                self.storage.delete(key, stored.version_id.as_deref()).await?;
+            }
             return Ok(Outcome::Orphan);
         };
         match document.status {
             DocumentStatus::Pending => {}
             DocumentStatus::Available => return Ok(Outcome::Duplicate),
             DocumentStatus::Rejected => {
-                // A retry after the delete below failed: deleting again is harmless.
-                self.storage.delete(key).await?;
+                // A retry after the delete below failed: delete what is still there.
+                if let Some(stored) = self.storage.head(key).await? {
+                    self.storage.delete(key, stored.version_id.as_deref()).await?;
+                }
                 return Ok(Outcome::Duplicate);
             }
         }
@@ -133,7 +144,7 @@ impl App {
         {
             Transition::Applied(settled) => match settled.rejected_reason {
                 Some(reason) => {
-                    self.storage.delete(key).await?;
+                    self.storage.delete(key, stored.version_id.as_deref()).await?;
                     Outcome::Rejected(reason)
                 }
                 None => Outcome::Available,
@@ -192,7 +203,8 @@ mod tests {
     #[test]
     fn objects_must_match_what_was_presigned() {
         let doc = document(5, "application/pdf");
-        let stored = |size, ct: Option<&str>| StoredObject { size, content_type: ct.map(str::to_owned) };
+        let stored =
+            |size, ct: Option<&str>| StoredObject { size, content_type: ct.map(str::to_owned), version_id: None };
         assert_eq!(check(&doc, &stored(5, Some("application/pdf"))), Ok(()));
         assert_eq!(check(&doc, &stored(5, Some("Application/PDF; x=y"))), Ok(()));
         assert!(check(&doc, &stored(6, Some("application/pdf"))).unwrap_err().contains("6 bytes"));

@@ -98,7 +98,8 @@ impl App {
             available_at: None,
             rejected_reason: None,
         };
-        self.store.create_document(&document).await?;
+        let abandoned_after = document.created_at + time::Duration::days(1);
+        self.store.create_document(&document, abandoned_after).await?;
         let upload = self
             .storage
             .presign_upload(
