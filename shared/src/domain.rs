@@ -81,6 +81,10 @@ uuid_id!(
     /// A document in a tenant's drive.
     DocumentId
 );
+uuid_id!(
+    /// An organization (a customer company) grouping contacts of one tenant.
+    OrganizationId
+);
 
 /// String newtypes: parsed by `parse`, serialized as the plain string.
 macro_rules! string_type {

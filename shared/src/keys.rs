@@ -1,7 +1,7 @@
 //! The single-table key design (see `docs/data-model.md`): one place that spells every
 //! partition and sort key, so the store and the docs cannot disagree.
 
-use crate::domain::{ContactId, DocumentId, Email, Slug, TenantId, UserSub};
+use crate::domain::{ContactId, DocumentId, Email, OrganizationId, Slug, TenantId, UserSub};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -13,6 +13,7 @@ pub const TTL_ATTRIBUTE: &str = "expiresAt";
 
 pub const CONTACT_PREFIX: &str = "CONTACT#";
 pub const DOCUMENT_PREFIX: &str = "DOC#";
+pub const ORGANIZATION_PREFIX: &str = "ORG#";
 pub const STAFF_PREFIX: &str = "STAFF#";
 
 /// Every item of one tenant lives in its partition: isolation is a key prefix, not a filter.
@@ -29,6 +30,15 @@ pub fn contact_sk(contact: ContactId) -> String {
 /// Guards the uniqueness of a contact's email within its tenant.
 pub fn contact_email_sk(email: &Email) -> String {
     format!("CONTACT_EMAIL#{email}")
+}
+
+pub fn organization_sk(organization: OrganizationId) -> String {
+    format!("{ORGANIZATION_PREFIX}{organization}")
+}
+
+/// GSI1 lists the contacts of an organization (contacts without one are not in the index).
+pub fn organization_members_gsi1_pk(tenant: TenantId, organization: OrganizationId) -> String {
+    format!("TENANT#{tenant}#ORG#{organization}")
 }
 
 pub fn document_sk(document: DocumentId) -> String {

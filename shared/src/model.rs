@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::{
-    AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, FileName, Slug, TenantId,
-    UserSub,
+    AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, FileName, OrganizationId,
+    Slug, TenantId, UserSub,
 };
 use crate::object_key::ObjectKey;
 
@@ -26,6 +26,18 @@ pub struct Contact {
     pub email: Email,
     pub name: DisplayName,
     pub access_status: AccessStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<OrganizationId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub created_by: UserSub,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: DisplayName,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: UserSub,

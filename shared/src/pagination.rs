@@ -37,10 +37,19 @@ impl Cursor {
 
     /// The cursor must point into `partition` at a sort key starting with `sk_prefix`.
     pub fn check_scope(&self, pk_name: &str, partition: &str, sk_name: &str, sk_prefix: &str) -> Result<(), ApiError> {
-        // Exactly the two table keys: an extra attribute would reach ExclusiveStartKey.
-        let inside = self.0.len() == 2
-            && self.0.get(pk_name).map(String::as_str) == Some(partition)
-            && self.0.get(sk_name).is_some_and(|sk| sk.starts_with(sk_prefix));
+        self.check(&[(pk_name, Key::Equals(partition)), (sk_name, Key::StartsWith(sk_prefix))])
+    }
+
+    /// The cursor must hold exactly these key attributes (an extra one would reach
+    /// ExclusiveStartKey), each as its rule says.
+    pub fn check(&self, rules: &[(&str, Key<'_>)]) -> Result<(), ApiError> {
+        let inside = self.0.len() == rules.len()
+            && rules.iter().all(|(name, rule)| {
+                self.0.get(*name).is_some_and(|value| match rule {
+                    Key::Equals(expected) => value == expected,
+                    Key::StartsWith(prefix) => value.starts_with(prefix),
+                })
+            });
         if inside { Ok(()) } else { Err(ApiError::Malformed("cursor is not valid".into())) }
     }
 }
@@ -57,6 +66,13 @@ impl PageRequest {
         let cursor = cursor.filter(|c| !c.is_empty()).map(Cursor::decode).transpose()?;
         Ok(Self { limit, cursor })
     }
+}
+
+/// What a cursor's key attribute must be.
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    Equals(&'a str),
+    StartsWith(&'a str),
 }
 
 /// One page of items and the cursor of the next page, if any.

@@ -4,17 +4,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::domain::{ContactId, DocumentId, DocumentStatus, TenantId, UserSub};
+use crate::domain::{ContactId, DocumentId, DocumentStatus, OrganizationId, TenantId, UserSub};
 use crate::error::ApiError;
 use crate::identity::StaffMember;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
-use crate::model::{Contact, Document, Tenant};
-use crate::pagination::{Cursor, Page, PageRequest};
+use crate::model::{Contact, Document, Organization, Tenant};
+use crate::pagination::{Cursor, Key, Page, PageRequest};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -157,13 +157,213 @@ impl Store {
     /// Creates a contact; its email must be new in the tenant (contact + email guard in one
     /// transaction, so two concurrent creates cannot both succeed).
     pub async fn create_contact(&self, tenant: TenantId, contact: &Contact) -> Result<(), ApiError> {
-        let pk = keys::tenant_pk(tenant);
-        let record = to_item(contact, &[(PK, pk.clone()), (SK, keys::contact_sk(contact.id))])?;
-        let guard = to_item(
+        let exists = || ApiError::Conflict("a contact with this email already exists".into());
+        let mut writes = vec![
+            (self.put_new(Self::contact_item(tenant, contact)?)?, exists()),
+            (self.put_new(Self::email_guard(tenant, contact)?)?, exists()),
+        ];
+        if let Some(organization) = contact.organization_id {
+            writes.push((self.organization_exists(tenant, organization)?, Self::no_such_organization()));
+        }
+        self.transact("CreateContact", writes).await
+    }
+
+    fn contact_item(tenant: TenantId, contact: &Contact) -> Result<Item, ApiError> {
+        let mut keys = vec![(PK, keys::tenant_pk(tenant)), (SK, keys::contact_sk(contact.id))];
+        if let Some(organization) = contact.organization_id {
+            keys.push((GSI1_PK, keys::organization_members_gsi1_pk(tenant, organization)));
+            keys.push((GSI1_SK, keys::contact_sk(contact.id)));
+        }
+        to_item(contact, &keys)
+    }
+
+    fn email_guard(tenant: TenantId, contact: &Contact) -> Result<Item, ApiError> {
+        to_item(
             &serde_json::json!({ "contactId": contact.id }),
-            &[(PK, pk), (SK, keys::contact_email_sk(&contact.email))],
-        )?;
-        self.put_all_new("CreateContact", [record, guard], "a contact with this email already exists").await
+            &[(PK, keys::tenant_pk(tenant)), (SK, keys::contact_email_sk(&contact.email))],
+        )
+    }
+
+    /// The organization a contact is put in must exist (checked in the same transaction).
+    fn organization_exists(
+        &self,
+        tenant: TenantId,
+        organization: OrganizationId,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::organization_sk(organization))))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    fn no_such_organization() -> ApiError {
+        ApiError::Invalid("organizationId: no such organization".into())
+    }
+
+    /// Replaces a contact with its edited version, atomically with its email guard (moved
+    /// when the email changes) and the check that its new organization exists. The write is
+    /// conditional on the stored email being the one read, so a concurrent edit of the
+    /// email cannot leave a stale guard.
+    pub async fn update_contact(&self, tenant: TenantId, before: &Contact, after: &Contact) -> Result<(), ApiError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::contact_item(tenant, after)?))
+            .condition_expression("attribute_exists(#pk) AND email = :email")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":email", s(before.email.as_str()))
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut writes = vec![(
+            TransactWriteItem::builder().put(put).build(),
+            ApiError::Conflict("the contact was changed or deleted meanwhile; reload it".into()),
+        )];
+        if before.email != after.email {
+            let old_guard = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::contact_email_sk(&before.email))))
+                .build()
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            writes.push((
+                TransactWriteItem::builder().delete(old_guard).build(),
+                ApiError::Internal("unconditional".into()),
+            ));
+            writes.push((
+                self.put_new(Self::email_guard(tenant, after)?)?,
+                ApiError::Conflict("a contact with this email already exists".into()),
+            ));
+        }
+        if let Some(organization) = after.organization_id {
+            writes.push((self.organization_exists(tenant, organization)?, Self::no_such_organization()));
+        }
+        self.transact("UpdateContact", writes).await
+    }
+
+    /// Deletes a contact and its email guard together.
+    pub async fn delete_contact(&self, tenant: TenantId, contact: &Contact) -> Result<(), ApiError> {
+        let record = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::contact_sk(contact.id))))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let guard = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::contact_email_sk(&contact.email))))
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        self.transact(
+            "DeleteContact",
+            vec![
+                (TransactWriteItem::builder().delete(record).build(), ApiError::NotFound("contact")),
+                (TransactWriteItem::builder().delete(guard).build(), ApiError::Internal("unconditional".into())),
+            ],
+        )
+        .await
+    }
+
+    // --- organizations -----------------------------------------------------------------
+
+    pub async fn create_organization(&self, tenant: TenantId, organization: &Organization) -> Result<(), ApiError> {
+        let item =
+            to_item(organization, &[(PK, keys::tenant_pk(tenant)), (SK, keys::organization_sk(organization.id))])?;
+        self.put_all_new("CreateOrganization", [item], "this organization already exists").await
+    }
+
+    pub async fn organization(&self, tenant: TenantId, id: OrganizationId) -> Result<Option<Organization>, ApiError> {
+        self.get(keys::tenant_pk(tenant), keys::organization_sk(id)).await
+    }
+
+    pub async fn list_organizations(
+        &self,
+        tenant: TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<Organization>, ApiError> {
+        self.query_tenant(tenant, keys::ORGANIZATION_PREFIX, page).await
+    }
+
+    /// Renames an organization that still exists.
+    pub async fn rename_organization(&self, tenant: TenantId, organization: &Organization) -> Result<(), ApiError> {
+        let item =
+            to_item(organization, &[(PK, keys::tenant_pk(tenant)), (SK, keys::organization_sk(organization.id))])?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => {
+                Err(ApiError::NotFound("organization"))
+            }
+            Err(err) => Err(ApiError::from_sdk("PutItem", err)),
+        }
+    }
+
+    /// Deletes an organization with no contacts left in it.
+    pub async fn delete_organization(&self, tenant: TenantId, id: OrganizationId) -> Result<(), ApiError> {
+        let members = self.organization_members(tenant, id, &PageRequest { limit: 1, cursor: None }).await?;
+        if !members.items.is_empty() {
+            return Err(ApiError::Conflict("the organization still has contacts; move or delete them first".into()));
+        }
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::organization_sk(id))))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => {
+                Err(ApiError::NotFound("organization"))
+            }
+            Err(err) => Err(ApiError::from_sdk("DeleteItem", err)),
+        }
+    }
+
+    /// The contacts of an organization (GSI1), one page at a time.
+    pub async fn organization_members(
+        &self,
+        tenant: TenantId,
+        organization: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<Page<Contact>, ApiError> {
+        let partition = keys::organization_members_gsi1_pk(tenant, organization);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", GSI1_PK)
+            .expression_attribute_values(":pk", s(&partition))
+            .limit(page.limit);
+        if let Some(cursor) = &page.cursor {
+            let tenant_partition = keys::tenant_pk(tenant);
+            cursor.check(&[
+                (GSI1_PK, Key::Equals(&partition)),
+                (GSI1_SK, Key::StartsWith(keys::CONTACT_PREFIX)),
+                (PK, Key::Equals(&tenant_partition)),
+                (SK, Key::StartsWith(keys::CONTACT_PREFIX)),
+            ])?;
+            for (name, value) in &cursor.0 {
+                query = query.exclusive_start_key(name, s(value));
+            }
+        }
+        let output = query.send().await.map_err(|e| ApiError::from_sdk("Query", e))?;
+        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor: cursor_of(output.last_evaluated_key.as_ref()) })
     }
 
     pub async fn contact(&self, tenant: TenantId, contact: ContactId) -> Result<Option<Contact>, ApiError> {
@@ -262,33 +462,43 @@ impl Store {
     ) -> Result<(), ApiError> {
         let writes = items
             .into_iter()
-            .map(|item| {
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(#pk)")
-                    .expression_attribute_names("#pk", PK)
-                    .build()
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-                Ok(TransactWriteItem::builder().put(put).build())
-            })
+            .map(|item| Ok((self.put_new(item)?, ApiError::Conflict(conflict.to_owned()))))
             .collect::<Result<Vec<_>, ApiError>>()?;
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+        self.transact(operation, writes).await
+    }
+
+    fn put_new(&self, item: Item) -> Result<TransactWriteItem, ApiError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn key(pk: String, sk: String) -> HashMap<String, AttributeValue> {
+        HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+    }
+
+    /// A transaction of writes, each with the error it means when its condition fails
+    /// (DynamoDB reports the cancellation reasons in the order of the writes).
+    async fn transact(&self, operation: &str, writes: Vec<(TransactWriteItem, ApiError)>) -> Result<(), ApiError> {
+        let (items, errors): (Vec<_>, Vec<_>) = writes.into_iter().unzip();
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(()),
             Err(err) => {
-                let cancelled_by_condition = err.as_service_error().is_some_and(|service| {
-                    service.is_transaction_canceled_exception()
-                        && match service {
-                            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => {
-                                e.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
-                            }
-                            _ => false,
-                        }
-                });
-                if cancelled_by_condition {
-                    Err(ApiError::Conflict(conflict.to_owned()))
-                } else {
-                    Err(ApiError::from_sdk(operation, err))
+                use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+                let failed = match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                        cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"))
+                    }
+                    _ => None,
+                };
+                match failed {
+                    Some(index) => Err(errors.into_iter().nth(index).expect("one error per write")),
+                    None => Err(ApiError::from_sdk(operation, err)),
                 }
             }
         }

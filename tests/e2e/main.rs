@@ -4,6 +4,8 @@
 mod authorizer;
 mod errors;
 mod isolation;
+mod matrix;
 mod object_events;
+mod organizations;
 mod presigned;
 mod slice;

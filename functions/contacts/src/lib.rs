@@ -1,14 +1,15 @@
-//! The `contacts` function: a tenant's contacts (the customers it shares with).
+//! The `contacts` function: a tenant's contacts (the customers it shares with) and the
+//! organizations that group them.
 
 use aws_config::SdkConfig;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
-use portal_shared::domain::{AccessStatus, ContactId, DisplayName, Email};
+use portal_shared::domain::{AccessStatus, ContactId, DisplayName, Email, OrganizationId};
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, path_param, query_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
-use portal_shared::model::{Contact, Tenant};
+use portal_shared::model::{Contact, Organization, Tenant};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
@@ -16,17 +17,43 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
-/// these; a test compares). TransactWriteItems is authorized per item as PutItem.
-pub const IAM_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"];
+/// these; a test compares). TransactWriteItems is authorized per item: PutItem, DeleteItem,
+/// ConditionCheckItem.
+pub const IAM_ACTIONS: &[&str] =
+    &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"];
 
 pub struct App {
     store: Store,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewContact {
     email: Email,
+    name: DisplayName,
+    #[serde(default)]
+    organization_id: Option<OrganizationId>,
+}
+
+/// A partial update: absent fields stay as they are; `organizationId: null` takes the
+/// contact out of its organization.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ContactChanges {
+    email: Option<Email>,
+    name: Option<DisplayName>,
+    #[serde(default, deserialize_with = "present")]
+    organization_id: Option<Option<OrganizationId>>,
+}
+
+/// Tells a field sent as `null` (Some(None)) from an absent one (None, via `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrganizationInput {
     name: DisplayName,
 }
 
@@ -48,6 +75,16 @@ impl HttpFunction for App {
             Some("POST /contacts") => respond(StatusCode::CREATED, self.create(&req).await),
             Some("GET /contacts") => respond(StatusCode::OK, self.list(&req).await),
             Some("GET /contacts/{contactId}") => respond(StatusCode::OK, self.get(&req).await),
+            Some("PATCH /contacts/{contactId}") => respond(StatusCode::OK, self.update(&req).await),
+            Some("DELETE /contacts/{contactId}") => no_content(self.delete(&req).await),
+            Some("POST /organizations") => respond(StatusCode::CREATED, self.create_organization(&req).await),
+            Some("GET /organizations") => respond(StatusCode::OK, self.list_organizations(&req).await),
+            Some("GET /organizations/{organizationId}") => respond(StatusCode::OK, self.get_organization(&req).await),
+            Some("PATCH /organizations/{organizationId}") => {
+                respond(StatusCode::OK, self.rename_organization(&req).await)
+            }
+            Some("DELETE /organizations/{organizationId}") => no_content(self.delete_organization(&req).await),
+            Some("GET /organizations/{organizationId}/contacts") => respond(StatusCode::OK, self.members(&req).await),
             _ => unknown_route(&req).into_response(),
         }
     }
@@ -78,6 +115,7 @@ impl App {
             email: input.email,
             name: input.name,
             access_status: AccessStatus::None,
+            organization_id: input.organization_id,
             created_at: OffsetDateTime::now_utc(),
             created_by: staff.sub,
         };
@@ -88,13 +126,109 @@ impl App {
 
     async fn list(&self, req: &Request) -> Result<Page<Contact>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
-        let page = PageRequest::parse(query_param(req, "limit").as_deref(), query_param(req, "cursor").as_deref())?;
-        self.store.list_contacts(staff.tenant_id, &page).await
+        self.store.list_contacts(staff.tenant_id, &page_request(req)?).await
     }
 
     async fn get(&self, req: &Request) -> Result<Contact, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         let id: ContactId = path_param(req, "contactId")?;
         self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))
+    }
+
+    async fn update(&self, req: &Request) -> Result<Contact, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_write()?;
+        let id: ContactId = path_param(req, "contactId")?;
+        let changes: ContactChanges = json_body(req)?;
+        if changes.email.is_none() && changes.name.is_none() && changes.organization_id.is_none() {
+            return Err(ApiError::Invalid("nothing to change: send email, name or organizationId".into()));
+        }
+        let before = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
+        let after = Contact {
+            email: changes.email.unwrap_or_else(|| before.email.clone()),
+            name: changes.name.unwrap_or_else(|| before.name.clone()),
+            organization_id: changes.organization_id.unwrap_or(before.organization_id),
+            ..before.clone()
+        };
+        self.store.update_contact(staff.tenant_id, &before, &after).await?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact updated");
+        Ok(after)
+    }
+
+    async fn delete(&self, req: &Request) -> Result<(), ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_write()?;
+        let id: ContactId = path_param(req, "contactId")?;
+        let contact = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
+        self.store.delete_contact(staff.tenant_id, &contact).await?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact deleted");
+        Ok(())
+    }
+
+    async fn create_organization(&self, req: &Request) -> Result<Organization, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_write()?;
+        let input: OrganizationInput = json_body(req)?;
+        let organization = Organization {
+            id: OrganizationId::new(),
+            name: input.name,
+            created_at: OffsetDateTime::now_utc(),
+            created_by: staff.sub,
+        };
+        self.store.create_organization(staff.tenant_id, &organization).await?;
+        Ok(organization)
+    }
+
+    async fn list_organizations(&self, req: &Request) -> Result<Page<Organization>, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        self.store.list_organizations(staff.tenant_id, &page_request(req)?).await
+    }
+
+    async fn get_organization(&self, req: &Request) -> Result<Organization, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let id: OrganizationId = path_param(req, "organizationId")?;
+        self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))
+    }
+
+    async fn rename_organization(&self, req: &Request) -> Result<Organization, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_write()?;
+        let id: OrganizationId = path_param(req, "organizationId")?;
+        let input: OrganizationInput = json_body(req)?;
+        let before = self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))?;
+        let after = Organization { name: input.name, ..before };
+        self.store.rename_organization(staff.tenant_id, &after).await?;
+        Ok(after)
+    }
+
+    async fn delete_organization(&self, req: &Request) -> Result<(), ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_write()?;
+        let id: OrganizationId = path_param(req, "organizationId")?;
+        self.store.delete_organization(staff.tenant_id, id).await
+    }
+
+    async fn members(&self, req: &Request) -> Result<Page<Contact>, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let id: OrganizationId = path_param(req, "organizationId")?;
+        // An unknown (or another tenant's) organization is a 404, not an empty list.
+        self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))?;
+        self.store.organization_members(staff.tenant_id, id, &page_request(req)?).await
+    }
+}
+
+fn page_request(req: &Request) -> Result<PageRequest, ApiError> {
+    PageRequest::parse(query_param(req, "limit").as_deref(), query_param(req, "cursor").as_deref())
+}
+
+/// 204 for a successful delete; the error as problem+json otherwise.
+fn no_content(outcome: Result<(), ApiError>) -> Response<Body> {
+    match outcome {
+        Ok(()) => {
+            let mut response = Response::new(Body::Empty);
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            response
+        }
+        Err(err) => err.into_response(),
     }
 }
