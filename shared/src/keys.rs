@@ -41,6 +41,11 @@ pub fn organization_members_gsi1_pk(tenant: TenantId, organization: Organization
     format!("TENANT#{tenant}#ORG#{organization}")
 }
 
+/// The latest invitation request of a contact (a new request replaces it).
+pub fn invitation_request_sk(contact: ContactId) -> String {
+    format!("INVITATION#{contact}")
+}
+
 pub fn document_sk(document: DocumentId) -> String {
     format!("{DOCUMENT_PREFIX}{document}")
 }

@@ -28,9 +28,29 @@ pub struct Contact {
     pub access_status: AccessStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<OrganizationId>,
+    /// When the portal access last changed.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub access_changed_at: Option<OffsetDateTime>,
+    /// The customer account (customer pool `sub`) linked when the customer registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_sub: Option<UserSub>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: UserSub,
+}
+
+/// A request to email a contact their invitation to the portal, queued when staff open
+/// access. The email (with its single-use registration token) is sent by the notifications
+/// side, which keeps only the token's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationRequest {
+    pub tenant_id: TenantId,
+    pub contact_id: ContactId,
+    pub email: Email,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    pub requested_by: UserSub,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

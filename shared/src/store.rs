@@ -4,16 +4,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::domain::{ContactId, DocumentId, DocumentStatus, OrganizationId, TenantId, UserSub};
+use crate::domain::{AccessStatus, ContactId, DocumentId, DocumentStatus, OrganizationId, TenantId, UserSub};
 use crate::error::ApiError;
 use crate::identity::StaffMember;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
-use crate::model::{Contact, Document, Organization, Tenant};
+use crate::model::{Contact, Document, InvitationRequest, Organization, Tenant};
 use crate::pagination::{Cursor, Key, Page, PageRequest};
 
 type Item = HashMap<String, AttributeValue>;
@@ -264,6 +264,59 @@ impl Store {
             ],
         )
         .await
+    }
+
+    /// Moves a contact's portal access from `expected` (as read) to `next`, and queues the
+    /// invitation with it when there is one, in one transaction. A concurrent change of the
+    /// same contact makes the condition fail: 409, nothing written.
+    pub async fn change_access(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        expected: AccessStatus,
+        next: AccessStatus,
+        at: OffsetDateTime,
+        invitation: Option<&InvitationRequest>,
+    ) -> Result<Contact, ApiError> {
+        let value = |status: AccessStatus| {
+            serde_dynamo::to_attribute_value(status).map_err(|e| ApiError::Internal(e.to_string()))
+        };
+        let timestamp = at.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats");
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::contact_sk(contact))))
+            .update_expression("SET accessStatus = :next, accessChangedAt = :at")
+            .condition_expression("attribute_exists(#pk) AND accessStatus = :expected")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":next", value(next)?)
+            .expression_attribute_values(":expected", value(expected)?)
+            .expression_attribute_values(":at", s(timestamp))
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut writes = vec![(
+            TransactWriteItem::builder().update(update).build(),
+            ApiError::Conflict("the contact's access was changed meanwhile; reload it".into()),
+        )];
+        if let Some(invitation) = invitation {
+            let item =
+                to_item(invitation, &[(PK, keys::tenant_pk(tenant)), (SK, keys::invitation_request_sk(contact))])?;
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            writes.push((TransactWriteItem::builder().put(put).build(), ApiError::Internal("unconditional".into())));
+        }
+        self.transact("ChangeAccess", writes).await?;
+        self.contact(tenant, contact).await?.ok_or(ApiError::NotFound("contact"))
+    }
+
+    pub async fn invitation_request(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+    ) -> Result<Option<InvitationRequest>, ApiError> {
+        self.get(keys::tenant_pk(tenant), keys::invitation_request_sk(contact)).await
     }
 
     // --- organizations -----------------------------------------------------------------

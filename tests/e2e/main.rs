@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP through the local gateway against the local AWS stack.
 //! Run with `cargo xtask test` (it starts the emulator and the gateway for them).
 
+mod access;
 mod authorizer;
 mod errors;
 mod isolation;

@@ -66,6 +66,24 @@ async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<C
             let fresh = t.admin.post("/organizations", json!({ "name": unique })).await?.expect(201)?;
             write(format!("/organizations/{}", fresh["id"].as_str().unwrap()), None, 204, true)
         }
+        "POST /contacts/{contactId}/access" => write(format!("/contacts/{}/access", ids.contact), None, 200, true),
+        "DELETE /contacts/{contactId}/access" => {
+            // A fresh contact with open access per call: each allowed close consumes one.
+            let fresh = t
+                .admin
+                .post("/contacts", json!({ "email": format!("{unique}@a.example"), "name": "A" }))
+                .await?
+                .expect(201)?;
+            let path = format!("/contacts/{}/access", fresh["id"].as_str().unwrap());
+            t.admin.send(Method::POST, &path, None).await?.expect(200)?;
+            write(path, None, 200, true)
+        }
+        "POST /organizations/{organizationId}/access" => {
+            write(format!("/organizations/{}/access", ids.organization), None, 200, true)
+        }
+        "DELETE /organizations/{organizationId}/access" => {
+            write(format!("/organizations/{}/access", ids.organization), None, 200, true)
+        }
         "GET /documents" => read("/documents".into(), false),
         "GET /documents/{documentId}" => read(format!("/documents/{}", ids.document), true),
         "GET /documents/{documentId}/download" => read(format!("/documents/{}/download", ids.document), true),

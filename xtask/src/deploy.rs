@@ -11,8 +11,14 @@ use crate::paths::{repo_root, template_path};
 use crate::venv::{DEPLOY_TOOLS, run};
 
 /// The function crates, as deployed (one Lambda each; binary = package name).
-pub const FUNCTION_PACKAGES: &[&str] =
-    &["portal-auth", "portal-contacts", "portal-documents", "portal-transfers", "portal-object-events"];
+pub const FUNCTION_PACKAGES: &[&str] = &[
+    "portal-auth",
+    "portal-contacts",
+    "portal-documents",
+    "portal-transfers",
+    "portal-object-events",
+    "portal-portal-access",
+];
 
 /// A command from the tools virtualenv, with that virtualenv first on PATH.
 fn tool(program: &str) -> Command {

@@ -216,6 +216,7 @@ const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
     ("documents", portal_documents::IAM_ACTIONS),
     ("transfers", portal_transfers::IAM_ACTIONS),
     ("object-events", portal_object_events::IAM_ACTIONS),
+    ("portal-access", portal_portal_access::IAM_ACTIONS),
 ];
 
 #[test]

@@ -68,6 +68,7 @@ impl Functions {
             ("auth", http_function(portal_auth::App::new(sdk, &stack.staff_pool.client_id))),
             ("contacts", http_function(portal_contacts::App::new(sdk, table))),
             ("documents", http_function(portal_documents::App::new(sdk, table))),
+            ("portal-access", http_function(portal_portal_access::App::new(sdk, table, &stack.customer_pool.id))),
             (
                 "transfers",
                 http_function(portal_transfers::App::new(sdk, table, &stack.bucket, TransferLimits::default())),

@@ -116,6 +116,8 @@ impl App {
             name: input.name,
             access_status: AccessStatus::None,
             organization_id: input.organization_id,
+            access_changed_at: None,
+            customer_sub: None,
             created_at: OffsetDateTime::now_utc(),
             created_by: staff.sub,
         };
@@ -144,6 +146,10 @@ impl App {
             return Err(ApiError::Invalid("nothing to change: send email, name or organizationId".into()));
         }
         let before = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
+        // A registered customer signs in with this email: it is theirs to keep.
+        if before.customer_sub.is_some() && changes.email.as_ref().is_some_and(|email| *email != before.email) {
+            return Err(ApiError::Conflict("this contact has registered: their email is their account's".into()));
+        }
         let after = Contact {
             email: changes.email.unwrap_or_else(|| before.email.clone()),
             name: changes.name.unwrap_or_else(|| before.name.clone()),
