@@ -63,6 +63,22 @@ fn is_conditional_failure<E: aws_smithy_types::error::metadata::ProvideErrorMeta
     err.code() == Some("ConditionalCheckFailedException")
 }
 
+/// The outcome of a conditional single-item write: a failed condition means `on_condition`.
+fn conditional<T, E, R>(
+    operation: &str,
+    result: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+    on_condition: ApiError,
+) -> Result<T, ApiError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => Err(on_condition),
+        other => other.map_err(|err| ApiError::from_sdk(operation, err)),
+    }
+}
+
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }
@@ -352,13 +368,7 @@ impl Store {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => {
-                Err(ApiError::NotFound("organization"))
-            }
-            Err(err) => Err(ApiError::from_sdk("PutItem", err)),
-        }
+        conditional("PutItem", result, ApiError::NotFound("organization")).map(drop)
     }
 
     /// Deletes an organization with no contacts left in it.
@@ -376,13 +386,7 @@ impl Store {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => {
-                Err(ApiError::NotFound("organization"))
-            }
-            Err(err) => Err(ApiError::from_sdk("DeleteItem", err)),
-        }
+        conditional("DeleteItem", result, ApiError::NotFound("organization")).map(drop)
     }
 
     /// The contacts of an organization (GSI1), one page at a time.

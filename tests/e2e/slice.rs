@@ -2,12 +2,25 @@
 //! file with a presigned URL straight to S3, object-events records it, and the user lists
 //! it and downloads the same bytes.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use portal_shared::domain::DocumentStatus;
+use portal_shared::domain::{DocumentStatus, TenantId};
 use portal_tests::{env, sdk, tenant_fixture};
 use serde_json::json;
+
+/// The raw DynamoDB item of a document, read with the SDK.
+async fn document_item(tenant: TenantId, id: &str) -> anyhow::Result<Option<HashMap<String, AttributeValue>>> {
+    Ok(aws_sdk_dynamodb::Client::new(&sdk().await)
+        .get_item()
+        .table_name(&env().stack.table)
+        .key("PK", AttributeValue::S(format!("TENANT#{tenant}")))
+        .key("SK", AttributeValue::S(format!("DOC#{id}")))
+        .send()
+        .await?
+        .item)
+}
 
 #[tokio::test]
 async fn staff_upload_is_recorded_listed_and_downloaded_byte_for_byte() -> anyhow::Result<()> {
@@ -34,15 +47,7 @@ async fn staff_upload_is_recorded_listed_and_downloaded_byte_for_byte() -> anyho
     assert_eq!(settled["size"], bytes.len());
 
     // The record in DynamoDB, read with the SDK.
-    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
-        .get_item()
-        .table_name(&env().stack.table)
-        .key("PK", AttributeValue::S(format!("TENANT#{}", t.tenant.id)))
-        .key("SK", AttributeValue::S(format!("DOC#{id}")))
-        .send()
-        .await?
-        .item
-        .expect("document item");
+    let item = document_item(t.tenant.id, id).await?.expect("document item");
     assert_eq!(item["status"].as_s().unwrap(), "available");
     assert!(!item.contains_key("expiresAt"), "a settled document must not expire");
     let stored = t.store.document(t.tenant.id, id.parse()?).await?.unwrap();
@@ -77,15 +82,7 @@ async fn documents_are_only_downloadable_once_available() -> anyhow::Result<()> 
     let response = t.member.get(&format!("/documents/{id}/download")).await?;
     portal_tests::assert_problem(&response, 409);
     // An upload that never arrives is removed by the table's TTL a day later.
-    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
-        .get_item()
-        .table_name(&env().stack.table)
-        .key("PK", AttributeValue::S(format!("TENANT#{}", t.tenant.id)))
-        .key("SK", AttributeValue::S(format!("DOC#{id}")))
-        .send()
-        .await?
-        .item
-        .expect("pending document item");
+    let item = document_item(t.tenant.id, id).await?.expect("pending document item");
     let expires_at: i64 = item["expiresAt"].as_n().unwrap().parse()?;
     let in_a_day = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400;
     assert!((in_a_day - 60..=in_a_day).contains(&expires_at), "{expires_at} vs {in_a_day}");

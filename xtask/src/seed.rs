@@ -107,9 +107,14 @@ impl Seeder {
 pub async fn demo_content(api_url: &str, email: &str, password: &str) -> Result<String> {
     let api = crate::client::ApiClient::staff_login(api_url, email, password).await?;
     let contacts = [("Chloé Martin", "chloe.martin@client.example"), ("Bob Stone", "bob@stone-industries.example")];
+    let mut first = None;
     for (name, email) in contacts {
-        api.post("/contacts", serde_json::json!({ "name": name, "email": email })).await?.expect(201)?;
+        let contact = api.post("/contacts", serde_json::json!({ "name": name, "email": email })).await?.expect(201)?;
+        first.get_or_insert(contact["id"].as_str().context("contact without id")?.to_owned());
     }
+    // The first contact is invited to the portal (its access is pending until they register).
+    let invited = first.context("no contact")?;
+    api.send(reqwest::Method::POST, &format!("/contacts/{invited}/access"), None).await?.expect(200)?;
     let documents: [(&str, &str, &[u8]); 3] = [
         ("Welcome.txt", "text/plain", b"Welcome to the Acme customer portal.\n"),
         ("Invoice 2026-041.csv", "text/csv", b"item,amount\nBookkeeping,1200\nPayroll,300\n"),
@@ -120,5 +125,5 @@ pub async fn demo_content(api_url: &str, email: &str, password: &str) -> Result<
         let id = document["id"].as_str().context("document without id")?;
         api.wait_settled(id, std::time::Duration::from_secs(30)).await?;
     }
-    Ok(format!("{} contacts, {} documents", contacts.len(), documents.len()))
+    Ok(format!("{} contacts, one invited to the portal, {} documents", contacts.len(), documents.len()))
 }
