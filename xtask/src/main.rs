@@ -78,7 +78,13 @@ async fn dev() -> Result<ExitCode> {
     for login in logins {
         println!("{login}");
     }
-    tokio::signal::ctrl_c().await?;
+    // Ctrl-C, or a polite kill: either way the gateway stops and the emulator is killed by
+    // its PID when it is dropped.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted?,
+        _ = terminate.recv() => {}
+    }
     eprintln!("\nxtask: stopping");
     gateway.stop().await;
     Ok(ExitCode::SUCCESS)
