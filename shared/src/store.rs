@@ -59,6 +59,25 @@ fn cursor_of(last: Option<&Item>) -> Option<String> {
     Some(Cursor(keys).encode())
 }
 
+/// Runs one page of a query: `limit`, and the cursor (if any) checked against `scope`
+/// before it becomes the ExclusiveStartKey.
+async fn query_page<T: DeserializeOwned>(
+    mut query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    page: &PageRequest,
+    scope: &[(&str, Key<'_>)],
+) -> Result<Page<T>, ApiError> {
+    query = query.limit(page.limit);
+    if let Some(cursor) = &page.cursor {
+        cursor.check(scope)?;
+        for (name, value) in &cursor.0 {
+            query = query.exclusive_start_key(name, s(value));
+        }
+    }
+    let output = query.send().await.map_err(|e| ApiError::from_sdk("Query", e))?;
+    let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor: cursor_of(output.last_evaluated_key.as_ref()) })
+}
+
 fn is_conditional_failure<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(err: &E) -> bool {
     err.code() == Some("ConditionalCheckFailedException")
 }
@@ -106,7 +125,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<T>, ApiError> {
         let partition = keys::tenant_pk(tenant);
-        let mut query = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -115,17 +134,8 @@ impl Store {
             .expression_attribute_names("#sk", SK)
             .expression_attribute_values(":pk", s(&partition))
             .expression_attribute_values(":prefix", s(sk_prefix))
-            .scan_index_forward(false)
-            .limit(page.limit);
-        if let Some(cursor) = &page.cursor {
-            cursor.check_scope(PK, &partition, SK, sk_prefix)?;
-            for (name, value) in &cursor.0 {
-                query = query.exclusive_start_key(name, s(value));
-            }
-        }
-        let output = query.send().await.map_err(|e| ApiError::from_sdk("Query", e))?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: cursor_of(output.last_evaluated_key.as_ref()) })
+            .scan_index_forward(false);
+        query_page(query, page, &[(PK, Key::Equals(&partition)), (SK, Key::StartsWith(sk_prefix))]).await
     }
 
     // --- tenants and staff -------------------------------------------------------------
@@ -397,30 +407,23 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Contact>, ApiError> {
         let partition = keys::organization_members_gsi1_pk(tenant, organization);
-        let mut query = self
+        let tenant_partition = keys::tenant_pk(tenant);
+        let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(keys::GSI1)
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", GSI1_PK)
-            .expression_attribute_values(":pk", s(&partition))
-            .limit(page.limit);
-        if let Some(cursor) = &page.cursor {
-            let tenant_partition = keys::tenant_pk(tenant);
-            cursor.check(&[
-                (GSI1_PK, Key::Equals(&partition)),
-                (GSI1_SK, Key::StartsWith(keys::CONTACT_PREFIX)),
-                (PK, Key::Equals(&tenant_partition)),
-                (SK, Key::StartsWith(keys::CONTACT_PREFIX)),
-            ])?;
-            for (name, value) in &cursor.0 {
-                query = query.exclusive_start_key(name, s(value));
-            }
-        }
-        let output = query.send().await.map_err(|e| ApiError::from_sdk("Query", e))?;
-        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: cursor_of(output.last_evaluated_key.as_ref()) })
+            .expression_attribute_values(":pk", s(&partition));
+        // An index cursor holds the index keys and the table keys, all in the caller's tenant.
+        let scope = [
+            (GSI1_PK, Key::Equals(&partition)),
+            (GSI1_SK, Key::StartsWith(keys::CONTACT_PREFIX)),
+            (PK, Key::Equals(&tenant_partition)),
+            (SK, Key::StartsWith(keys::CONTACT_PREFIX)),
+        ];
+        query_page(query, page, &scope).await
     }
 
     pub async fn contact(&self, tenant: TenantId, contact: ContactId) -> Result<Option<Contact>, ApiError> {
