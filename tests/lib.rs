@@ -81,6 +81,47 @@ pub async fn tenant_fixture() -> Result<TenantFixture> {
     })
 }
 
+/// Uploads a logo for the admin's tenant and waits until object-events has made it the
+/// logo. Returns the logo's id.
+pub async fn upload_logo(admin: &ApiClient, bytes: &[u8]) -> Result<String> {
+    let ticket = admin
+        .post("/settings/logo", serde_json::json!({ "contentType": "image/png", "size": bytes.len() }))
+        .await?
+        .expect(201)?;
+    put_presigned(&ticket["upload"], bytes.to_vec()).await?;
+    let id = ticket["logo"]["id"].as_str().unwrap_or_default().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let settings = admin.get("/settings").await?.expect(200)?;
+        if settings["logo"]["id"] == id.as_str() {
+            return Ok(id);
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "logo {id} not applied: {settings}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The ids of a listing page's items.
+pub fn ids(page: &serde_json::Value) -> Vec<String> {
+    page["items"].as_array().into_iter().flatten().filter_map(|item| item["id"].as_str().map(str::to_owned)).collect()
+}
+
+/// Polls `check` until it holds (or `timeout` passes): for effects of asynchronous work.
+pub async fn eventually<F, Fut>(timeout: std::time::Duration, mut check: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "still not true after {timeout:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// Asserts an RFC 9457 problem response with `status`.
 pub fn assert_problem(response: &ApiResponse, status: u16) {
     assert_eq!(response.status, status, "unexpected status, body: {}", response.json);

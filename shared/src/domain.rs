@@ -85,6 +85,23 @@ uuid_id!(
     /// An organization (a customer company) grouping contacts of one tenant.
     OrganizationId
 );
+uuid_id!(
+    /// A folder of a tenant's drive.
+    FolderId
+);
+uuid_id!(
+    /// The id of a folder or a document, where either may be meant (ids are unique
+    /// across both).
+    ItemId
+);
+uuid_id!(
+    /// An entry of the activity trail (v7: entries sort by time).
+    EventId
+);
+uuid_id!(
+    /// One uploaded version of a tenant's logo.
+    LogoId
+);
 
 /// String newtypes: parsed by `parse`, serialized as the plain string.
 macro_rules! string_type {
@@ -158,6 +175,11 @@ string_type!(
     /// The URL-safe name of a tenant in its portal link `/p/{slug}`.
     Slug,
     parse_slug
+);
+string_type!(
+    /// A tenant's brand colour, `#rrggbb` in lower case.
+    AccentColor,
+    parse_accent_color
 );
 
 fn has_control(s: &str) -> bool {
@@ -247,6 +269,14 @@ fn parse_slug(raw: &str) -> Result<String, ParseError> {
     if valid { Ok(raw.to_owned()) } else { refuse("must be 3 to 63 lower-case letters, digits and single hyphens") }
 }
 
+fn parse_accent_color(raw: &str) -> Result<String, ParseError> {
+    let value = raw.trim().to_ascii_lowercase();
+    match value.strip_prefix('#') {
+        Some(hex) if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) => Ok(value),
+        _ => refuse("must be a colour like #1a73e8"),
+    }
+}
+
 /// What a staff member may do in their tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -262,6 +292,71 @@ pub enum Role {
 impl Role {
     pub fn can_write(self) -> bool {
         matches!(self, Self::Admin | Self::Member)
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Self::Admin
+    }
+}
+
+/// What can be shared: a folder (with whatever it holds, now and later) or one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "ItemRefFields", into = "ItemRefFields")]
+pub enum ItemRef {
+    Folder(FolderId),
+    Document(DocumentId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Folder,
+    Document,
+}
+
+/// The JSON form of an [`ItemRef`]: `{"kind": "document", "id": "…"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemRefFields {
+    kind: ItemKind,
+    id: String,
+}
+
+impl TryFrom<ItemRefFields> for ItemRef {
+    type Error = ParseError;
+    fn try_from(fields: ItemRefFields) -> Result<Self, ParseError> {
+        Self::parse(fields.kind, &fields.id)
+    }
+}
+
+impl From<ItemRef> for ItemRefFields {
+    fn from(item: ItemRef) -> Self {
+        Self { kind: item.kind(), id: item.id() }
+    }
+}
+
+impl ItemRef {
+    pub fn parse(kind: ItemKind, id: &str) -> Result<Self, ParseError> {
+        let parse_err = |e: ParseError| ParseError(format!("id: {e}"));
+        Ok(match kind {
+            ItemKind::Folder => Self::Folder(id.parse().map_err(parse_err)?),
+            ItemKind::Document => Self::Document(id.parse().map_err(parse_err)?),
+        })
+    }
+
+    pub fn kind(self) -> ItemKind {
+        match self {
+            Self::Folder(_) => ItemKind::Folder,
+            Self::Document(_) => ItemKind::Document,
+        }
+    }
+
+    /// The id as text (folder and document ids are both UUIDs, unique across kinds).
+    pub fn id(self) -> String {
+        match self {
+            Self::Folder(id) => id.to_string(),
+            Self::Document(id) => id.to_string(),
+        }
     }
 }
 
@@ -355,6 +450,25 @@ mod tests {
         }
         let err = serde_json::from_str::<Body>(r#"{"email":"nope"}"#).err().unwrap();
         assert!(err.to_string().contains("is not an email address"), "{err}");
+    }
+
+    #[test]
+    fn accent_colours_are_hex_rgb() {
+        assert_eq!(AccentColor::from_str(" #1A73E8 ").unwrap().as_str(), "#1a73e8");
+        for bad in ["1a73e8", "#1a73e", "#1a73e8ff", "#zzzzzz", "red", "#1a73e8;x"] {
+            assert!(AccentColor::from_str(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn item_refs_parse_by_kind() {
+        let id = FolderId::new();
+        let item: ItemRef = serde_json::from_str(&format!(r#"{{"kind":"folder","id":"{id}"}}"#)).unwrap();
+        assert_eq!(item, ItemRef::Folder(id));
+        assert_eq!(serde_json::to_value(item).unwrap(), serde_json::json!({"kind": "folder", "id": id.to_string()}));
+        for bad in [r#"{"kind":"file","id":"x"}"#, r#"{"kind":"document","id":"../x"}"#, r#"{"kind":"folder"}"#] {
+            assert!(serde_json::from_str::<ItemRef>(bad).is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::ParseError;
 use crate::error::ApiError;
+use crate::pagination::PageRequest;
 
 /// JSON request bodies are small (metadata only; file bytes go to S3 directly).
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
@@ -101,6 +102,31 @@ pub fn respond<T: Serialize>(status: StatusCode, outcome: Result<T, ApiError>) -
         Ok(value) => json(status, &value),
         Err(err) => err.into_response(),
     }
+}
+
+/// 204 for a successful delete; the error as problem+json otherwise.
+pub fn no_content(outcome: Result<(), ApiError>) -> Response<Body> {
+    match outcome {
+        Ok(()) => {
+            let mut response = Response::new(Body::Empty);
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            response
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `?limit=&cursor=` of a listing.
+pub fn page_request(req: &Request) -> Result<PageRequest, ApiError> {
+    PageRequest::parse(query_param(req, "limit").as_deref(), query_param(req, "cursor").as_deref())
+}
+
+/// For `#[serde(default, deserialize_with = "present")]` on an `Option<Option<T>>` field of
+/// a partial update: tells a field sent as `null` (`Some(None)`) from an absent one (`None`).
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 #[cfg(test)]

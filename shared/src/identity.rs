@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Email, Role, TenantId, UserSub};
 use crate::error::ApiError;
+use crate::model::{Actor, UploaderKind};
 
 /// The claims of a verified access token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,16 @@ impl StaffMember {
     /// Writes (contacts, uploads, sharing …) are for admins and members.
     pub fn require_write(&self) -> Result<(), ApiError> {
         if self.role.can_write() { Ok(()) } else { Err(ApiError::Forbidden("your role is read-only".into())) }
+    }
+
+    /// Staff accounts, settings and branding are for admins.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.role.is_admin() { Ok(()) } else { Err(ApiError::Forbidden("only an admin can do this".into())) }
+    }
+
+    /// This staff member as the actor of an activity-trail entry.
+    pub fn actor(&self) -> Actor {
+        Actor { kind: UploaderKind::Staff, sub: self.sub.clone(), email: Some(self.email.clone()) }
     }
 }
 

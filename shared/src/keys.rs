@@ -1,13 +1,16 @@
 //! The single-table key design (see `docs/data-model.md`): one place that spells every
 //! partition and sort key, so the store and the docs cannot disagree.
 
-use crate::domain::{ContactId, DocumentId, Email, OrganizationId, Slug, TenantId, UserSub};
+use crate::domain::{ContactId, DocumentId, Email, EventId, FolderId, ItemId, ItemRef, LogoId, OrganizationId, Slug, TenantId, UserSub};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
 pub const GSI1: &str = "GSI1";
 pub const GSI1_PK: &str = "GSI1PK";
 pub const GSI1_SK: &str = "GSI1SK";
+pub const GSI2: &str = "GSI2";
+pub const GSI2_PK: &str = "GSI2PK";
+pub const GSI2_SK: &str = "GSI2SK";
 /// Epoch seconds after which DynamoDB's TTL deletes the item (expiring records).
 pub const TTL_ATTRIBUTE: &str = "expiresAt";
 
@@ -15,6 +18,9 @@ pub const CONTACT_PREFIX: &str = "CONTACT#";
 pub const DOCUMENT_PREFIX: &str = "DOC#";
 pub const ORGANIZATION_PREFIX: &str = "ORG#";
 pub const STAFF_PREFIX: &str = "STAFF#";
+pub const FOLDER_PREFIX: &str = "FOLDER#";
+pub const SHARE_PREFIX: &str = "SHARE#";
+pub const EVENT_PREFIX: &str = "EVENT#";
 
 /// Every item of one tenant lives in its partition: isolation is a key prefix, not a filter.
 pub fn tenant_pk(tenant: TenantId) -> String {
@@ -69,3 +75,73 @@ pub fn slug_pk(slug: &Slug) -> String {
 }
 
 pub const SLUG_SK: &str = "SLUG";
+
+pub fn folder_sk(folder: FolderId) -> String {
+    format!("{FOLDER_PREFIX}{folder}")
+}
+
+/// GSI1 lists what a drive folder holds (`None` = the drive's root): its folders
+/// (`FOLDER#…`) and documents (`DOC#…`).
+pub fn drive_children_gsi1_pk(tenant: TenantId, parent: Option<FolderId>) -> String {
+    match parent {
+        Some(folder) => format!("TENANT#{tenant}#IN#{folder}"),
+        None => format!("TENANT#{tenant}#IN#ROOT"),
+    }
+}
+
+/// The sort key of a drive entry in its folder's GSI1 listing (and of a share's item).
+pub fn item_sk(item: ItemRef) -> String {
+    match item {
+        ItemRef::Folder(folder) => folder_sk(folder),
+        ItemRef::Document(document) => document_sk(document),
+    }
+}
+
+/// GSI1 lists what one contact submitted (customer uploads), newest first.
+pub fn contact_submissions_gsi1_pk(tenant: TenantId, contact: ContactId) -> String {
+    format!("TENANT#{tenant}#SUBMITTED#{contact}")
+}
+
+/// GSI2 lists every customer submission of a tenant, newest first.
+pub fn submissions_gsi2_pk(tenant: TenantId) -> String {
+    format!("TENANT#{tenant}#SUBMISSIONS")
+}
+
+/// A share of one item with one contact. The key is the pair, so sharing twice is one
+/// share, and a contact's shares are one `begins_with` query.
+pub fn share_sk(contact: ContactId, item: ItemRef) -> String {
+    format!("{}{}", contact_shares_prefix(contact), item.id())
+}
+
+/// The same key from the item's id alone (a share is found without knowing its kind).
+pub fn share_sk_by_id(contact: ContactId, item: ItemId) -> String {
+    format!("{}{item}", contact_shares_prefix(contact))
+}
+
+pub fn contact_shares_prefix(contact: ContactId) -> String {
+    format!("{SHARE_PREFIX}{contact}#")
+}
+
+/// GSI1 lists the contacts an item is shared with.
+pub fn item_shares_gsi1_pk(tenant: TenantId, item: ItemRef) -> String {
+    format!("TENANT#{tenant}#SHARED#{}", item.id())
+}
+
+pub fn event_sk(event: EventId) -> String {
+    format!("{EVENT_PREFIX}{event}")
+}
+
+/// GSI1 lists the activity about one contact, newest first.
+pub fn contact_activity_gsi1_pk(tenant: TenantId, contact: ContactId) -> String {
+    format!("TENANT#{tenant}#ACTIVITY#CONTACT#{contact}")
+}
+
+/// GSI2 lists the activity about one document, newest first.
+pub fn document_activity_gsi2_pk(tenant: TenantId, document: DocumentId) -> String {
+    format!("TENANT#{tenant}#ACTIVITY#DOC#{document}")
+}
+
+/// A logo upload handed out and not yet seen by object-events.
+pub fn pending_logo_sk(logo: LogoId) -> String {
+    format!("LOGO#{logo}")
+}

@@ -5,6 +5,7 @@
 //! Functions depend on this crate with only the SDK features they use (`dynamodb`, `s3`,
 //! `cognito`), so each binary links only the AWS clients it calls.
 
+pub mod access;
 pub mod aws;
 pub mod config;
 pub mod domain;
@@ -25,5 +26,8 @@ pub mod store;
 
 #[cfg(feature = "s3")]
 pub mod storage;
+
+#[cfg(feature = "cognito")]
+pub mod accounts;
 
 pub use error::ApiError;

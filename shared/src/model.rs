@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::{
-    AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, FileName, OrganizationId,
-    Slug, TenantId, UserSub,
+    AccentColor, AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, EventId,
+    FileName, FolderId, ItemRef, LogoId, OrganizationId, Slug, TenantId, UserSub,
 };
 use crate::object_key::ObjectKey;
 
@@ -15,8 +15,31 @@ pub struct Tenant {
     pub id: TenantId,
     pub name: DisplayName,
     pub slug: Slug,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<AccentColor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<Logo>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// The tenant's current logo: an image in S3 under the tenant's prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Logo {
+    pub id: LogoId,
+    pub content_type: ContentType,
+}
+
+/// A logo upload handed out, waiting for its object (object-events makes it the logo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingLogo {
+    pub id: LogoId,
+    pub tenant_id: TenantId,
+    pub content_type: ContentType,
+    pub size: u64,
+    pub uploaded_by: UserSub,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +107,12 @@ pub struct Document {
     pub status: DocumentStatus,
     pub uploaded_by: UserSub,
     pub uploader_kind: UploaderKind,
+    /// The drive folder holding a staff document (`None`: the drive's root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder_id: Option<FolderId>,
+    /// The contact who submitted a customer upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<ContactId>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
@@ -95,5 +124,124 @@ pub struct Document {
 impl Document {
     pub fn object_key(&self) -> ObjectKey {
         ObjectKey::document(self.tenant_id, self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Folder {
+    pub id: FolderId,
+    pub name: FileName,
+    /// `None`: the folder is at the drive's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<FolderId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub created_by: UserSub,
+}
+
+/// One entry of a drive folder's listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum DriveEntry {
+    Folder(Folder),
+    Document(Document),
+}
+
+/// An item shared with a contact. A shared folder shares whatever it holds at the time
+/// of reading, so documents added later are shared too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Share {
+    pub contact_id: ContactId,
+    pub item: ItemRef,
+    pub shared_by: UserSub,
+    #[serde(with = "time::serde::rfc3339")]
+    pub shared_at: OffsetDateTime,
+    /// After this instant the share is gone (reads hide it at once; TTL deletes it later).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub available_until: Option<OffsetDateTime>,
+}
+
+impl Share {
+    pub fn is_current(&self, now: OffsetDateTime) -> bool {
+        self.available_until.is_none_or(|until| until > now)
+    }
+}
+
+/// Who did something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub kind: UploaderKind,
+    pub sub: UserSub,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+}
+
+/// What happened, in the activity trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    #[serde(rename = "document.uploaded")]
+    DocumentUploaded,
+    #[serde(rename = "document.downloaded")]
+    DocumentDownloaded,
+    #[serde(rename = "document.deleted")]
+    DocumentDeleted,
+    #[serde(rename = "share.created")]
+    ShareCreated,
+    #[serde(rename = "share.removed")]
+    ShareRemoved,
+    #[serde(rename = "access.opened")]
+    AccessOpened,
+    #[serde(rename = "access.activated")]
+    AccessActivated,
+    #[serde(rename = "access.closed")]
+    AccessClosed,
+    #[serde(rename = "contact.deleted")]
+    ContactDeleted,
+}
+
+/// An entry of the append-only activity trail: who did what, when, to which contact and
+/// document (or folder).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEvent {
+    pub id: EventId,
+    pub action: Action,
+    pub actor: Actor,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<ContactId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<ItemRef>,
+    /// The item's name at the time (it may be renamed or deleted later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_name: Option<String>,
+}
+
+impl ActivityEvent {
+    pub fn new(action: Action, actor: Actor, at: OffsetDateTime) -> Self {
+        Self { id: EventId::new(), action, actor, at, contact_id: None, item: None, item_name: None }
+    }
+
+    pub fn contact(mut self, contact: ContactId) -> Self {
+        self.contact_id = Some(contact);
+        self
+    }
+
+    pub fn item(mut self, item: ItemRef, name: impl Into<String>) -> Self {
+        self.item = Some(item);
+        self.item_name = Some(name.into());
+        self
+    }
+
+    /// The document it concerns, for the per-document trail.
+    pub fn document_id(&self) -> Option<DocumentId> {
+        match self.item {
+            Some(ItemRef::Document(id)) => Some(id),
+            _ => None,
+        }
     }
 }

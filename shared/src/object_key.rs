@@ -4,17 +4,30 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::domain::{DocumentId, ParseError, TenantId};
+use crate::domain::{DocumentId, LogoId, ParseError, TenantId};
 
+/// Every object the bucket holds, under its tenant's prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ObjectKey {
-    pub tenant: TenantId,
-    pub document: DocumentId,
+pub enum ObjectKey {
+    /// `tenants/{tenant}/documents/{document}`: a document's bytes.
+    Document { tenant: TenantId, document: DocumentId },
+    /// `tenants/{tenant}/branding/{logo}`: one uploaded version of the tenant's logo.
+    Logo { tenant: TenantId, logo: LogoId },
 }
 
 impl ObjectKey {
     pub fn document(tenant: TenantId, document: DocumentId) -> Self {
-        Self { tenant, document }
+        Self::Document { tenant, document }
+    }
+
+    pub fn logo(tenant: TenantId, logo: LogoId) -> Self {
+        Self::Logo { tenant, logo }
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        match *self {
+            Self::Document { tenant, .. } | Self::Logo { tenant, .. } => tenant,
+        }
     }
 
     /// Parses a key as it arrives in an S3 event notification: URL-encoded, with `+` for
@@ -35,7 +48,10 @@ impl ObjectKey {
 
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tenants/{}/documents/{}", self.tenant, self.document)
+        match self {
+            Self::Document { tenant, document } => write!(f, "tenants/{tenant}/documents/{document}"),
+            Self::Logo { tenant, logo } => write!(f, "tenants/{tenant}/branding/{logo}"),
+        }
     }
 }
 
@@ -43,12 +59,17 @@ impl FromStr for ObjectKey {
     type Err = ParseError;
 
     fn from_str(key: &str) -> Result<Self, ParseError> {
-        let bad = || ParseError(format!("not a document object key: {key:?}"));
+        let bad = || ParseError(format!("not an object key of ours: {key:?}"));
         let mut parts = key.split('/');
-        match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("tenants"), Some(tenant), Some("documents"), Some(document), None) => {
-                Ok(Self { tenant: tenant.parse().map_err(|_| bad())?, document: document.parse().map_err(|_| bad())? })
-            }
+        let (Some("tenants"), Some(tenant), Some(kind), Some(id), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let tenant = tenant.parse().map_err(|_| bad())?;
+        match kind {
+            "documents" => Ok(Self::Document { tenant, document: id.parse().map_err(|_| bad())? }),
+            "branding" => Ok(Self::Logo { tenant, logo: id.parse().map_err(|_| bad())? }),
             _ => Err(bad()),
         }
     }
@@ -62,8 +83,10 @@ mod tests {
     fn keys_round_trip_and_stay_under_their_tenant_prefix() {
         let key = ObjectKey::document(TenantId::new(), DocumentId::new());
         let text = key.to_string();
-        assert!(text.starts_with(&ObjectKey::tenant_prefix(key.tenant)));
+        assert!(text.starts_with(&ObjectKey::tenant_prefix(key.tenant())));
         assert_eq!(text.parse::<ObjectKey>().unwrap(), key);
+        let logo = ObjectKey::logo(TenantId::new(), LogoId::new());
+        assert_eq!(logo.to_string().parse::<ObjectKey>().unwrap(), logo);
     }
 
     #[test]
@@ -84,6 +107,7 @@ mod tests {
             format!("tenants/{tenant}/logos/{document}"),
             format!("/tenants/{tenant}/documents/{document}"),
             format!("tenants/{tenant}/documents/report.pdf"),
+            format!("tenants/{tenant}/branding/logo.png"),
             "s3:TestEvent".to_owned(),
         ] {
             assert!(bad.parse::<ObjectKey>().is_err(), "{bad:?} was accepted");

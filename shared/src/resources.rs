@@ -4,7 +4,7 @@
 
 use crate::keys;
 
-/// The single DynamoDB table: string keys everywhere, one overloaded GSI.
+/// The single DynamoDB table: string keys everywhere, two overloaded GSIs.
 pub struct TableSpec {
     pub partition_key: &'static str,
     pub sort_key: &'static str,
@@ -21,7 +21,10 @@ pub struct IndexSpec {
 pub const TABLE: TableSpec = TableSpec {
     partition_key: keys::PK,
     sort_key: keys::SK,
-    indexes: &[IndexSpec { name: keys::GSI1, partition_key: keys::GSI1_PK, sort_key: keys::GSI1_SK }],
+    indexes: &[
+        IndexSpec { name: keys::GSI1, partition_key: keys::GSI1_PK, sort_key: keys::GSI1_SK },
+        IndexSpec { name: keys::GSI2, partition_key: keys::GSI2_PK, sort_key: keys::GSI2_SK },
+    ],
     ttl_attribute: keys::TTL_ATTRIBUTE,
 };
 

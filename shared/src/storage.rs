@@ -124,6 +124,59 @@ impl Storage {
         Ok(PresignedRequest::new(presigned, ttl_seconds))
     }
 
+    /// A short-lived GET that shows an image inline with its type pinned (the tenant's logo,
+    /// an image type we checked on upload).
+    pub async fn presign_view(
+        &self,
+        key: ObjectKey,
+        content_type: &ContentType,
+        ttl_seconds: u64,
+    ) -> Result<PresignedRequest, ApiError> {
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.to_string())
+            .response_content_disposition("inline")
+            .response_content_type(content_type.as_str())
+            .response_cache_control("private, max-age=300")
+            .presigned(presigning(ttl_seconds)?)
+            .await
+            .map_err(|e| ApiError::Internal(format!("presign GetObject: {e}")))?;
+        Ok(PresignedRequest::new(presigned, ttl_seconds))
+    }
+
+    /// Deletes every version (and delete marker) of an object, so its bytes are gone from
+    /// the versioned bucket. Repeating it is harmless.
+    pub async fn delete_all_versions(&self, key: ObjectKey) -> Result<(), ApiError> {
+        let key = key.to_string();
+        let listed = self
+            .client
+            .list_object_versions()
+            .bucket(&self.bucket)
+            .prefix(&key)
+            .send()
+            .await
+            .map_err(|e| ApiError::from_sdk("ListObjectVersions", e))?;
+        let versions = listed
+            .versions()
+            .iter()
+            .filter(|v| v.key() == Some(key.as_str()))
+            .filter_map(|v| v.version_id())
+            .chain(listed.delete_markers().iter().filter(|m| m.key() == Some(key.as_str())).filter_map(|m| m.version_id()));
+        for version in versions {
+            self.client
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .version_id(version)
+                .send()
+                .await
+                .map_err(|e| ApiError::from_sdk("DeleteObject", e))?;
+        }
+        Ok(())
+    }
+
     /// HeadObject; `None` when the object is gone (deleted before we looked).
     pub async fn head(&self, key: ObjectKey) -> Result<Option<StoredObject>, ApiError> {
         match self.client.head_object().bucket(&self.bucket).key(key.to_string()).send().await {

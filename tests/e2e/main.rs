@@ -2,11 +2,16 @@
 //! Run with `cargo xtask test` (it starts the emulator and the gateway for them).
 
 mod access;
+mod activity;
 mod authorizer;
+mod drive;
 mod errors;
 mod isolation;
 mod matrix;
 mod object_events;
 mod organizations;
 mod presigned;
+mod settings;
+mod sharing;
 mod slice;
+mod staff;

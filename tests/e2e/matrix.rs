@@ -16,6 +16,8 @@ struct Ids {
     contact: String,
     organization: String,
     document: String,
+    folder: String,
+    staff: String,
 }
 
 /// One request of a route, made against tenant A.
@@ -27,13 +29,43 @@ struct Case {
     write: bool,
     /// Whether the path names one of tenant A's things (another tenant gets 404).
     names_a_thing: bool,
+    /// Staff accounts, settings and branding: members are refused too.
+    admin_only: bool,
+    /// What another tenant's admin gets when it is neither `ok` nor 404 (a body naming
+    /// tenant A's things is a 422: no such contact/item in their tenant).
+    other_tenant: Option<u16>,
+}
+
+impl Case {
+    fn admin_only(self) -> Self {
+        Self { admin_only: true, ..self }
+    }
+
+    fn other_tenant(self, status: u16) -> Self {
+        Self { other_tenant: Some(status), ..self }
+    }
 }
 
 async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<Case> {
     let unique = portal_tests::unique("m");
-    let read = |path: String, names_a_thing| Case { path, body: None, ok: 200, write: false, names_a_thing };
-    let write =
-        |path: String, body: Option<Value>, ok, names_a_thing| Case { path, body, ok, write: true, names_a_thing };
+    let read = |path: String, names_a_thing| Case {
+        path,
+        body: None,
+        ok: 200,
+        write: false,
+        names_a_thing,
+        admin_only: false,
+        other_tenant: None,
+    };
+    let write = |path: String, body: Option<Value>, ok, names_a_thing| Case {
+        path,
+        body,
+        ok,
+        write: true,
+        names_a_thing,
+        admin_only: false,
+        other_tenant: None,
+    };
     Ok(match route_key {
         "GET /me" => read("/me".into(), false),
         "GET /contacts" => read("/contacts".into(), false),
@@ -93,6 +125,87 @@ async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<C
             201,
             false,
         ),
+        "PATCH /documents/{documentId}" => {
+            write(format!("/documents/{}", ids.document), Some(json!({ "name": format!("{unique}.txt") })), 200, true)
+        }
+        "DELETE /documents/{documentId}" => {
+            // A fresh (pending) document per call: each allowed delete consumes one.
+            let fresh = t
+                .admin
+                .post("/uploads", json!({ "fileName": "d.txt", "contentType": "text/plain", "size": 1 }))
+                .await?
+                .expect(201)?;
+            write(format!("/documents/{}", fresh["document"]["id"].as_str().unwrap()), None, 204, true)
+        }
+        "GET /documents/{documentId}/activity" => read(format!("/documents/{}/activity", ids.document), true),
+        "GET /contacts/{contactId}/activity" => read(format!("/contacts/{}/activity", ids.contact), true),
+        "GET /drive" => read("/drive".into(), false),
+        "POST /folders" => write("/folders".into(), Some(json!({ "name": unique })), 201, false),
+        "GET /folders/{folderId}" => read(format!("/folders/{}", ids.folder), true),
+        "GET /folders/{folderId}/items" => read(format!("/folders/{}/items", ids.folder), true),
+        "PATCH /folders/{folderId}" => write(format!("/folders/{}", ids.folder), Some(json!({ "name": unique })), 200, true),
+        "DELETE /folders/{folderId}" => {
+            let fresh = t.admin.post("/folders", json!({ "name": unique })).await?.expect(201)?;
+            write(format!("/folders/{}", fresh["id"].as_str().unwrap()), None, 204, true)
+        }
+        "GET /submissions" => read("/submissions".into(), false),
+        "GET /contacts/{contactId}/submissions" => read(format!("/contacts/{}/submissions", ids.contact), true),
+        "POST /shares" => write(
+            "/shares".into(),
+            Some(json!({ "items": [{ "kind": "document", "id": ids.document }], "contactIds": [ids.contact] })),
+            200,
+            false,
+        )
+        .other_tenant(422),
+        "GET /contacts/{contactId}/shares" => read(format!("/contacts/{}/shares", ids.contact), true),
+        "PUT /contacts/{contactId}/shares" => write(
+            format!("/contacts/{}/shares", ids.contact),
+            Some(json!({ "items": [{ "kind": "document", "id": ids.document }] })),
+            200,
+            true,
+        ),
+        "DELETE /contacts/{contactId}/shares/{itemId}" => {
+            // A fresh folder shared per call: each allowed unshare consumes one.
+            let fresh = t.admin.post("/folders", json!({ "name": unique })).await?.expect(201)?;
+            let folder = fresh["id"].as_str().unwrap().to_owned();
+            t.admin
+                .post("/shares", json!({ "items": [{ "kind": "folder", "id": folder }], "contactIds": [ids.contact] }))
+                .await?
+                .expect(200)?;
+            write(format!("/contacts/{}/shares/{folder}", ids.contact), None, 204, true)
+        }
+        "GET /documents/{documentId}/shares" => read(format!("/documents/{}/shares", ids.document), true),
+        "GET /folders/{folderId}/shares" => read(format!("/folders/{}/shares", ids.folder), true),
+        "GET /settings" => read("/settings".into(), false),
+        "PATCH /settings" => write("/settings".into(), Some(json!({ "accentColor": "#123456" })), 200, false).admin_only(),
+        "POST /settings/logo" => {
+            write("/settings/logo".into(), Some(json!({ "contentType": "image/png", "size": 10 })), 201, false)
+                .admin_only()
+        }
+        "DELETE /settings/logo" => {
+            // A logo in place per call: each allowed removal consumes one.
+            portal_tests::upload_logo(&t.admin, b"\x89PNG fake logo").await?;
+            write("/settings/logo".into(), None, 204, false).admin_only().other_tenant(404)
+        }
+        "GET /staff" => read("/staff".into(), false),
+        "POST /staff" => write(
+            "/staff".into(),
+            Some(json!({ "email": format!("{unique}@staff.example"), "role": "viewer" })),
+            201,
+            false,
+        )
+        .admin_only(),
+        "PATCH /staff/{staffId}" => {
+            write(format!("/staff/{}", ids.staff), Some(json!({ "role": "member" })), 200, true).admin_only()
+        }
+        "DELETE /staff/{staffId}" => {
+            let fresh = t
+                .admin
+                .post("/staff", json!({ "email": format!("{unique}@gone.example"), "role": "viewer" }))
+                .await?
+                .expect(201)?;
+            write(format!("/staff/{}", fresh["sub"].as_str().unwrap()), None, 204, true).admin_only()
+        }
         other => anyhow::bail!("no authorization-matrix case for {other}: add one"),
     })
 }
@@ -117,10 +230,13 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
     let document = a.member.upload("a-secret.txt", "text/plain", b"secret").await?;
     let document_id = document["id"].as_str().unwrap().to_owned();
     a.member.wait_settled(&document_id, Duration::from_secs(30)).await?;
+    let folder = a.member.post("/folders", json!({ "name": "A folder" })).await?.expect(201)?;
     let ids = Ids {
         contact: contact["id"].as_str().unwrap().to_owned(),
         organization: organization["id"].as_str().unwrap().to_owned(),
         document: document_id,
+        folder: folder["id"].as_str().unwrap().to_owned(),
+        staff: a.member_account.member.sub.to_string(),
     };
     // What tenant A has that nobody else may see.
     let secrets = [
@@ -128,6 +244,8 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
         ids.contact.clone(),
         ids.organization.clone(),
         ids.document.clone(),
+        ids.folder.clone(),
+        ids.staff.clone(),
         "secret@a.example".into(),
     ];
 
@@ -141,7 +259,8 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
     for route in ROUTES {
         let method: Method = route.method.parse()?;
         if route.authorizer == Authorizer::Public {
-            assert!(route.path.starts_with("/auth/"), "{} is public", route.key());
+            // Sign-in and the portal links' public branding; tested on their own.
+            assert!(route.path.starts_with("/auth/") || route.path.starts_with("/branding/"), "{} is public", route.key());
             continue;
         }
         assert_eq!(route.authorizer, Authorizer::Staff, "{}: add the customer matrix", route.key());
@@ -156,7 +275,7 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
 
         let c = case(&key, &a, &ids).await?;
         let response = call(&b.admin, &method, &c).await?;
-        let expected = if c.names_a_thing { 404 } else { c.ok };
+        let expected = c.other_tenant.unwrap_or(if c.names_a_thing { 404 } else { c.ok });
         assert_eq!(response.status, expected, "{key} as another tenant's admin: {}", response.json);
         let text = response.json.to_string();
         for secret in &secrets {
@@ -171,11 +290,17 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
             assert_eq!(response.status, c.ok, "{key} as viewer: {}", response.json);
         }
 
-        for (who, client) in [("member", &a.member), ("admin", &a.admin)] {
-            let c = case(&key, &a, &ids).await?;
-            let response = call(client, &method, &c).await?;
-            assert_eq!(response.status, c.ok, "{key} as {who}: {}", response.json);
+        let c = case(&key, &a, &ids).await?;
+        let response = call(&a.member, &method, &c).await?;
+        if c.admin_only {
+            assert_problem(&response, 403);
+        } else {
+            assert_eq!(response.status, c.ok, "{key} as member: {}", response.json);
         }
+
+        let c = case(&key, &a, &ids).await?;
+        let response = call(&a.admin, &method, &c).await?;
+        assert_eq!(response.status, c.ok, "{key} as admin: {}", response.json);
     }
 
     // The viewer's refused writes changed nothing: A's contact keeps the last name an

@@ -76,7 +76,8 @@ async fn uploads_that_differ_from_what_was_signed_are_refused() -> anyhow::Resul
     let mut tampered = upload.url.clone();
     let flipped = if &tampered[signature_at..signature_at + 1] == "0" { "1" } else { "0" };
     tampered.replace_range(signature_at..signature_at + 1, flipped);
-    let other_key = upload.url.replace(&key.document.to_string(), &DocumentId::new().to_string());
+    let ObjectKey::Document { document, .. } = key else { panic!("a document key") };
+    let other_key = upload.url.replace(&document.to_string(), &DocumentId::new().to_string());
 
     for (what, url, body, replace) in [
         ("a tampered signature", tampered.as_str(), bytes.clone(), vec![]),

@@ -52,7 +52,7 @@ async fn staff_upload_is_recorded_listed_and_downloaded_byte_for_byte() -> anyho
     assert!(!item.contains_key("expiresAt"), "a settled document must not expire");
     let stored = t.store.document(t.tenant.id, id.parse()?).await?.unwrap();
     assert_eq!(stored.status, DocumentStatus::Available);
-    assert_eq!(stored.object_key().tenant, t.tenant.id);
+    assert_eq!(stored.object_key().tenant(), t.tenant.id);
 
     let listed = t.viewer.get("/documents").await?.expect(200)?;
     let ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();

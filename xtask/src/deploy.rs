@@ -18,6 +18,8 @@ pub const FUNCTION_PACKAGES: &[&str] = &[
     "portal-transfers",
     "portal-object-events",
     "portal-portal-access",
+    "portal-sharing",
+    "portal-settings",
 ];
 
 /// A command from the tools virtualenv, with that virtualenv first on PATH.

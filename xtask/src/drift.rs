@@ -217,6 +217,8 @@ const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
     ("transfers", portal_transfers::IAM_ACTIONS),
     ("object-events", portal_object_events::IAM_ACTIONS),
     ("portal-access", portal_portal_access::IAM_ACTIONS),
+    ("sharing", portal_sharing::IAM_ACTIONS),
+    ("settings", portal_settings::IAM_ACTIONS),
 ];
 
 #[test]

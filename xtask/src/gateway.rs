@@ -66,8 +66,19 @@ impl Functions {
         let table = &stack.table;
         let http = HashMap::from([
             ("auth", http_function(portal_auth::App::new(sdk, &stack.staff_pool.client_id))),
-            ("contacts", http_function(portal_contacts::App::new(sdk, table))),
-            ("documents", http_function(portal_documents::App::new(sdk, table))),
+            ("contacts", http_function(portal_contacts::App::new(sdk, table, &stack.customer_pool.id))),
+            ("documents", http_function(portal_documents::App::new(sdk, table, &stack.bucket))),
+            ("sharing", http_function(portal_sharing::App::new(sdk, table))),
+            (
+                "settings",
+                http_function(portal_settings::App::new(
+                    sdk,
+                    table,
+                    &stack.bucket,
+                    &stack.staff_pool.id,
+                    TransferLimits::default(),
+                )),
+            ),
             ("portal-access", http_function(portal_portal_access::App::new(sdk, table, &stack.customer_pool.id))),
             (
                 "transfers",

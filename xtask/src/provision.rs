@@ -225,6 +225,18 @@ async fn queue_arn(client: &aws_sdk_sqs::Client, url: &str) -> Result<String> {
 async fn create_bucket(sdk: &SdkConfig, name: &str, queue_arn: &str) -> Result<String> {
     let client = portal_shared::aws::s3_client(sdk);
     client.create_bucket().bucket(name).send().await.context("S3 CreateBucket")?;
+    // Versioned, as deployed: deleting a document must remove every version of its bytes.
+    client
+        .put_bucket_versioning()
+        .bucket(name)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .context("S3 PutBucketVersioning")?;
     let mut queue = QueueConfiguration::builder().queue_arn(queue_arn);
     for event in resources::DOCUMENT_EVENTS {
         queue = queue.events(Event::from(*event));

@@ -44,6 +44,8 @@ impl Seeder {
             id: TenantId::new(),
             name: name.parse()?,
             slug: slug.parse()?,
+            accent_color: None,
+            logo: None,
             created_at: OffsetDateTime::now_utc(),
         };
         self.store.create_tenant(&tenant).await?;

@@ -7,10 +7,10 @@ use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{AccessStatus, ContactId, DisplayName, Email, OrganizationId};
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, path_param, query_param, respond, route_key, unknown_route};
+use portal_shared::http::{json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
-use portal_shared::model::{Contact, Organization, Tenant};
-use portal_shared::pagination::{Page, PageRequest};
+use portal_shared::model::{Action, ActivityEvent, Contact, Organization, Tenant};
+use portal_shared::pagination::Page;
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
@@ -18,12 +18,20 @@ use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). TransactWriteItems is authorized per item: PutItem, DeleteItem,
-/// ConditionCheckItem.
-pub const IAM_ACTIONS: &[&str] =
-    &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"];
+/// ConditionCheckItem. Deleting a registered contact signs the customer out.
+pub const IAM_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "cognito-idp:AdminUserGlobalSignOut",
+];
 
 pub struct App {
     store: Store,
+    cognito: aws_sdk_cognitoidentityprovider::Client,
+    customer_pool_id: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,11 +54,6 @@ struct ContactChanges {
     organization_id: Option<Option<OrganizationId>>,
 }
 
-/// Tells a field sent as `null` (Some(None)) from an absent one (None, via `default`).
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OrganizationInput {
@@ -66,7 +69,7 @@ pub struct Me {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?))
+        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?, config::required(config::CUSTOMER_USER_POOL_ID)?))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -77,6 +80,7 @@ impl HttpFunction for App {
             Some("GET /contacts/{contactId}") => respond(StatusCode::OK, self.get(&req).await),
             Some("PATCH /contacts/{contactId}") => respond(StatusCode::OK, self.update(&req).await),
             Some("DELETE /contacts/{contactId}") => no_content(self.delete(&req).await),
+            Some("GET /contacts/{contactId}/activity") => respond(StatusCode::OK, self.activity(&req).await),
             Some("POST /organizations") => respond(StatusCode::CREATED, self.create_organization(&req).await),
             Some("GET /organizations") => respond(StatusCode::OK, self.list_organizations(&req).await),
             Some("GET /organizations/{organizationId}") => respond(StatusCode::OK, self.get_organization(&req).await),
@@ -91,8 +95,12 @@ impl HttpFunction for App {
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
-        Self { store: Store::new(aws::dynamodb_client(sdk), table) }
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>, customer_pool_id: impl Into<String>) -> Self {
+        Self {
+            store: Store::new(aws::dynamodb_client(sdk), table),
+            cognito: aws::cognito_client(sdk),
+            customer_pool_id: customer_pool_id.into(),
+        }
     }
 
     /// The signed-in staff member with their tenant (the dashboard shows or hides write
@@ -161,14 +169,35 @@ impl App {
         Ok(after)
     }
 
+    /// Deleting a contact is one of the ways to close their access: the record goes (so
+    /// the customer's next request finds no access), the customer is signed out everywhere,
+    /// and what was shared with them is tidied away.
     async fn delete(&self, req: &Request) -> Result<(), ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: ContactId = path_param(req, "contactId")?;
         let contact = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
-        self.store.delete_contact(staff.tenant_id, &contact).await?;
-        tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact deleted");
+        let event = ActivityEvent::new(Action::ContactDeleted, staff.actor(), OffsetDateTime::now_utc()).contact(id);
+        self.store.delete_contact(staff.tenant_id, &contact, &event).await?;
+        if contact.customer_sub.is_some() {
+            portal_shared::accounts::sign_out_everywhere(&self.cognito, &self.customer_pool_id, &contact.email).await?;
+        }
+        let shares = self.store.all_contact_shares(staff.tenant_id, id).await?;
+        self.store.delete_shares(staff.tenant_id, &shares).await?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %id, shares = shares.len(), "contact deleted");
         Ok(())
+    }
+
+    async fn activity(&self, req: &Request) -> Result<Page<ActivityEvent>, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let id: ContactId = path_param(req, "contactId")?;
+        let page = page_request(req)?;
+        // The trail outlives a deleted contact; an id with neither is unknown.
+        let trail = self.store.contact_activity(staff.tenant_id, id, &page).await?;
+        if trail.items.is_empty() && page.cursor.is_none() && self.store.contact(staff.tenant_id, id).await?.is_none() {
+            return Err(ApiError::NotFound("contact"));
+        }
+        Ok(trail)
     }
 
     async fn create_organization(&self, req: &Request) -> Result<Organization, ApiError> {
@@ -220,21 +249,5 @@ impl App {
         // An unknown (or another tenant's) organization is a 404, not an empty list.
         self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))?;
         self.store.organization_members(staff.tenant_id, id, &page_request(req)?).await
-    }
-}
-
-fn page_request(req: &Request) -> Result<PageRequest, ApiError> {
-    PageRequest::parse(query_param(req, "limit").as_deref(), query_param(req, "cursor").as_deref())
-}
-
-/// 204 for a successful delete; the error as problem+json otherwise.
-fn no_content(outcome: Result<(), ApiError>) -> Response<Body> {
-    match outcome {
-        Ok(()) => {
-            let mut response = Response::new(Body::Empty);
-            *response.status_mut() = StatusCode::NO_CONTENT;
-            response
-        }
-        Err(err) => err.into_response(),
     }
 }

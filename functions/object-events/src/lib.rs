@@ -7,13 +7,17 @@
 //! repeated event changes nothing. A record that fails for a transient reason is reported
 //! as a batch item failure, retried by SQS and, after the configured attempts, moved to the
 //! dead-letter queue; nothing is dropped silently.
+//!
+//! A tenant's logo arrives the same way: a pending logo upload that matches becomes the
+//! tenant's logo (and the previous logo's bytes are deleted).
 
 pub mod notification;
 
 use aws_config::SdkConfig;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use portal_shared::config::{self, ConfigError};
-use portal_shared::domain::DocumentStatus;
+use portal_shared::domain::{DocumentStatus, ItemRef, LogoId, TenantId};
+use portal_shared::model::{Action, ActivityEvent, Actor, Logo};
 use portal_shared::object_key::ObjectKey;
 use portal_shared::storage::Storage;
 use portal_shared::store::{Store, Transition};
@@ -29,10 +33,13 @@ use notification::{Notification, ObjectCreated};
 pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
     "dynamodb:UpdateItem",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
     "s3:GetObject",
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
     "s3:ListBucket",
+    "s3:ListBucketVersions",
 ];
 
 pub struct App {
@@ -110,10 +117,22 @@ impl App {
             return Ok(Outcome::Ignored);
         }
         let Ok(key) = ObjectKey::from_event_key(&object.encoded_key) else {
-            tracing::warn!(key = %object.encoded_key, "object outside the document keys ignored");
+            tracing::warn!(key = %object.encoded_key, "object outside our keys ignored");
             return Ok(Outcome::Ignored);
         };
-        let Some(document) = self.store.document(key.tenant, key.document).await? else {
+        match key {
+            ObjectKey::Document { tenant, document } => self.process_document(key, tenant, document).await,
+            ObjectKey::Logo { tenant, logo } => self.process_logo(key, tenant, logo).await,
+        }
+    }
+
+    async fn process_document(
+        &self,
+        key: ObjectKey,
+        tenant: TenantId,
+        document: portal_shared::domain::DocumentId,
+    ) -> Result<Outcome, ApiError> {
+        let Some(document) = self.store.document(tenant, document).await? else {
             tracing::warn!(%key, "object without a document record deleted");
             if let Some(stored) = self.storage.head(key).await? {
                 self.storage.delete(key, stored.version_id.as_deref()).await?;
@@ -137,9 +156,18 @@ impl App {
         };
         // Record the verdict first, then delete a rejected object: if the delete fails, the
         // retry finds the document rejected and deletes again (above).
+        let uploaded = |settled: &portal_shared::model::Document| {
+            let actor = Actor { kind: settled.uploader_kind, sub: settled.uploaded_by.clone(), email: None };
+            let event = ActivityEvent::new(Action::DocumentUploaded, actor, OffsetDateTime::now_utc())
+                .item(ItemRef::Document(settled.id), settled.name.as_str());
+            match settled.contact_id {
+                Some(contact) => event.contact(contact),
+                None => event,
+            }
+        };
         let outcome = match self
             .store
-            .settle_document(key.tenant, key.document, check(&document, &stored), OffsetDateTime::now_utc())
+            .settle_document(&document, check(&document, &stored), OffsetDateTime::now_utc(), uploaded)
             .await?
         {
             Transition::Applied(settled) => match settled.rejected_reason {
@@ -155,6 +183,40 @@ impl App {
         tracing::info!(%key, ?outcome, "object settled");
         Ok(outcome)
     }
+
+    /// A logo upload: if it matches its pending record, it becomes the tenant's logo and
+    /// the previous logo's bytes go; otherwise the object is deleted.
+    async fn process_logo(&self, key: ObjectKey, tenant: TenantId, logo: LogoId) -> Result<Outcome, ApiError> {
+        let Some(pending) = self.store.pending_logo(tenant, logo).await? else {
+            // Applied already (a repeated event), or never handed out / abandoned.
+            let current = self.store.tenant(tenant).await?.and_then(|t| t.logo).map(|l| l.id);
+            if current == Some(logo) {
+                return Ok(Outcome::Duplicate);
+            }
+            tracing::warn!(%key, "logo object without a pending upload deleted");
+            self.storage.delete_all_versions(key).await?;
+            return Ok(Outcome::Orphan);
+        };
+        let Some(stored) = self.storage.head(key).await? else {
+            return Ok(Outcome::Ignored);
+        };
+        let verdict = check_size_and_type(pending.size, pending.content_type.as_str(), &stored);
+        if let Err(reason) = verdict {
+            self.store.delete_pending_logo(tenant, logo).await?;
+            self.storage.delete_all_versions(key).await?;
+            tracing::info!(%key, %reason, "logo rejected");
+            return Ok(Outcome::Rejected(reason));
+        }
+        let previous = self.store.tenant(tenant).await?.and_then(|t| t.logo);
+        if !self.store.apply_logo(tenant, &Logo { id: logo, content_type: pending.content_type }).await? {
+            return Ok(Outcome::Duplicate);
+        }
+        if let Some(previous) = previous.filter(|previous| previous.id != logo) {
+            self.storage.delete_all_versions(ObjectKey::logo(tenant, previous.id)).await?;
+        }
+        tracing::info!(%key, "logo applied");
+        Ok(Outcome::Available)
+    }
 }
 
 /// The object must be exactly what was presigned: same size, same content type.
@@ -162,16 +224,23 @@ pub fn check(
     document: &portal_shared::model::Document,
     stored: &portal_shared::storage::StoredObject,
 ) -> Result<(), String> {
-    if stored.size != document.size {
-        return Err(format!("the file has {} bytes, {} were announced", stored.size, document.size));
+    check_size_and_type(document.size, document.content_type.as_str(), stored)
+}
+
+fn check_size_and_type(
+    size: u64,
+    content_type: &str,
+    stored: &portal_shared::storage::StoredObject,
+) -> Result<(), String> {
+    if stored.size != size {
+        return Err(format!("the file has {} bytes, {size} were announced", stored.size));
     }
     let stored_type =
         stored.content_type.as_deref().map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-    if stored_type.as_deref() != Some(document.content_type.as_str()) {
+    if stored_type.as_deref() != Some(content_type) {
         return Err(format!(
-            "the file is of type {}, {} was announced",
+            "the file is of type {}, {content_type} was announced",
             stored_type.as_deref().unwrap_or("unknown"),
-            document.content_type
         ));
     }
     Ok(())
@@ -194,6 +263,8 @@ mod tests {
             status: DocumentStatus::Pending,
             uploaded_by: "sub".parse().unwrap(),
             uploader_kind: UploaderKind::Staff,
+            folder_id: None,
+            contact_id: None,
             created_at: OffsetDateTime::now_utc(),
             available_at: None,
             rejected_reason: None,

@@ -8,7 +8,6 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
-use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
@@ -16,12 +15,12 @@ use portal_shared::domain::{AccessStatus, ContactId, OrganizationId};
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
-use portal_shared::model::{Contact, InvitationRequest};
+use portal_shared::access::Change;
+use portal_shared::model::Contact;
 use portal_shared::pagination::{MAX_LIMIT, PageRequest};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::Serialize;
-use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). The transaction's Update and Put are UpdateItem and PutItem.
@@ -37,35 +36,6 @@ pub struct App {
     store: Store,
     cognito: Cognito,
     customer_pool_id: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Open,
-    Close,
-}
-
-/// What a change does to an access in a given state: the next state and whether an
-/// invitation is queued, or `None` when there is nothing to do.
-pub fn transition(
-    current: AccessStatus,
-    registered: bool,
-    change: Change,
-) -> Result<Option<(AccessStatus, bool)>, ApiError> {
-    use AccessStatus::{Active, Closed, None as NoAccess, Pending};
-    Ok(match (change, current) {
-        // A customer who registered before gets their access back at once.
-        (Change::Open, NoAccess | Closed) if registered => Some((Active, false)),
-        (Change::Open, NoAccess | Closed) => Some((Pending, true)),
-        // Opening a pending access again sends the invitation again.
-        (Change::Open, Pending) => Some((Pending, true)),
-        (Change::Open, Active) => None,
-        (Change::Close, Pending | Active) => Some((Closed, false)),
-        (Change::Close, Closed) => None,
-        (Change::Close, NoAccess) => {
-            return Err(ApiError::Conflict("the contact has no portal access to close".into()));
-        }
-    })
 }
 
 /// The contacts an organization-wide change touched.
@@ -142,74 +112,10 @@ impl App {
     }
 
     async fn apply(&self, staff: &StaffMember, contact: Contact, change: Change) -> Result<Contact, ApiError> {
-        let Some((next, invite)) = transition(contact.access_status, contact.customer_sub.is_some(), change)? else {
-            return Ok(contact);
-        };
-        let now = OffsetDateTime::now_utc();
-        let invitation = invite.then(|| InvitationRequest {
-            tenant_id: staff.tenant_id,
-            contact_id: contact.id,
-            email: contact.email.clone(),
-            requested_at: now,
-            requested_by: staff.sub.clone(),
-        });
-        let changed = self
-            .store
-            .change_access(staff.tenant_id, contact.id, contact.access_status, next, now, invitation.as_ref())
-            .await?;
-        if next == AccessStatus::Closed {
-            self.sign_out(&changed).await?;
+        let (contact, changed) = portal_shared::access::apply(&self.store, staff, contact, change).await?;
+        if changed && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
+            portal_shared::accounts::sign_out_everywhere(&self.cognito, &self.customer_pool_id, &contact.email).await?;
         }
-        tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, from = ?contact.access_status, to = ?next, "portal access changed");
-        Ok(changed)
-    }
-
-    /// Signs the customer out everywhere (their refresh tokens stop working). Tokens already
-    /// issued stay valid until they expire, which is why every customer request checks the
-    /// access record as well. The account is named by its email (an alias Cognito accepts
-    /// for the username; a registered contact's email cannot change, see contacts).
-    async fn sign_out(&self, contact: &Contact) -> Result<(), ApiError> {
-        if contact.customer_sub.is_none() {
-            return Ok(());
-        }
-        match self
-            .cognito
-            .admin_user_global_sign_out()
-            .user_pool_id(&self.customer_pool_id)
-            .username(contact.email.as_str())
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err)
-                if matches!(err.as_service_error(), Some(AdminUserGlobalSignOutError::UserNotFoundException(_))) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(ApiError::from_sdk("AdminUserGlobalSignOut", err)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use AccessStatus::{Active, Closed, None as NoAccess, Pending};
-
-    #[test]
-    fn opening_invites_unless_the_customer_already_registered() {
-        assert_eq!(transition(NoAccess, false, Change::Open).unwrap(), Some((Pending, true)));
-        assert_eq!(transition(Closed, false, Change::Open).unwrap(), Some((Pending, true)));
-        assert_eq!(transition(Closed, true, Change::Open).unwrap(), Some((Active, false)));
-        assert_eq!(transition(Pending, false, Change::Open).unwrap(), Some((Pending, true)));
-        assert_eq!(transition(Active, true, Change::Open).unwrap(), None);
-    }
-
-    #[test]
-    fn closing_closes_what_is_open_and_refuses_what_never_was() {
-        assert_eq!(transition(Pending, false, Change::Close).unwrap(), Some((Closed, false)));
-        assert_eq!(transition(Active, true, Change::Close).unwrap(), Some((Closed, false)));
-        assert_eq!(transition(Closed, true, Change::Close).unwrap(), None);
-        assert!(matches!(transition(NoAccess, false, Change::Close), Err(ApiError::Conflict(_))));
+        Ok(contact)
     }
 }

@@ -5,11 +5,11 @@ use aws_config::SdkConfig;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError, TransferLimits};
-use portal_shared::domain::{ContentType, DocumentId, DocumentStatus, FileName};
+use portal_shared::domain::{ContentType, DocumentId, DocumentStatus, FileName, FolderId, ItemRef};
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
-use portal_shared::model::{Document, UploaderKind};
+use portal_shared::model::{Action, ActivityEvent, Document, UploaderKind};
 use portal_shared::storage::{PresignedRequest, Storage};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
@@ -18,7 +18,9 @@ use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). The S3 ones are what the presigned URLs are signed for.
-pub const IAM_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:PutItem", "s3:PutObject", "s3:GetObject"];
+/// The upload's record is written with a check that its folder exists (ConditionCheckItem).
+pub const IAM_ACTIONS: &[&str] =
+    &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "s3:PutObject", "s3:GetObject"];
 
 pub struct App {
     store: Store,
@@ -32,6 +34,9 @@ struct UploadRequest {
     file_name: FileName,
     content_type: ContentType,
     size: u64,
+    /// The drive folder to upload into (the root when absent).
+    #[serde(default)]
+    folder_id: Option<FolderId>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,6 +99,8 @@ impl App {
             status: DocumentStatus::Pending,
             uploaded_by: staff.sub,
             uploader_kind: UploaderKind::Staff,
+            folder_id: input.folder_id,
+            contact_id: None,
             created_at: OffsetDateTime::now_utc(),
             available_at: None,
             rejected_reason: None,
@@ -135,6 +142,10 @@ impl App {
                 self.limits.download_url_ttl_seconds,
             )
             .await?;
+        // The trail records the download link handed out (S3 serves the bytes directly).
+        let event = ActivityEvent::new(Action::DocumentDownloaded, staff.actor(), OffsetDateTime::now_utc())
+            .item(ItemRef::Document(document.id), document.name.as_str());
+        self.store.record_event(staff.tenant_id, &event).await?;
         tracing::info!(tenant = %document.tenant_id, document = %document.id, "download presigned");
         Ok(DownloadTicket { document_id: document.id, download })
     }

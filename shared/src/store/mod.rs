@@ -1,22 +1,51 @@
 //! The single-table store: every DynamoDB read and write of the API, with the keys of
 //! `keys.rs`. Items are the `model` entities serialized by `serde_dynamo`, plus their keys.
+//!
+//! One module per concern: contacts, organizations and documents here; the drive's folders
+//! in `drive`, shares in `sharing`, the activity trail in `activity`, tenant settings and
+//! staff in `tenant`.
+
+mod activity;
+mod drive;
+mod sharing;
+mod tenant;
+
+pub use drive::MAX_FOLDER_DEPTH;
+pub use tenant::TenantChanges;
+
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::domain::{AccessStatus, ContactId, DocumentId, DocumentStatus, OrganizationId, TenantId, UserSub};
+use crate::domain::{AccessStatus, ContactId, DocumentId, DocumentStatus, OrganizationId, TenantId};
 use crate::error::ApiError;
-use crate::identity::StaffMember;
-use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
-use crate::model::{Contact, Document, InvitationRequest, Organization, Tenant};
+use crate::keys::{self, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, PK, SK};
+use crate::model::{ActivityEvent, Contact, Document, InvitationRequest, Organization, Tenant};
 use crate::pagination::{Cursor, Key, Page, PageRequest};
 
 type Item = HashMap<String, AttributeValue>;
+
+/// The two overloaded global secondary indexes.
+#[derive(Debug, Clone, Copy)]
+enum Index {
+    Gsi1,
+    Gsi2,
+}
+
+impl Index {
+    /// The index name and its partition and sort key attributes.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Gsi1 => (keys::GSI1, GSI1_PK, GSI1_SK),
+            Self::Gsi2 => (keys::GSI2, GSI2_PK, GSI2_SK),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -62,9 +91,19 @@ fn cursor_of(last: Option<&Item>) -> Option<String> {
 /// Runs one page of a query: `limit`, and the cursor (if any) checked against `scope`
 /// before it becomes the ExclusiveStartKey.
 async fn query_page<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    page: &PageRequest,
+    scope: &[(&str, Key<'_>)],
+) -> Result<Page<T>, ApiError> {
+    query_page_with(query, page, scope, from_item).await
+}
+
+/// [`query_page`] with each item read by `read` (for listings that mix item types).
+async fn query_page_with<T>(
     mut query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     page: &PageRequest,
     scope: &[(&str, Key<'_>)],
+    read: impl Fn(Item) -> Result<T, ApiError>,
 ) -> Result<Page<T>, ApiError> {
     query = query.limit(page.limit);
     if let Some(cursor) = &page.cursor {
@@ -74,7 +113,7 @@ async fn query_page<T: DeserializeOwned>(
         }
     }
     let output = query.send().await.map_err(|e| ApiError::from_sdk("Query", e))?;
-    let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+    let items = output.items.unwrap_or_default().into_iter().map(read).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: cursor_of(output.last_evaluated_key.as_ref()) })
 }
 
@@ -117,6 +156,52 @@ impl Store {
         output.item.map(from_item).transpose()
     }
 
+    /// The items that exist among `keys` (consistent reads, 100 keys per request, unprocessed
+    /// keys retried).
+    async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, ApiError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut unique = keys;
+        unique.sort();
+        unique.dedup();
+        let mut found = Vec::new();
+        for chunk in unique.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.iter().map(|(pk, sk)| Self::key(pk.clone(), sk.clone())).collect()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            );
+            // Unprocessed keys (throttling) are asked again, a bounded number of times.
+            for _ in 0..5 {
+                let Some(request) = pending.take() else { break };
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| ApiError::from_sdk("BatchGetItem", e))?;
+                found.extend(output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
+                pending = output.unprocessed_keys.and_then(|mut r| r.remove(&self.table)).filter(|k| !k.keys.is_empty());
+            }
+            if pending.is_some() {
+                return Err(ApiError::Unavailable);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The contacts that exist among `ids`.
+    pub async fn contacts(&self, tenant: TenantId, ids: &[ContactId]) -> Result<HashMap<ContactId, Contact>, ApiError> {
+        let keys = ids.iter().map(|id| (keys::tenant_pk(tenant), keys::contact_sk(*id))).collect();
+        self.batch_get(keys)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<Contact>(item).map(|contact| (contact.id, contact)))
+            .collect()
+    }
+
     /// One page of a tenant's items of one type (`sk_prefix`), newest first (ids are v7).
     async fn query_tenant<T: DeserializeOwned>(
         &self,
@@ -138,6 +223,66 @@ impl Store {
         query_page(query, page, &[(PK, Key::Equals(&partition)), (SK, Key::StartsWith(sk_prefix))]).await
     }
 
+    /// One page of an index partition (items whose index sort key starts with
+    /// `sk_prefix`), newest first. The cursor must hold the index keys and the table keys,
+    /// all inside the caller's tenant, the table sort key starting with `table_sk_prefix`.
+    #[allow(clippy::too_many_arguments)]
+    async fn query_index<T>(
+        &self,
+        index: Index,
+        tenant: TenantId,
+        partition: &str,
+        sk_prefix: &str,
+        table_sk_prefix: &str,
+        page: &PageRequest,
+        read: impl Fn(Item) -> Result<T, ApiError>,
+    ) -> Result<Page<T>, ApiError> {
+        let (name, pk, sk) = index.names();
+        let tenant_partition = keys::tenant_pk(tenant);
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(name)
+            .expression_attribute_names("#pk", pk)
+            .expression_attribute_values(":pk", s(partition))
+            .scan_index_forward(false);
+        // A key condition cannot hold an empty string: no prefix means the whole partition.
+        query = if sk_prefix.is_empty() {
+            query.key_condition_expression("#pk = :pk")
+        } else {
+            query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":prefix", s(sk_prefix))
+        };
+        let scope = [
+            (pk, Key::Equals(partition)),
+            (sk, Key::StartsWith(sk_prefix)),
+            (PK, Key::Equals(&tenant_partition)),
+            (SK, Key::StartsWith(table_sk_prefix)),
+        ];
+        query_page_with(query, page, &scope, read).await
+    }
+
+    /// Every item of a query (all pages), for the few places that need them all.
+    async fn query_all<T, F, Fut>(&self, mut next: F) -> Result<Vec<T>, ApiError>
+    where
+        F: FnMut(PageRequest) -> Fut,
+        Fut: Future<Output = Result<Page<T>, ApiError>>,
+    {
+        let mut all = Vec::new();
+        let mut page = PageRequest { limit: crate::pagination::MAX_LIMIT, cursor: None };
+        loop {
+            let Page { items, next_cursor } = next(page.clone()).await?;
+            all.extend(items);
+            match next_cursor {
+                Some(cursor) => page.cursor = Some(Cursor::decode(&cursor)?),
+                None => return Ok(all),
+            }
+        }
+    }
+
     // --- tenants and staff -------------------------------------------------------------
 
     /// Creates a tenant; its slug must be free (one transaction: profile + slug guard).
@@ -152,30 +297,6 @@ impl Store {
 
     pub async fn tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, ApiError> {
         self.get(keys::tenant_pk(tenant), keys::TENANT_PROFILE_SK.into()).await
-    }
-
-    pub async fn put_staff_member(&self, member: &StaffMember) -> Result<(), ApiError> {
-        let item = to_item(
-            member,
-            &[
-                (PK, keys::user_pk(&member.sub)),
-                (SK, keys::STAFF_MEMBERSHIP_SK.into()),
-                (GSI1_PK, keys::tenant_pk(member.tenant_id)),
-                (GSI1_SK, keys::staff_gsi1_sk(&member.email)),
-            ],
-        )?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| ApiError::from_sdk("PutItem", e))?;
-        Ok(())
-    }
-
-    pub async fn staff_member(&self, sub: &UserSub) -> Result<Option<StaffMember>, ApiError> {
-        self.get(keys::user_pk(sub), keys::STAFF_MEMBERSHIP_SK.into()).await
     }
 
     // --- contacts ----------------------------------------------------------------------
@@ -268,13 +389,22 @@ impl Store {
         self.transact("UpdateContact", writes).await
     }
 
-    /// Deletes a contact and its email guard together.
-    pub async fn delete_contact(&self, tenant: TenantId, contact: &Contact) -> Result<(), ApiError> {
+    /// Deletes a contact and its email guard together, with the activity entry. The
+    /// condition on the access as read makes a concurrent access change a 409.
+    pub async fn delete_contact(
+        &self,
+        tenant: TenantId,
+        contact: &Contact,
+        event: &ActivityEvent,
+    ) -> Result<(), ApiError> {
+        let status =
+            serde_dynamo::to_attribute_value(contact.access_status).map_err(|e| ApiError::Internal(e.to_string()))?;
         let record = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::contact_sk(contact.id))))
-            .condition_expression("attribute_exists(#pk)")
+            .condition_expression("attribute_exists(#pk) AND accessStatus = :status")
             .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":status", status)
             .build()
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let guard = Delete::builder()
@@ -285,8 +415,12 @@ impl Store {
         self.transact(
             "DeleteContact",
             vec![
-                (TransactWriteItem::builder().delete(record).build(), ApiError::NotFound("contact")),
+                (
+                    TransactWriteItem::builder().delete(record).build(),
+                    ApiError::Conflict("the contact was changed or deleted meanwhile; reload it".into()),
+                ),
                 (TransactWriteItem::builder().delete(guard).build(), ApiError::Internal("unconditional".into())),
+                self.event_write(tenant, event)?,
             ],
         )
         .await
@@ -303,6 +437,7 @@ impl Store {
         next: AccessStatus,
         at: OffsetDateTime,
         invitation: Option<&InvitationRequest>,
+        event: &ActivityEvent,
     ) -> Result<Contact, ApiError> {
         let value = |status: AccessStatus| {
             serde_dynamo::to_attribute_value(status).map_err(|e| ApiError::Internal(e.to_string()))
@@ -333,6 +468,7 @@ impl Store {
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             writes.push((TransactWriteItem::builder().put(put).build(), ApiError::Internal("unconditional".into())));
         }
+        writes.push(self.event_write(tenant, event)?);
         self.transact("ChangeAccess", writes).await?;
         self.contact(tenant, contact).await?.ok_or(ApiError::NotFound("contact"))
     }
@@ -426,6 +562,15 @@ impl Store {
         query_page(query, page, &scope).await
     }
 
+    /// Every contact of an organization (all pages).
+    pub async fn all_organization_members(
+        &self,
+        tenant: TenantId,
+        organization: OrganizationId,
+    ) -> Result<Vec<Contact>, ApiError> {
+        self.query_all(|page| async move { self.organization_members(tenant, organization, &page).await }).await
+    }
+
     pub async fn contact(&self, tenant: TenantId, contact: ContactId) -> Result<Option<Contact>, ApiError> {
         self.get(keys::tenant_pk(tenant), keys::contact_sk(contact)).await
     }
@@ -436,60 +581,95 @@ impl Store {
 
     // --- documents ---------------------------------------------------------------------
 
-    /// Records a document whose upload URL is being handed out (`pending`). If its upload
-    /// never arrives, DynamoDB's TTL removes the record after `abandoned_after` (settling
-    /// removes the TTL); a late object then finds no record and is deleted as an orphan.
+    /// A document's item with its index keys: a staff document is listed in its drive
+    /// folder (GSI1); a customer submission under its contact (GSI1) and tenant-wide (GSI2).
+    fn document_item(document: &Document) -> Result<Item, ApiError> {
+        let tenant = document.tenant_id;
+        let mut keys = vec![(PK, keys::tenant_pk(tenant)), (SK, keys::document_sk(document.id))];
+        match document.contact_id {
+            Some(contact) => {
+                keys.push((GSI1_PK, keys::contact_submissions_gsi1_pk(tenant, contact)));
+                keys.push((GSI2_PK, keys::submissions_gsi2_pk(tenant)));
+                keys.push((GSI2_SK, keys::document_sk(document.id)));
+            }
+            None => keys.push((GSI1_PK, keys::drive_children_gsi1_pk(tenant, document.folder_id))),
+        }
+        keys.push((GSI1_SK, keys::document_sk(document.id)));
+        to_item(document, &keys)
+    }
+
+    /// Records a document whose upload URL is being handed out (`pending`), in its folder
+    /// (which must exist: checked in the same transaction). If its upload never arrives,
+    /// DynamoDB's TTL removes the record after `abandoned_after` (settling removes the
+    /// TTL); a late object then finds no record and is deleted as an orphan.
     pub async fn create_document(&self, document: &Document, abandoned_after: OffsetDateTime) -> Result<(), ApiError> {
-        let mut item =
-            to_item(document, &[(PK, keys::tenant_pk(document.tenant_id)), (SK, keys::document_sk(document.id))])?;
+        let mut item = Self::document_item(document)?;
         item.insert(keys::TTL_ATTRIBUTE.to_owned(), AttributeValue::N(abandoned_after.unix_timestamp().to_string()));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await
-            .map_err(|e| ApiError::from_sdk("PutItem", e))?;
-        Ok(())
+        let mut writes = vec![(self.put_new(item)?, ApiError::Conflict("this document already exists".into()))];
+        if let Some(folder) = document.folder_id {
+            writes.push((self.folder_exists(document.tenant_id, folder)?, Self::no_such_folder()));
+        }
+        self.transact("CreateDocument", writes).await
     }
 
     pub async fn document(&self, tenant: TenantId, document: DocumentId) -> Result<Option<Document>, ApiError> {
         self.get(keys::tenant_pk(tenant), keys::document_sk(document)).await
     }
 
+    /// Every document of the tenant (drive and submissions), newest first.
     pub async fn list_documents(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Document>, ApiError> {
         self.query_tenant(tenant, keys::DOCUMENT_PREFIX, page).await
     }
 
-    /// Moves a document out of `pending`, once: the condition makes repeated and concurrent
-    /// deliveries of the same S3 event change nothing after the first.
-    pub async fn settle_document(
+    /// The customer submissions of the tenant, newest first.
+    pub async fn list_submissions(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Document>, ApiError> {
+        let partition = keys::submissions_gsi2_pk(tenant);
+        self.query_index(Index::Gsi2, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item).await
+    }
+
+    /// What one contact submitted, newest first.
+    pub async fn contact_submissions(
         &self,
         tenant: TenantId,
-        document: DocumentId,
+        contact: ContactId,
+        page: &PageRequest,
+    ) -> Result<Page<Document>, ApiError> {
+        let partition = keys::contact_submissions_gsi1_pk(tenant, contact);
+        self.query_index(Index::Gsi1, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item).await
+    }
+
+    /// Moves a document out of `pending`, once: the condition makes repeated and concurrent
+    /// deliveries of the same S3 event change nothing after the first. An available upload
+    /// is written to the activity trail in the same transaction (once, like the change).
+    pub async fn settle_document(
+        &self,
+        document: &Document,
         outcome: Result<(), String>,
         at: OffsetDateTime,
+        uploaded: impl FnOnce(&Document) -> ActivityEvent,
     ) -> Result<Transition, ApiError> {
+        let tenant = document.tenant_id;
+        let mut settled = document.clone();
         let timestamp = at.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats");
-        let (status, expression, detail) = match outcome {
+        let (expression, detail) = match &outcome {
             Ok(()) => {
-                (DocumentStatus::Available, "SET #status = :status, availableAt = :detail REMOVE #ttl", timestamp)
+                settled.status = DocumentStatus::Available;
+                settled.available_at = Some(at);
+                ("SET #status = :status, availableAt = :detail REMOVE #ttl", timestamp)
             }
             Err(reason) => {
-                (DocumentStatus::Rejected, "SET #status = :status, rejectedReason = :detail REMOVE #ttl", reason)
+                settled.status = DocumentStatus::Rejected;
+                settled.rejected_reason = Some(reason.clone());
+                ("SET #status = :status, rejectedReason = :detail REMOVE #ttl", reason.clone())
             }
         };
-        let status_value = serde_dynamo::to_attribute_value(status).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let status_value =
+            serde_dynamo::to_attribute_value(settled.status).map_err(|e| ApiError::Internal(e.to_string()))?;
         let pending =
             serde_dynamo::to_attribute_value(DocumentStatus::Pending).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let result = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
-            .key(PK, s(keys::tenant_pk(tenant)))
-            .key(SK, s(keys::document_sk(document)))
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::document_sk(document.id))))
             .update_expression(expression)
             .condition_expression("attribute_exists(#pk) AND #status = :pending")
             .expression_attribute_names("#pk", PK)
@@ -498,18 +678,19 @@ impl Store {
             .expression_attribute_values(":status", status_value)
             .expression_attribute_values(":pending", pending)
             .expression_attribute_values(":detail", s(detail))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(output) => Ok(Transition::Applied(from_item(output.attributes.unwrap_or_default())?)),
-            Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => {
-                Ok(match self.document(tenant, document).await? {
-                    Some(current) => Transition::AlreadySettled(current),
-                    None => Transition::Missing,
-                })
-            }
-            Err(err) => Err(ApiError::from_sdk("UpdateItem", err)),
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut writes = vec![(TransactWriteItem::builder().update(update).build(), ApiError::Conflict(String::new()))];
+        if outcome.is_ok() {
+            writes.push(self.event_write(tenant, &uploaded(&settled))?);
+        }
+        match self.transact("SettleDocument", writes).await {
+            Ok(()) => Ok(Transition::Applied(settled)),
+            Err(ApiError::Conflict(_)) => Ok(match self.document(tenant, document.id).await? {
+                Some(current) => Transition::AlreadySettled(current),
+                None => Transition::Missing,
+            }),
+            Err(err) => Err(err),
         }
     }
 

@@ -1,0 +1,373 @@
+//! The `settings` function: the company's settings and branding (name, accent colour,
+//! logo) and its staff accounts (invite, change role, remove), for admins; the public
+//! branding of a portal link, for the portal pages and emails.
+
+use aws_config::SdkConfig;
+use aws_sdk_cognitoidentityprovider::Client as Cognito;
+use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
+use aws_sdk_cognitoidentityprovider::operation::admin_delete_user::AdminDeleteUserError;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, DeliveryMediumType};
+use http::{HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use portal_shared::config::{self, ConfigError, TransferLimits};
+use portal_shared::domain::{AccentColor, ContentType, DisplayName, Email, LogoId, Role, Slug, UserSub};
+use portal_shared::function::HttpFunction;
+use portal_shared::http::{json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route};
+use portal_shared::identity::StaffMember;
+use portal_shared::model::{PendingLogo, Tenant};
+use portal_shared::object_key::ObjectKey;
+use portal_shared::pagination::Page;
+use portal_shared::storage::{PresignedRequest, Storage};
+use portal_shared::store::{Store, TenantChanges};
+use portal_shared::{ApiError, aws};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
+/// these; a test compares).
+pub const IAM_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminDeleteUser",
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:ListBucketVersions",
+    "s3:DeleteObjectVersion",
+];
+
+/// Logos are raster images a mail client shows (no SVG: it can carry script), up to 1 MiB.
+pub const LOGO_CONTENT_TYPES: &[&str] = &["image/png", "image/jpeg", "image/webp"];
+pub const MAX_LOGO_BYTES: u64 = 1024 * 1024;
+
+pub struct App {
+    store: Store,
+    storage: Storage,
+    cognito: Cognito,
+    staff_pool_id: String,
+    limits: TransferLimits,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SettingsChanges {
+    name: Option<DisplayName>,
+    #[serde(default, deserialize_with = "present")]
+    accent_color: Option<Option<AccentColor>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LogoUpload {
+    content_type: ContentType,
+    size: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invitation {
+    email: Email,
+    role: Role,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleChange {
+    role: Role,
+}
+
+/// The company as the dashboard shows it, with where its logo is served.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    #[serde(flatten)]
+    tenant: Tenant,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo_path: Option<String>,
+}
+
+/// What anyone may know about a portal link: the company's name, colour and logo.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Branding {
+    name: DisplayName,
+    slug: Slug,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accent_color: Option<AccentColor>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo_path: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogoTicket {
+    logo: PendingLogo,
+    upload: PresignedRequest,
+}
+
+/// The logo's public path (API-relative); the version makes caches refetch a new logo.
+fn logo_path(tenant: &Tenant) -> Option<String> {
+    tenant.logo.as_ref().map(|logo| format!("/branding/{}/logo?v={}", tenant.slug, logo.id))
+}
+
+impl HttpFunction for App {
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            sdk,
+            config::required(config::TABLE_NAME)?,
+            config::required(config::DOCUMENTS_BUCKET)?,
+            config::required(config::STAFF_USER_POOL_ID)?,
+            TransferLimits::from_env()?,
+        ))
+    }
+
+    async fn handle(&self, req: Request) -> Response<Body> {
+        match route_key(&req) {
+            Some("GET /settings") => respond(StatusCode::OK, self.settings(&req).await),
+            Some("PATCH /settings") => respond(StatusCode::OK, self.update_settings(&req).await),
+            Some("POST /settings/logo") => respond(StatusCode::CREATED, self.upload_logo(&req).await),
+            Some("DELETE /settings/logo") => no_content(self.remove_logo(&req).await),
+            Some("GET /staff") => respond(StatusCode::OK, self.staff(&req).await),
+            Some("POST /staff") => respond(StatusCode::CREATED, self.invite(&req).await),
+            Some("PATCH /staff/{staffId}") => respond(StatusCode::OK, self.change_role(&req).await),
+            Some("DELETE /staff/{staffId}") => no_content(self.remove(&req).await),
+            Some("GET /branding/{slug}") => respond(StatusCode::OK, self.branding(&req).await),
+            Some("GET /branding/{slug}/logo") => match self.logo(&req).await {
+                Ok(url) => redirect(&url),
+                Err(err) => err.into_response(),
+            },
+            _ => unknown_route(&req).into_response(),
+        }
+    }
+}
+
+/// A temporary redirect to a presigned URL (not cached: the URL expires).
+fn redirect(url: &str) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::FOUND;
+    if let Ok(location) = HeaderValue::from_str(url) {
+        response.headers_mut().insert(http::header::LOCATION, location);
+    }
+    response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+impl App {
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        bucket: impl Into<String>,
+        staff_pool_id: impl Into<String>,
+        limits: TransferLimits,
+    ) -> Self {
+        Self {
+            store: Store::new(aws::dynamodb_client(sdk), table),
+            storage: Storage::new(aws::s3_client(sdk), bucket),
+            cognito: aws::cognito_client(sdk),
+            staff_pool_id: staff_pool_id.into(),
+            limits,
+        }
+    }
+
+    async fn tenant(&self, staff: &StaffMember) -> Result<Tenant, ApiError> {
+        self.store
+            .tenant(staff.tenant_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("tenant {} of a staff member is missing", staff.tenant_id)))
+    }
+
+    async fn settings(&self, req: &Request) -> Result<Settings, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let tenant = self.tenant(&staff).await?;
+        Ok(Settings { logo_path: logo_path(&tenant), tenant })
+    }
+
+    async fn update_settings(&self, req: &Request) -> Result<Settings, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_admin()?;
+        let input: SettingsChanges = json_body(req)?;
+        if input.name.is_none() && input.accent_color.is_none() {
+            return Err(ApiError::Invalid("nothing to change: send name or accentColor".into()));
+        }
+        let changes = TenantChanges { name: input.name, accent_color: input.accent_color };
+        let tenant = self.store.update_tenant(staff.tenant_id, &changes).await?;
+        tracing::info!(tenant = %staff.tenant_id, "settings updated");
+        Ok(Settings { logo_path: logo_path(&tenant), tenant })
+    }
+
+    /// Hands out a presigned PUT for a new logo; object-events makes it the logo once the
+    /// image has arrived and matches what was announced.
+    async fn upload_logo(&self, req: &Request) -> Result<LogoTicket, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_admin()?;
+        let input: LogoUpload = json_body(req)?;
+        if !LOGO_CONTENT_TYPES.contains(&input.content_type.as_str()) {
+            return Err(ApiError::Invalid(format!("contentType: must be one of {}", LOGO_CONTENT_TYPES.join(", "))));
+        }
+        if input.size == 0 || input.size > MAX_LOGO_BYTES {
+            return Err(ApiError::Invalid(format!("size: must be 1 to {MAX_LOGO_BYTES} bytes")));
+        }
+        let logo = PendingLogo {
+            id: LogoId::new(),
+            tenant_id: staff.tenant_id,
+            content_type: input.content_type,
+            size: input.size,
+            uploaded_by: staff.sub.clone(),
+        };
+        self.store.create_pending_logo(&logo, OffsetDateTime::now_utc() + time::Duration::days(1)).await?;
+        let key = ObjectKey::logo(staff.tenant_id, logo.id);
+        let upload =
+            self.storage.presign_upload(key, &logo.content_type, logo.size, self.limits.upload_url_ttl_seconds).await?;
+        tracing::info!(tenant = %staff.tenant_id, logo = %logo.id, "logo upload presigned");
+        Ok(LogoTicket { logo, upload })
+    }
+
+    async fn remove_logo(&self, req: &Request) -> Result<(), ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_admin()?;
+        let removed = self.store.remove_logo(staff.tenant_id).await?.ok_or(ApiError::NotFound("logo"))?;
+        self.storage.delete_all_versions(ObjectKey::logo(staff.tenant_id, removed.id)).await?;
+        tracing::info!(tenant = %staff.tenant_id, logo = %removed.id, "logo removed");
+        Ok(())
+    }
+
+    async fn staff(&self, req: &Request) -> Result<Page<StaffMember>, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        self.store.list_staff(staff.tenant_id, &page_request(req)?).await
+    }
+
+    /// Creates the account in the staff pool (Cognito emails a temporary password; the
+    /// first sign-in asks for a new one) and binds it to the tenant with its role. If the
+    /// binding fails, the account is deleted again so the invitation can be retried.
+    async fn invite(&self, req: &Request) -> Result<StaffMember, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_admin()?;
+        let input: Invitation = json_body(req)?;
+        let created = match self
+            .cognito
+            .admin_create_user()
+            .user_pool_id(&self.staff_pool_id)
+            .username(input.email.as_str())
+            .user_attributes(attribute("email", input.email.as_str())?)
+            .user_attributes(attribute("email_verified", "true")?)
+            .desired_delivery_mediums(DeliveryMediumType::Email)
+            .send()
+            .await
+        {
+            Ok(created) => created,
+            Err(err) if matches!(err.as_service_error(), Some(AdminCreateUserError::UsernameExistsException(_))) => {
+                return Err(ApiError::Conflict("a staff account with this email exists already".into()));
+            }
+            Err(err) => return Err(ApiError::from_sdk("AdminCreateUser", err)),
+        };
+        let sub: UserSub = created
+            .user
+            .and_then(|user| user.attributes)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|attribute| attribute.name == "sub")
+            .and_then(|attribute| attribute.value)
+            .ok_or_else(|| ApiError::Internal("AdminCreateUser returned no sub".into()))?
+            .parse()
+            .map_err(|e| ApiError::Internal(format!("AdminCreateUser returned a bad sub: {e}")))?;
+        let member = StaffMember { sub, tenant_id: staff.tenant_id, email: input.email, role: input.role };
+        if let Err(err) = self.store.create_staff_member(&member).await {
+            self.delete_account(&member.email).await?;
+            return Err(err);
+        }
+        tracing::info!(tenant = %staff.tenant_id, staff = %member.sub, role = ?member.role, "staff invited");
+        Ok(member)
+    }
+
+    async fn change_role(&self, req: &Request) -> Result<StaffMember, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_admin()?;
+        let id: UserSub = path_param(req, "staffId")?;
+        let input: RoleChange = json_body(req)?;
+        let target = self.colleague(&staff, &id).await?;
+        if target.role.is_admin() && !input.role.is_admin() {
+            self.keep_an_admin(&staff).await?;
+        }
+        let member = self.store.set_staff_role(staff.tenant_id, &id, input.role).await?;
+        tracing::info!(tenant = %staff.tenant_id, staff = %id, role = ?input.role, "staff role changed");
+        Ok(member)
+    }
+
+    /// Removes the membership first (their next request is refused), then the account.
+    async fn remove(&self, req: &Request) -> Result<(), ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_admin()?;
+        let id: UserSub = path_param(req, "staffId")?;
+        if id == staff.sub {
+            return Err(ApiError::Conflict("you cannot remove your own account; ask another admin".into()));
+        }
+        let target = self.colleague(&staff, &id).await?;
+        if target.role.is_admin() {
+            self.keep_an_admin(&staff).await?;
+        }
+        self.store.delete_staff_member(staff.tenant_id, &id).await?;
+        self.delete_account(&target.email).await?;
+        tracing::info!(tenant = %staff.tenant_id, staff = %id, "staff removed");
+        Ok(())
+    }
+
+    /// A staff member of the caller's tenant (anyone else's is a 404).
+    async fn colleague(&self, staff: &StaffMember, id: &UserSub) -> Result<StaffMember, ApiError> {
+        self.store
+            .staff_member(id)
+            .await?
+            .filter(|member| member.tenant_id == staff.tenant_id)
+            .ok_or(ApiError::NotFound("staff member"))
+    }
+
+    /// A tenant keeps at least one admin: demoting or removing the last one is refused.
+    async fn keep_an_admin(&self, staff: &StaffMember) -> Result<(), ApiError> {
+        let admins = self.store.all_staff(staff.tenant_id).await?.iter().filter(|m| m.role.is_admin()).count();
+        if admins < 2 {
+            return Err(ApiError::Conflict("the company must keep at least one admin".into()));
+        }
+        Ok(())
+    }
+
+    async fn delete_account(&self, email: &Email) -> Result<(), ApiError> {
+        match self.cognito.admin_delete_user().user_pool_id(&self.staff_pool_id).username(email.as_str()).send().await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if matches!(err.as_service_error(), Some(AdminDeleteUserError::UserNotFoundException(_))) => Ok(()),
+            Err(err) => Err(ApiError::from_sdk("AdminDeleteUser", err)),
+        }
+    }
+
+    async fn branded_tenant(&self, req: &Request) -> Result<Tenant, ApiError> {
+        let slug: Slug = path_param(req, "slug")?;
+        self.store.tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound("portal"))
+    }
+
+    async fn branding(&self, req: &Request) -> Result<Branding, ApiError> {
+        let tenant = self.branded_tenant(req).await?;
+        Ok(Branding {
+            logo_path: logo_path(&tenant),
+            name: tenant.name,
+            slug: tenant.slug,
+            accent_color: tenant.accent_color,
+        })
+    }
+
+    /// Where the logo can be fetched right now: a short-lived presigned GET.
+    async fn logo(&self, req: &Request) -> Result<String, ApiError> {
+        let tenant = self.branded_tenant(req).await?;
+        let logo = tenant.logo.ok_or(ApiError::NotFound("logo"))?;
+        let view = self
+            .storage
+            .presign_view(ObjectKey::logo(tenant.id, logo.id), &logo.content_type, self.limits.download_url_ttl_seconds)
+            .await?;
+        Ok(view.url)
+    }
+}
+
+fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
+    AttributeType::builder().name(name).value(value).build().map_err(|e| ApiError::Internal(e.to_string()))
+}

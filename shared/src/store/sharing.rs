@@ -1,0 +1,165 @@
+//! Shares: one item per (contact, shared item) in the tenant's partition, listed per
+//! contact (`begins_with(SK, 'SHARE#{contact}#')`) and per item (GSI1). An expiring share
+//! carries the TTL attribute; reads hide it from the instant it expires.
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+
+use super::{Index, Store, from_item, s, to_item};
+use crate::domain::{ContactId, ItemId, ItemRef, TenantId};
+use crate::error::ApiError;
+use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
+use crate::model::{ActivityEvent, Share};
+use crate::pagination::{Key, Page, PageRequest};
+
+impl Store {
+    /// A condition, in a transaction, that an item (folder or document) exists.
+    fn item_exists(&self, tenant: TenantId, item: ItemRef) -> Result<TransactWriteItem, ApiError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::item_sk(item))))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    fn contact_exists(&self, tenant: TenantId, contact: ContactId) -> Result<TransactWriteItem, ApiError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::contact_sk(contact))))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    pub async fn share(&self, tenant: TenantId, contact: ContactId, item: ItemId) -> Result<Option<Share>, ApiError> {
+        self.get(keys::tenant_pk(tenant), keys::share_sk_by_id(contact, item)).await
+    }
+
+    /// Shares an item with a contact (or updates the share: who, when, until when), with
+    /// its activity entry if any, in one transaction that also checks both still exist.
+    pub async fn put_share(
+        &self,
+        tenant: TenantId,
+        share: &Share,
+        event: Option<&ActivityEvent>,
+    ) -> Result<(), ApiError> {
+        let mut item = to_item(
+            share,
+            &[
+                (PK, keys::tenant_pk(tenant)),
+                (SK, keys::share_sk(share.contact_id, share.item)),
+                (GSI1_PK, keys::item_shares_gsi1_pk(tenant, share.item)),
+                (GSI1_SK, keys::contact_sk(share.contact_id)),
+            ],
+        )?;
+        if let Some(until) = share.available_until {
+            item.insert(keys::TTL_ATTRIBUTE.to_owned(), AttributeValue::N(until.unix_timestamp().to_string()));
+        }
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let kind = match share.item {
+            ItemRef::Folder(_) => "folder",
+            ItemRef::Document(_) => "document",
+        };
+        let mut writes = vec![
+            (TransactWriteItem::builder().put(put).build(), ApiError::Internal("unconditional".into())),
+            (self.item_exists(tenant, share.item)?, ApiError::Invalid(format!("items: no such {kind} {}", share.item.id()))),
+            (self.contact_exists(tenant, share.contact_id)?, ApiError::NotFound("contact")),
+        ];
+        if let Some(event) = event {
+            writes.push(self.event_write(tenant, event)?);
+        }
+        self.transact("PutShare", writes).await
+    }
+
+    /// Removes a share, with its activity entry (404 if it was not shared).
+    pub async fn delete_share(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        item: ItemRef,
+        event: &ActivityEvent,
+    ) -> Result<(), ApiError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_sk(contact, item))))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        self.transact(
+            "DeleteShare",
+            vec![
+                (TransactWriteItem::builder().delete(delete).build(), ApiError::NotFound("share")),
+                self.event_write(tenant, event)?,
+            ],
+        )
+        .await
+    }
+
+    /// One page of what is shared with a contact, expired shares included (the caller
+    /// decides; see [`Share::is_current`]).
+    pub async fn contact_shares(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        page: &PageRequest,
+    ) -> Result<Page<Share>, ApiError> {
+        let partition = keys::tenant_pk(tenant);
+        let prefix = keys::contact_shares_prefix(contact);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(&partition))
+            .expression_attribute_values(":prefix", s(&prefix));
+        super::query_page(query, page, &[(PK, Key::Equals(&partition)), (SK, Key::StartsWith(&prefix))]).await
+    }
+
+    /// Everything shared with a contact (all pages).
+    pub async fn all_contact_shares(&self, tenant: TenantId, contact: ContactId) -> Result<Vec<Share>, ApiError> {
+        self.query_all(|page| async move { self.contact_shares(tenant, contact, &page).await }).await
+    }
+
+    /// One page of the contacts an item is shared with.
+    pub async fn item_shares(
+        &self,
+        tenant: TenantId,
+        item: ItemRef,
+        page: &PageRequest,
+    ) -> Result<Page<Share>, ApiError> {
+        let partition = keys::item_shares_gsi1_pk(tenant, item);
+        self.query_index(Index::Gsi1, tenant, &partition, keys::CONTACT_PREFIX, keys::SHARE_PREFIX, page, from_item)
+            .await
+    }
+
+    /// Removes the share records of a deleted item or contact. They are already invisible
+    /// (reads resolve shares against the live items and contacts); this only tidies up.
+    pub async fn delete_shares(&self, tenant: TenantId, shares: &[Share]) -> Result<(), ApiError> {
+        for share in shares {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_sk(share.contact_id, share.item))))
+                .send()
+                .await
+                .map_err(|e| ApiError::from_sdk("DeleteItem", e))?;
+        }
+        Ok(())
+    }
+
+    /// Every share of an item (all pages).
+    pub async fn all_item_shares(&self, tenant: TenantId, item: ItemRef) -> Result<Vec<Share>, ApiError> {
+        self.query_all(|page| async move { self.item_shares(tenant, item, &page).await }).await
+    }
+}
