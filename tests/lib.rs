@@ -122,6 +122,71 @@ where
     }
 }
 
+/// The emails the emulator's SES has sent to `address`, oldest first, as moto keeps them
+/// (`/moto-api/data.json`: source, subject, body, destinations).
+pub async fn emails_to(address: &str) -> Result<Vec<serde_json::Value>> {
+    let data: serde_json::Value =
+        reqwest::get(format!("{}/moto-api/data.json", env().stack.endpoint)).await?.json().await?;
+    let messages = data["ses"]["Message"].as_array().cloned().unwrap_or_default();
+    Ok(messages
+        .into_iter()
+        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a == address)))
+        .map(|mut m| {
+            // Read the HTML body as a mail client shows it (entities decoded).
+            let body = m["body"].as_str().unwrap_or_default().to_owned();
+            m["body"] = serde_json::Value::String(unescape_html(&body));
+            m
+        })
+        .collect())
+}
+
+fn unescape_html(text: &str) -> String {
+    text.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The registration token in the last invitation emailed to `address`.
+pub async fn invitation_token(address: &str) -> Result<String> {
+    let emails = emails_to(address).await?;
+    let last = emails.last().ok_or_else(|| anyhow::anyhow!("no email to {address}"))?;
+    let body = last["body"].as_str().unwrap_or_default();
+    let at = body.find("register?token=").ok_or_else(|| anyhow::anyhow!("no registration link in {body}"))?;
+    Ok(body[at + "register?token=".len()..].chars().take(43).collect())
+}
+
+/// A customer who registered from `tenant`'s invitation (the whole flow through the API:
+/// the staff member opens access, the emailed link, sign-up, confirmation, sign-in).
+pub async fn registered_customer(staff: &ApiClient, email: &str) -> Result<(ApiClient, String)> {
+    let contact = staff.post("/contacts", serde_json::json!({ "email": email, "name": email })).await?.expect(201)?;
+    let contact_id = contact["id"].as_str().unwrap_or_default().to_owned();
+    staff.send(reqwest::Method::POST, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
+    let token = invitation_token(email).await?;
+    let anonymous = anonymous();
+    anonymous
+        .post("/registration", serde_json::json!({ "token": token, "password": CUSTOMER_PASSWORD }))
+        .await?
+        .expect(202)?;
+    anonymous
+        .post("/registration/confirm", serde_json::json!({ "email": email, "code": "123456" }))
+        .await?
+        .expect(200)?;
+    Ok((customer_login(email).await?, contact_id))
+}
+
+pub const CUSTOMER_PASSWORD: &str = "Customer-Passw0rd!9";
+
+pub async fn customer_login(email: &str) -> Result<ApiClient> {
+    let tokens = anonymous()
+        .post("/auth/customer/login", serde_json::json!({ "email": email, "password": CUSTOMER_PASSWORD }))
+        .await?
+        .expect(200)?;
+    Ok(anonymous().with_token(tokens["accessToken"].as_str().unwrap_or_default()))
+}
+
 /// Asserts an RFC 9457 problem response with `status`.
 pub fn assert_problem(response: &ApiResponse, status: u16) {
     assert_eq!(response.status, status, "unexpected status, body: {}", response.json);

@@ -43,19 +43,28 @@ pub fn action(next: AccessStatus) -> Action {
     }
 }
 
-/// Applies `change` to a contact as read: the access write, the invitation it queues and
-/// its activity entry, in one transaction (409 if the access changed meanwhile). Returns
-/// the contact as it is now, and whether it changed.
+/// What applying a change did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The contact as it is now.
+    pub contact: crate::model::Contact,
+    pub changed: bool,
+    /// An invitation was queued: the caller emails it.
+    pub invite: bool,
+}
+
+/// Applies `change` to a contact as read: the access write, the invitation request and
+/// its activity entry, in one transaction (409 if the access changed meanwhile).
 #[cfg(feature = "dynamodb")]
 pub async fn apply(
     store: &crate::store::Store,
     staff: &crate::identity::StaffMember,
     contact: crate::model::Contact,
     change: Change,
-) -> Result<(crate::model::Contact, bool), ApiError> {
+) -> Result<Applied, ApiError> {
     use crate::model::{ActivityEvent, InvitationRequest};
     let Some((next, invite)) = transition(contact.access_status, contact.customer_sub.is_some(), change)? else {
-        return Ok((contact, false));
+        return Ok(Applied { contact, changed: false, invite: false });
     };
     let now = time::OffsetDateTime::now_utc();
     let invitation = invite.then(|| InvitationRequest {
@@ -70,7 +79,7 @@ pub async fn apply(
         .change_access(staff.tenant_id, contact.id, contact.access_status, next, now, invitation.as_ref(), &event)
         .await?;
     tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, from = ?contact.access_status, to = ?next, "portal access changed");
-    Ok((changed, true))
+    Ok(Applied { contact: changed, changed: true, invite })
 }
 
 #[cfg(test)]

@@ -27,3 +27,8 @@ pub fn dynamodb_client(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
 pub fn cognito_client(config: &SdkConfig) -> aws_sdk_cognitoidentityprovider::Client {
     aws_sdk_cognitoidentityprovider::Client::new(config)
 }
+
+#[cfg(feature = "ses")]
+pub fn ses_client(config: &SdkConfig) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::new(config)
+}

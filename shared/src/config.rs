@@ -13,6 +13,11 @@ pub const CUSTOMER_CLIENT_ID: &str = "CUSTOMER_CLIENT_ID";
 pub const UPLOAD_URL_TTL_SECONDS: &str = "UPLOAD_URL_TTL_SECONDS";
 pub const DOWNLOAD_URL_TTL_SECONDS: &str = "DOWNLOAD_URL_TTL_SECONDS";
 pub const MAX_UPLOAD_BYTES: &str = "MAX_UPLOAD_BYTES";
+/// The address emails are sent from (a verified SES identity).
+pub const SENDER_EMAIL: &str = "SENDER_EMAIL";
+/// Where people open the portal (the site: pages at `/`, the API at `/api`); links in
+/// emails start with it.
+pub const PUBLIC_URL: &str = "PUBLIC_URL";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

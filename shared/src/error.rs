@@ -36,6 +36,9 @@ pub enum ApiError {
     RouteNotFound { method: String, path: String },
     #[error("{0}")]
     Conflict(String),
+    /// Something that was valid once and no longer is (an expired invitation link).
+    #[error("{0}")]
+    Gone(String),
     #[error("the request body exceeds {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the request body must be application/json")]
@@ -65,6 +68,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -84,6 +88,7 @@ impl ApiError {
             Self::NotFound(_) => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
             Self::Conflict(_) => "conflict",
+            Self::Gone(_) => "gone",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Unavailable => "service-unavailable",
@@ -100,6 +105,7 @@ impl ApiError {
             Self::Forbidden(_) => "Forbidden",
             Self::NotFound(_) | Self::RouteNotFound { .. } => "Not found",
             Self::Conflict(_) => "Conflict",
+            Self::Gone(_) => "Gone",
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Unavailable => "Service unavailable",

@@ -77,3 +77,60 @@ impl StaffMember {
             .ok_or_else(|| ApiError::Forbidden("this account is not a staff member of any company".into()))
     }
 }
+
+/// A signed-in customer and the companies whose portal they may use right now: the
+/// contacts their account is linked to whose access is `active`. Read on every request,
+/// so closing an access takes effect on the very next one.
+#[cfg(feature = "dynamodb")]
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub sub: UserSub,
+    pub companies: Vec<Company>,
+}
+
+/// One company a customer has active access to, as the contact they are there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub tenant: crate::model::Tenant,
+    pub contact: crate::model::Contact,
+}
+
+#[cfg(feature = "dynamodb")]
+impl Customer {
+    /// Resolves the caller from a customer-pool token: their links, the linked contacts
+    /// (one BatchGetItem) and those contacts' tenants (one BatchGetItem).
+    pub async fn resolve(store: &crate::store::Store, req: &Request) -> Result<Self, ApiError> {
+        let caller = Caller::from_request(req)?;
+        let links = store.customer_links(&caller.sub).await?;
+        let mut companies = Vec::new();
+        if !links.is_empty() {
+            let mut by_tenant: std::collections::HashMap<TenantId, Vec<crate::domain::ContactId>> =
+                std::collections::HashMap::new();
+            for link in &links {
+                by_tenant.entry(link.tenant_id).or_default().push(link.contact_id);
+            }
+            let tenants = store.tenants(&by_tenant.keys().copied().collect::<Vec<_>>()).await?;
+            for tenant in tenants {
+                let contacts = store.contacts(tenant.id, &by_tenant[&tenant.id]).await?;
+                for contact in contacts.into_values() {
+                    let active = contact.access_status == crate::domain::AccessStatus::Active
+                        && contact.customer_sub.as_ref() == Some(&caller.sub);
+                    if active {
+                        companies.push(Company { tenant: tenant.clone(), contact });
+                    }
+                }
+            }
+        }
+        companies.sort_by(|a, b| a.tenant.name.cmp(&b.tenant.name));
+        Ok(Self { sub: caller.sub, companies })
+    }
+
+    /// The company `tenant`, if this customer has active access to it (403 otherwise: a
+    /// closed access refuses at once, and a stranger's company looks the same).
+    pub fn company(&self, tenant: TenantId) -> Result<&Company, ApiError> {
+        self.companies
+            .iter()
+            .find(|company| company.tenant.id == tenant)
+            .ok_or_else(|| ApiError::Forbidden("you have no access to this company's portal".into()))
+    }
+}

@@ -1,7 +1,9 @@
 //! The single-table key design (see `docs/data-model.md`): one place that spells every
 //! partition and sort key, so the store and the docs cannot disagree.
 
-use crate::domain::{ContactId, DocumentId, Email, EventId, FolderId, ItemId, ItemRef, LogoId, OrganizationId, Slug, TenantId, UserSub};
+use crate::domain::{
+    ContactId, DocumentId, Email, EventId, FolderId, ItemId, ItemRef, LogoId, OrganizationId, Slug, TenantId, UserSub,
+};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -144,4 +146,31 @@ pub fn document_activity_gsi2_pk(tenant: TenantId, document: DocumentId) -> Stri
 /// A logo upload handed out and not yet seen by object-events.
 pub fn pending_logo_sk(logo: LogoId) -> String {
     format!("LOGO#{logo}")
+}
+
+/// A customer account's link to one contact of one tenant (written when the customer
+/// registers or links a second company): every customer request reads these.
+pub fn customer_link_sk(tenant: TenantId, contact: ContactId) -> String {
+    format!("{CUSTOMER_LINK_PREFIX}{tenant}#{contact}")
+}
+
+pub const CUSTOMER_LINK_PREFIX: &str = "CUSTOMER#";
+
+/// A customer's notification preferences.
+pub const PREFERENCES_SK: &str = "PREFERENCES";
+
+/// An invitation token, by the SHA-256 of the token (the token itself is only in the email).
+pub fn invitation_token_pk(token_hash: &str) -> String {
+    format!("INVITE#{token_hash}")
+}
+
+pub const INVITATION_TOKEN_SK: &str = "INVITE";
+
+/// A sign-up waiting for its email confirmation, by email: the contacts it will activate.
+pub fn signup_pk(email: &Email) -> String {
+    format!("SIGNUP#{email}")
+}
+
+pub fn signup_sk(tenant: TenantId, contact: ContactId) -> String {
+    format!("CONTACT#{tenant}#{contact}")
 }

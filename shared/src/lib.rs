@@ -30,4 +30,12 @@ pub mod storage;
 #[cfg(feature = "cognito")]
 pub mod accounts;
 
+#[cfg(feature = "ses")]
+pub mod mail;
+
+#[cfg(all(feature = "ses", feature = "dynamodb"))]
+pub mod invitations;
+
+pub mod tokens;
+
 pub use error::ApiError;

@@ -23,6 +23,14 @@ pub struct Tenant {
     pub created_at: OffsetDateTime,
 }
 
+impl Tenant {
+    /// Where the logo is served (API-relative; public): the version in the query makes
+    /// caches fetch a new logo.
+    pub fn logo_path(&self) -> Option<String> {
+        self.logo.as_ref().map(|logo| format!("/branding/{}/logo?v={}", self.slug, logo.id))
+    }
+}
+
 /// The tenant's current logo: an image in S3 under the tenant's prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,6 +65,9 @@ pub struct Contact {
     /// The customer account (customer pool `sub`) linked when the customer registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_sub: Option<UserSub>,
+    /// The language of the emails this contact gets.
+    #[serde(default)]
+    pub language: Language,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: UserSub,
@@ -113,6 +124,10 @@ pub struct Document {
     /// The contact who submitted a customer upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<ContactId>,
+    /// When staff first downloaded a customer submission (until then the customer may
+    /// still delete it, and the dashboard shows it as new).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
@@ -243,5 +258,70 @@ impl ActivityEvent {
             Some(ItemRef::Document(id)) => Some(id),
             _ => None,
         }
+    }
+}
+
+/// An invitation to register, as stored: the token's hash, never the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationToken {
+    pub tenant_id: TenantId,
+    pub contact_id: ContactId,
+    pub email: Email,
+    #[serde(with = "time::serde::rfc3339")]
+    pub valid_until: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<OffsetDateTime>,
+}
+
+/// A contact a new account will activate once its email is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingSignup {
+    pub tenant_id: TenantId,
+    pub contact_id: ContactId,
+    pub sub: UserSub,
+}
+
+/// A customer account's link to a contact of a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerLink {
+    pub tenant_id: TenantId,
+    pub contact_id: ContactId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub linked_at: OffsetDateTime,
+}
+
+/// The recipient's language for emails and pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Fr,
+}
+
+/// A customer's email preferences: on or off globally, and off for chosen companies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preferences {
+    pub email_notifications: bool,
+    #[serde(default)]
+    pub muted_companies: Vec<TenantId>,
+    #[serde(default)]
+    pub language: Language,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self { email_notifications: true, muted_companies: Vec::new(), language: Language::En }
+    }
+}
+
+impl Preferences {
+    /// Whether a notification email from `tenant` may be sent.
+    pub fn wants_email_from(&self, tenant: TenantId) -> bool {
+        self.email_notifications && !self.muted_companies.contains(&tenant)
     }
 }

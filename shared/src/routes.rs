@@ -44,12 +44,28 @@ const fn route(method: &'static str, path: &'static str, function: &'static str,
     Route { method, path, function, authorizer }
 }
 
-use Authorizer::{Public, Staff};
+use Authorizer::{Customer, Public, Staff};
 
 pub const ROUTES: &[Route] = &[
     route("POST", "/auth/staff/login", "auth", Public),
     route("POST", "/auth/staff/refresh", "auth", Public),
     route("POST", "/auth/staff/new-password", "auth", Public),
+    route("POST", "/auth/customer/login", "auth", Public),
+    route("POST", "/auth/customer/refresh", "auth", Public),
+    route("POST", "/auth/customer/logout", "auth", Customer),
+    route("POST", "/auth/customer/forgot-password", "auth", Public),
+    route("POST", "/auth/customer/reset-password", "auth", Public),
+    route("POST", "/registration", "registration", Public),
+    route("POST", "/registration/confirm", "registration", Public),
+    route("POST", "/registration/resend", "registration", Public),
+    route("GET", "/portal/me", "customer", Customer),
+    route("GET", "/portal/shares", "customer", Customer),
+    route("GET", "/portal/companies/{tenantId}/documents/{documentId}/download", "customer", Customer),
+    route("POST", "/portal/companies/{tenantId}/uploads", "customer", Customer),
+    route("GET", "/portal/submissions", "customer", Customer),
+    route("DELETE", "/portal/companies/{tenantId}/submissions/{documentId}", "customer", Customer),
+    route("GET", "/portal/preferences", "customer", Customer),
+    route("PUT", "/portal/preferences", "customer", Customer),
     route("GET", "/me", "contacts", Staff),
     route("POST", "/contacts", "contacts", Staff),
     route("GET", "/contacts", "contacts", Staff),

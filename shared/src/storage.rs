@@ -158,12 +158,10 @@ impl Storage {
             .send()
             .await
             .map_err(|e| ApiError::from_sdk("ListObjectVersions", e))?;
-        let versions = listed
-            .versions()
-            .iter()
-            .filter(|v| v.key() == Some(key.as_str()))
-            .filter_map(|v| v.version_id())
-            .chain(listed.delete_markers().iter().filter(|m| m.key() == Some(key.as_str())).filter_map(|m| m.version_id()));
+        let versions =
+            listed.versions().iter().filter(|v| v.key() == Some(key.as_str())).filter_map(|v| v.version_id()).chain(
+                listed.delete_markers().iter().filter(|m| m.key() == Some(key.as_str())).filter_map(|m| m.version_id()),
+            );
         for version in versions {
             self.client
                 .delete_object()

@@ -14,7 +14,8 @@ fn actions(page: &Value) -> Vec<String> {
 #[tokio::test]
 async fn every_share_access_change_upload_and_download_is_in_the_trail() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let contact = t.member.post("/contacts", json!({ "email": "trail@client.example", "name": "T" })).await?.expect(201)?;
+    let contact =
+        t.member.post("/contacts", json!({ "email": "trail@client.example", "name": "T" })).await?.expect(201)?;
     let contact_id = contact["id"].as_str().unwrap().to_owned();
     let doc = t.member.upload("Trail.txt", "text/plain", b"trail").await?;
     let doc_id = doc["id"].as_str().unwrap().to_owned();
@@ -59,7 +60,8 @@ async fn every_share_access_change_upload_and_download_is_in_the_trail() -> anyh
 #[tokio::test]
 async fn deleting_a_contact_closes_their_access_and_removes_their_shares() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let contact = t.member.post("/contacts", json!({ "email": "gone@client.example", "name": "G" })).await?.expect(201)?;
+    let contact =
+        t.member.post("/contacts", json!({ "email": "gone@client.example", "name": "G" })).await?.expect(201)?;
     let contact_id = contact["id"].as_str().unwrap().to_owned();
     let folder = t.member.post("/folders", json!({ "name": "Theirs" })).await?.expect(201)?;
     let folder_id = folder["id"].as_str().unwrap().to_owned();

@@ -47,7 +47,11 @@ async fn folders_nest_and_documents_are_filed_renamed_moved_and_deleted() -> any
     // Rename and move the document to the root.
     let moved = t
         .member
-        .send(Method::PATCH, &format!("/documents/{doc_id}"), Some(json!({ "name": "Annual report.txt", "folderId": null })))
+        .send(
+            Method::PATCH,
+            &format!("/documents/{doc_id}"),
+            Some(json!({ "name": "Annual report.txt", "folderId": null })),
+        )
         .await?
         .expect(200)?;
     assert_eq!(moved["name"], "Annual report.txt");
@@ -60,12 +64,17 @@ async fn folders_nest_and_documents_are_filed_renamed_moved_and_deleted() -> any
 
     // A folder cannot move into itself or below itself.
     for parent in [clients_id, y2026_id] {
-        let response =
-            t.member.send(Method::PATCH, &format!("/folders/{clients_id}"), Some(json!({ "parentId": parent }))).await?;
+        let response = t
+            .member
+            .send(Method::PATCH, &format!("/folders/{clients_id}"), Some(json!({ "parentId": parent })))
+            .await?;
         assert_problem(&response, 422);
     }
     // Move 2026 to the root and rename Clients.
-    t.member.send(Method::PATCH, &format!("/folders/{y2026_id}"), Some(json!({ "parentId": null }))).await?.expect(200)?;
+    t.member
+        .send(Method::PATCH, &format!("/folders/{y2026_id}"), Some(json!({ "parentId": null })))
+        .await?
+        .expect(200)?;
     let renamed = t
         .member
         .send(Method::PATCH, &format!("/folders/{clients_id}"), Some(json!({ "name": "Customers" })))
@@ -76,7 +85,10 @@ async fn folders_nest_and_documents_are_filed_renamed_moved_and_deleted() -> any
     assert_eq!(ids(&root).len(), 3);
 
     // A folder that holds something is not deleted.
-    t.member.send(Method::PATCH, &format!("/documents/{doc_id}"), Some(json!({ "folderId": clients_id }))).await?.expect(200)?;
+    t.member
+        .send(Method::PATCH, &format!("/documents/{doc_id}"), Some(json!({ "folderId": clients_id })))
+        .await?
+        .expect(200)?;
     assert_problem(&t.member.send(Method::DELETE, &format!("/folders/{clients_id}"), None).await?, 409);
 
     // Deleting the document removes every version of its bytes, then the folder can go.
@@ -104,7 +116,11 @@ async fn bad_drive_input_is_refused_and_writes_nothing() -> anyhow::Result<()> {
     let folder_id = folder["id"].as_str().unwrap();
     let foreign = other.member.post("/folders", json!({ "name": "Theirs" })).await?.expect(201)?;
     let foreign_id = foreign["id"].as_str().unwrap();
-    let document = t.member.post("/uploads", json!({ "fileName": "a.txt", "contentType": "text/plain", "size": 1 })).await?.expect(201)?;
+    let document = t
+        .member
+        .post("/uploads", json!({ "fileName": "a.txt", "contentType": "text/plain", "size": 1 }))
+        .await?
+        .expect(201)?;
     let doc_id = document["document"]["id"].as_str().unwrap();
 
     for (body, status) in [
@@ -143,7 +159,10 @@ async fn bad_drive_input_is_refused_and_writes_nothing() -> anyhow::Result<()> {
     assert_eq!(t.viewer.get(&format!("/documents/{doc_id}")).await?.expect(200)?["name"], "a.txt");
     let upload = t
         .member
-        .post("/uploads", json!({ "fileName": "b.txt", "contentType": "text/plain", "size": 1, "folderId": foreign_id }))
+        .post(
+            "/uploads",
+            json!({ "fileName": "b.txt", "contentType": "text/plain", "size": 1, "folderId": foreign_id }),
+        )
         .await?;
     assert_problem(&upload, 422);
     assert_problem(&t.viewer.get(&format!("/folders/{foreign_id}/items")).await?, 404);

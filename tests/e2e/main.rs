@@ -4,6 +4,8 @@
 mod access;
 mod activity;
 mod authorizer;
+mod customer;
+mod customer_isolation;
 mod drive;
 mod errors;
 mod isolation;

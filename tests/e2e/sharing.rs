@@ -23,7 +23,8 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
 #[tokio::test]
 async fn staff_share_edit_and_unshare_and_both_sides_list_it() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let contact = t.member.post("/contacts", json!({ "email": "sam@client.example", "name": "Sam" })).await?.expect(201)?;
+    let contact =
+        t.member.post("/contacts", json!({ "email": "sam@client.example", "name": "Sam" })).await?.expect(201)?;
     let contact_id = contact["id"].as_str().unwrap().to_owned();
     assert_eq!(contact["accessStatus"], "none");
     let folder = t.member.post("/folders", json!({ "name": "Payroll" })).await?.expect(201)?;
@@ -79,7 +80,12 @@ async fn staff_share_edit_and_unshare_and_both_sides_list_it() -> anyhow::Result
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0]["item"]["id"], folder_id.as_str());
     assert!(saved[0]["availableUntil"].is_string());
-    assert!(t.viewer.get(&format!("/documents/{doc_id}/shares")).await?.expect(200)?["items"].as_array().unwrap().is_empty());
+    assert!(
+        t.viewer.get(&format!("/documents/{doc_id}/shares")).await?.expect(200)?["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // Unshare the folder; unsharing again is a 404.
     let unshare = format!("/contacts/{contact_id}/shares/{folder_id}");
@@ -92,7 +98,8 @@ async fn staff_share_edit_and_unshare_and_both_sides_list_it() -> anyhow::Result
 #[tokio::test]
 async fn an_expired_share_disappears_at_once() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let contact = t.member.post("/contacts", json!({ "email": "exp@client.example", "name": "E" })).await?.expect(201)?;
+    let contact =
+        t.member.post("/contacts", json!({ "email": "exp@client.example", "name": "E" })).await?.expect(201)?;
     let contact_id = contact["id"].as_str().unwrap().to_owned();
     let folder = t.member.post("/folders", json!({ "name": "Short-lived" })).await?.expect(201)?;
     let folder_id = folder["id"].as_str().unwrap().to_owned();
@@ -149,7 +156,8 @@ async fn sharing_with_an_organization_shares_with_each_of_its_contacts() -> anyh
         .collect();
     got.sort();
     assert_eq!(got, sorted(members));
-    let outsider_shares = t.viewer.get(&format!("/contacts/{}/shares", outsider["id"].as_str().unwrap())).await?.expect(200)?;
+    let outsider_shares =
+        t.viewer.get(&format!("/contacts/{}/shares", outsider["id"].as_str().unwrap())).await?.expect(200)?;
     assert!(item_ids(&outsider_shares).is_empty());
     Ok(())
 }
@@ -158,7 +166,8 @@ async fn sharing_with_an_organization_shares_with_each_of_its_contacts() -> anyh
 async fn bad_share_requests_are_refused_and_share_nothing() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
     let other = tenant_fixture().await?;
-    let contact = t.member.post("/contacts", json!({ "email": "bad@client.example", "name": "B" })).await?.expect(201)?;
+    let contact =
+        t.member.post("/contacts", json!({ "email": "bad@client.example", "name": "B" })).await?.expect(201)?;
     let contact_id = contact["id"].as_str().unwrap().to_owned();
     let folder = t.member.post("/folders", json!({ "name": "F" })).await?.expect(201)?;
     let folder_id = folder["id"].as_str().unwrap().to_owned();

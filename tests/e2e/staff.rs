@@ -87,8 +87,14 @@ async fn a_company_keeps_an_admin_and_staff_of_others_are_out_of_reach() -> anyh
     assert_problem(&t.admin.send(Method::DELETE, &format!("/staff/{admin_sub}"), None).await?, 409);
     // With a second admin, the first can be demoted.
     let member_sub = t.member_account.member.sub.to_string();
-    t.admin.send(Method::PATCH, &format!("/staff/{member_sub}"), Some(json!({ "role": "admin" }))).await?.expect(200)?;
-    t.member.send(Method::PATCH, &format!("/staff/{admin_sub}"), Some(json!({ "role": "viewer" }))).await?.expect(200)?;
+    t.admin
+        .send(Method::PATCH, &format!("/staff/{member_sub}"), Some(json!({ "role": "admin" })))
+        .await?
+        .expect(200)?;
+    t.member
+        .send(Method::PATCH, &format!("/staff/{admin_sub}"), Some(json!({ "role": "viewer" })))
+        .await?
+        .expect(200)?;
     // Demoted, the former admin's next request is a viewer's.
     let invite = json!({ "email": "z@staff.example", "role": "viewer" });
     assert_problem(&t.admin.post("/staff", invite).await?, 403);

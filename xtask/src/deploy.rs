@@ -20,6 +20,8 @@ pub const FUNCTION_PACKAGES: &[&str] = &[
     "portal-portal-access",
     "portal-sharing",
     "portal-settings",
+    "portal-registration",
+    "portal-customer",
 ];
 
 /// A command from the tools virtualenv, with that virtualenv first on PATH.

@@ -219,6 +219,8 @@ const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
     ("portal-access", portal_portal_access::IAM_ACTIONS),
     ("sharing", portal_sharing::IAM_ACTIONS),
     ("settings", portal_settings::IAM_ACTIONS),
+    ("registration", portal_registration::IAM_ACTIONS),
+    ("customer", portal_customer::IAM_ACTIONS),
 ];
 
 #[test]

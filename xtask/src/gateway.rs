@@ -62,13 +62,31 @@ fn http_function<F: HttpFunction>(app: F) -> HttpHandler {
 }
 
 impl Functions {
-    pub fn new(sdk: &SdkConfig, stack: &Stack) -> Self {
+    /// The handlers, configured as the template configures the functions; `public_url` is
+    /// where the gateway serves the site (links in emails point there).
+    pub fn new(sdk: &SdkConfig, stack: &Stack, public_url: &str) -> Self {
         let table = &stack.table;
         let http = HashMap::from([
-            ("auth", http_function(portal_auth::App::new(sdk, &stack.staff_pool.client_id))),
+            (
+                "auth",
+                http_function(portal_auth::App::new(sdk, &stack.staff_pool.client_id, &stack.customer_pool.client_id)),
+            ),
+            (
+                "registration",
+                http_function(portal_registration::App::new(
+                    sdk,
+                    table,
+                    &stack.customer_pool.id,
+                    &stack.customer_pool.client_id,
+                )),
+            ),
+            (
+                "customer",
+                http_function(portal_customer::App::new(sdk, table, &stack.bucket, TransferLimits::default())),
+            ),
             ("contacts", http_function(portal_contacts::App::new(sdk, table, &stack.customer_pool.id))),
             ("documents", http_function(portal_documents::App::new(sdk, table, &stack.bucket))),
-            ("sharing", http_function(portal_sharing::App::new(sdk, table))),
+            ("sharing", http_function(portal_sharing::App::new(sdk, table, &stack.sender, public_url))),
             (
                 "settings",
                 http_function(portal_settings::App::new(
@@ -79,7 +97,16 @@ impl Functions {
                     TransferLimits::default(),
                 )),
             ),
-            ("portal-access", http_function(portal_portal_access::App::new(sdk, table, &stack.customer_pool.id))),
+            (
+                "portal-access",
+                http_function(portal_portal_access::App::new(
+                    sdk,
+                    table,
+                    &stack.customer_pool.id,
+                    &stack.sender,
+                    public_url,
+                )),
+            ),
             (
                 "transfers",
                 http_function(portal_transfers::App::new(sdk, table, &stack.bucket, TransferLimits::default())),
@@ -166,25 +193,29 @@ impl Drop for RunningGateway {
 /// Starts the gateway on 127.0.0.1:`port` (0 = any free port) and the SQS relay.
 pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
     let sdk = stack.sdk_config().await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let address = listener.local_addr()?;
     let authorizers = HashMap::from([
         (Authorizer::Staff, JwtAuthorizer::fetch(&stack.staff_pool).await?),
         (Authorizer::Customer, JwtAuthorizer::fetch(&stack.customer_pool).await?),
     ]);
     let state = Arc::new(GatewayState {
-        functions: Functions::new(&sdk, stack),
+        functions: Functions::new(&sdk, stack, &format!("http://{address}")),
         authorizers,
         config_js: format!("window.PORTAL_CONFIG = {};\n", json!({ "apiBase": API_PREFIX })),
     });
     let router = Router::new()
         .route("/config.js", get(config_js))
         .route_service("/p/{slug}", tower_http::services::ServeFile::new(crate::paths::web_dir().join("portal.html")))
+        .route_service(
+            "/p/{slug}/register",
+            tower_http::services::ServeFile::new(crate::paths::web_dir().join("portal.html")),
+        )
         .route_service("/portal", tower_http::services::ServeFile::new(crate::paths::web_dir().join("portal.html")))
         .route(API_PREFIX, any(api))
         .route(&format!("{API_PREFIX}/{{*path}}"), any(api))
         .fallback_service(tower_http::services::ServeDir::new(crate::paths::web_dir()))
         .with_state(Arc::clone(&state));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    let address = listener.local_addr()?;
     let (shutdown, mut stopped) = watch::channel(false);
     let mut server_stopped = shutdown.subscribe();
     let server = tokio::spawn(async move {

@@ -83,6 +83,7 @@ impl Stack {
             (c::STAFF_CLIENT_ID, self.staff_pool.client_id.clone()),
             (c::CUSTOMER_USER_POOL_ID, self.customer_pool.id.clone()),
             (c::CUSTOMER_CLIENT_ID, self.customer_pool.client_id.clone()),
+            (c::SENDER_EMAIL, self.sender.clone()),
         ]
     }
 }

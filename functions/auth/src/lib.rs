@@ -13,17 +13,32 @@ use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::Email;
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, respond, route_key, unknown_route};
+use portal_shared::http::{json_body, no_content, respond, route_key, unknown_route};
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares).
-pub const IAM_ACTIONS: &[&str] = &["cognito-idp:InitiateAuth", "cognito-idp:RespondToAuthChallenge"];
+/// (All public Cognito APIs, authorized by the app client and the user's own tokens.)
+pub const IAM_ACTIONS: &[&str] = &[
+    "cognito-idp:InitiateAuth",
+    "cognito-idp:RespondToAuthChallenge",
+    "cognito-idp:GlobalSignOut",
+    "cognito-idp:ForgotPassword",
+    "cognito-idp:ConfirmForgotPassword",
+];
 
 pub struct App {
     cognito: Client,
     staff_client_id: String,
+    customer_client_id: String,
+}
+
+/// Which user pool (app client) a sign-in is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pool {
+    Staff,
+    Customer,
 }
 
 /// A password is only ever passed on to Cognito; its Debug output is redacted so it can
@@ -73,7 +88,11 @@ struct Session(String);
 impl TryFrom<String> for Session {
     type Error = String;
     fn try_from(value: String) -> Result<Self, String> {
-        if value.is_empty() || value.len() > 4096 { Err("must be 1 to 4096 characters".into()) } else { Ok(Self(value)) }
+        if value.is_empty() || value.len() > 4096 {
+            Err("must be 1 to 4096 characters".into())
+        } else {
+            Ok(Self(value))
+        }
     }
 }
 
@@ -99,6 +118,25 @@ pub struct Challenge {
     pub session: String,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Forgot {
+    email: Email,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Reset {
+    email: Email,
+    code: String,
+    new_password: Password,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub status: &'static str,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct Refresh {
@@ -118,28 +156,115 @@ pub struct Tokens {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::STAFF_CLIENT_ID)?))
+        Ok(Self::new(sdk, config::required(config::STAFF_CLIENT_ID)?, config::required(config::CUSTOMER_CLIENT_ID)?))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
-            Some("POST /auth/staff/login") => respond(StatusCode::OK, self.login(&req).await),
-            Some("POST /auth/staff/refresh") => respond(StatusCode::OK, self.refresh(&req).await),
+            Some("POST /auth/staff/login") => respond(StatusCode::OK, self.login(&req, Pool::Staff).await),
+            Some("POST /auth/staff/refresh") => respond(StatusCode::OK, self.refresh(&req, Pool::Staff).await),
             Some("POST /auth/staff/new-password") => respond(StatusCode::OK, self.new_password(&req).await),
+            Some("POST /auth/customer/login") => respond(StatusCode::OK, self.login(&req, Pool::Customer).await),
+            Some("POST /auth/customer/refresh") => respond(StatusCode::OK, self.refresh(&req, Pool::Customer).await),
+            Some("POST /auth/customer/logout") => no_content(self.logout(&req).await),
+            Some("POST /auth/customer/forgot-password") => respond(StatusCode::ACCEPTED, self.forgot(&req).await),
+            Some("POST /auth/customer/reset-password") => no_content(self.reset(&req).await),
             _ => unknown_route(&req).into_response(),
         }
     }
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, staff_client_id: impl Into<String>) -> Self {
-        Self { cognito: aws::cognito_client(sdk), staff_client_id: staff_client_id.into() }
+    pub fn new(sdk: &SdkConfig, staff_client_id: impl Into<String>, customer_client_id: impl Into<String>) -> Self {
+        Self {
+            cognito: aws::cognito_client(sdk),
+            staff_client_id: staff_client_id.into(),
+            customer_client_id: customer_client_id.into(),
+        }
     }
 
-    async fn login(&self, req: &Request) -> Result<SignIn, ApiError> {
+    fn client_id(&self, pool: Pool) -> &str {
+        match pool {
+            Pool::Staff => &self.staff_client_id,
+            Pool::Customer => &self.customer_client_id,
+        }
+    }
+
+    async fn login(&self, req: &Request, pool: Pool) -> Result<SignIn, ApiError> {
         let input: Login = json_body(req)?;
         let parameters = [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.0)];
-        self.initiate(AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
+        self.initiate(pool, AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
+    }
+
+    /// Signs the customer out of every device: their refresh tokens stop working.
+    async fn logout(&self, req: &Request) -> Result<(), ApiError> {
+        let token = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthenticated)?;
+        match self.cognito.global_sign_out().access_token(token).send().await {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_authorized_exception()) => {
+                Err(ApiError::Unauthenticated)
+            }
+            Err(err) => Err(ApiError::from_sdk("GlobalSignOut", err)),
+        }
+    }
+
+    /// Emails a reset code; the answer is the same whether or not the account exists.
+    async fn forgot(&self, req: &Request) -> Result<Accepted, ApiError> {
+        let input: Forgot = json_body(req)?;
+        if let Err(err) = self
+            .cognito
+            .forgot_password()
+            .client_id(&self.customer_client_id)
+            .username(input.email.as_str())
+            .send()
+            .await
+        {
+            if matches!(ApiError::from_sdk("ForgotPassword", err), ApiError::Unavailable) {
+                return Err(ApiError::Unavailable);
+            }
+        }
+        Ok(Accepted { status: "a reset code is emailed if the account exists" })
+    }
+
+    /// Sets a new password with the emailed code; a wrong code, an unknown account and an
+    /// expired code answer alike.
+    async fn reset(&self, req: &Request) -> Result<(), ApiError> {
+        let input: Reset = json_body(req)?;
+        if input.code.is_empty() || input.code.len() > 16 || !input.code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ApiError::Invalid("code: the code is not valid or has expired".into()));
+        }
+        use aws_sdk_cognitoidentityprovider::operation::confirm_forgot_password::ConfirmForgotPasswordError as E;
+        match self
+            .cognito
+            .confirm_forgot_password()
+            .client_id(&self.customer_client_id)
+            .username(input.email.as_str())
+            .confirmation_code(&input.code)
+            .password(input.new_password.0)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => Err(match err.as_service_error() {
+                Some(E::InvalidPasswordException(e)) => ApiError::Invalid(format!(
+                    "newPassword: {}",
+                    e.message().unwrap_or("does not meet the password policy")
+                )),
+                Some(
+                    E::CodeMismatchException(_)
+                    | E::ExpiredCodeException(_)
+                    | E::UserNotFoundException(_)
+                    | E::NotAuthorizedException(_)
+                    | E::TooManyFailedAttemptsException(_),
+                ) => ApiError::Invalid("code: the code is not valid or has expired".into()),
+                _ => ApiError::from_sdk("ConfirmForgotPassword", err),
+            }),
+        }
     }
 
     /// Sets the password of an invited account on its first sign-in, and signs it in.
@@ -177,13 +302,18 @@ impl App {
         tokens(output.authentication_result)
     }
 
-    async fn refresh(&self, req: &Request) -> Result<Tokens, ApiError> {
+    async fn refresh(&self, req: &Request, pool: Pool) -> Result<Tokens, ApiError> {
         let input: Refresh = json_body(req)?;
         if input.refresh_token.is_empty() || input.refresh_token.len() > 8192 {
             return Err(ApiError::Invalid("refreshToken: must be 1 to 8192 characters".into()));
         }
         match self
-            .initiate(AuthFlowType::RefreshTokenAuth, [("REFRESH_TOKEN", input.refresh_token)], ApiError::InvalidRefreshToken)
+            .initiate(
+                pool,
+                AuthFlowType::RefreshTokenAuth,
+                [("REFRESH_TOKEN", input.refresh_token)],
+                ApiError::InvalidRefreshToken,
+            )
             .await?
         {
             SignIn::Tokens(tokens) => Ok(tokens),
@@ -195,11 +325,12 @@ impl App {
     /// answer never tells which part was wrong or whether the account exists.
     async fn initiate<const N: usize>(
         &self,
+        pool: Pool,
         flow: AuthFlowType,
         parameters: [(&str, String); N],
         refused: ApiError,
     ) -> Result<SignIn, ApiError> {
-        let mut request = self.cognito.initiate_auth().client_id(&self.staff_client_id).auth_flow(flow);
+        let mut request = self.cognito.initiate_auth().client_id(self.client_id(pool)).auth_flow(flow);
         for (name, value) in parameters {
             request = request.auth_parameters(name, value);
         }

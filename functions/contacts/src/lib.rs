@@ -7,9 +7,11 @@ use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{AccessStatus, ContactId, DisplayName, Email, OrganizationId};
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route};
+use portal_shared::http::{
+    json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route,
+};
 use portal_shared::identity::StaffMember;
-use portal_shared::model::{Action, ActivityEvent, Contact, Organization, Tenant};
+use portal_shared::model::{Action, ActivityEvent, Contact, Language, Organization, Tenant};
 use portal_shared::pagination::Page;
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
@@ -41,6 +43,9 @@ struct NewContact {
     name: DisplayName,
     #[serde(default)]
     organization_id: Option<OrganizationId>,
+    /// The language of the contact's emails (`en` when absent).
+    #[serde(default)]
+    language: Option<Language>,
 }
 
 /// A partial update: absent fields stay as they are; `organizationId: null` takes the
@@ -52,6 +57,7 @@ struct ContactChanges {
     name: Option<DisplayName>,
     #[serde(default, deserialize_with = "present")]
     organization_id: Option<Option<OrganizationId>>,
+    language: Option<Language>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +132,7 @@ impl App {
             organization_id: input.organization_id,
             access_changed_at: None,
             customer_sub: None,
+            language: input.language.unwrap_or_default(),
             created_at: OffsetDateTime::now_utc(),
             created_by: staff.sub,
         };
@@ -150,8 +157,12 @@ impl App {
         staff.require_write()?;
         let id: ContactId = path_param(req, "contactId")?;
         let changes: ContactChanges = json_body(req)?;
-        if changes.email.is_none() && changes.name.is_none() && changes.organization_id.is_none() {
-            return Err(ApiError::Invalid("nothing to change: send email, name or organizationId".into()));
+        if changes.email.is_none()
+            && changes.name.is_none()
+            && changes.organization_id.is_none()
+            && changes.language.is_none()
+        {
+            return Err(ApiError::Invalid("nothing to change: send email, name, organizationId or language".into()));
         }
         let before = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
         // A registered customer signs in with this email: it is theirs to keep.
@@ -162,6 +173,7 @@ impl App {
             email: changes.email.unwrap_or_else(|| before.email.clone()),
             name: changes.name.unwrap_or_else(|| before.name.clone()),
             organization_id: changes.organization_id.unwrap_or(before.organization_id),
+            language: changes.language.unwrap_or(before.language),
             ..before.clone()
         };
         self.store.update_contact(staff.tenant_id, &before, &after).await?;

@@ -7,7 +7,9 @@ use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{ContactId, DocumentId, FileName, FolderId, ItemRef};
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route};
+use portal_shared::http::{
+    json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route,
+};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{Action, ActivityEvent, Document, DriveEntry, Folder};
 use portal_shared::pagination::Page;
@@ -101,10 +103,7 @@ impl HttpFunction for App {
 
 impl App {
     pub fn new(sdk: &SdkConfig, table: impl Into<String>, bucket: impl Into<String>) -> Self {
-        Self {
-            store: Store::new(aws::dynamodb_client(sdk), table),
-            storage: Storage::new(aws::s3_client(sdk), bucket),
-        }
+        Self { store: Store::new(aws::dynamodb_client(sdk), table), storage: Storage::new(aws::s3_client(sdk), bucket) }
     }
 
     async fn list(&self, req: &Request) -> Result<Page<Document>, ApiError> {
@@ -162,7 +161,8 @@ impl App {
         let page = page_request(req)?;
         // The trail outlives a deleted document; an id with neither is unknown.
         let trail = self.store.document_activity(staff.tenant_id, id, &page).await?;
-        if trail.items.is_empty() && page.cursor.is_none() && self.store.document(staff.tenant_id, id).await?.is_none() {
+        if trail.items.is_empty() && page.cursor.is_none() && self.store.document(staff.tenant_id, id).await?.is_none()
+        {
             return Err(ApiError::NotFound("document"));
         }
         Ok(trail)

@@ -265,6 +265,7 @@ mod tests {
             uploader_kind: UploaderKind::Staff,
             folder_id: None,
             contact_id: None,
+            seen_at: None,
             created_at: OffsetDateTime::now_utc(),
             available_at: None,
             rejected_reason: None,

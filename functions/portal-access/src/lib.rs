@@ -10,12 +10,14 @@ use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use portal_shared::access::Change;
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{AccessStatus, ContactId, OrganizationId};
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
-use portal_shared::access::Change;
+use portal_shared::invitations::Inviter;
+use portal_shared::mail::Mailer;
 use portal_shared::model::Contact;
 use portal_shared::pagination::{MAX_LIMIT, PageRequest};
 use portal_shared::store::Store;
@@ -30,12 +32,14 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "dynamodb:PutItem",
     "cognito-idp:AdminUserGlobalSignOut",
+    "ses:SendEmail",
 ];
 
 pub struct App {
     store: Store,
     cognito: Cognito,
     customer_pool_id: String,
+    inviter: Inviter,
 }
 
 /// The contacts an organization-wide change touched.
@@ -46,7 +50,13 @@ pub struct Changed {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?, config::required(config::CUSTOMER_USER_POOL_ID)?))
+        Ok(Self::new(
+            sdk,
+            config::required(config::TABLE_NAME)?,
+            config::required(config::CUSTOMER_USER_POOL_ID)?,
+            config::required(config::SENDER_EMAIL)?,
+            config::required(config::PUBLIC_URL)?,
+        ))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -69,9 +79,18 @@ impl HttpFunction for App {
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>, customer_pool_id: impl Into<String>) -> Self {
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        customer_pool_id: impl Into<String>,
+        sender: impl Into<String>,
+        public_url: impl Into<String>,
+    ) -> Self {
+        let store = Store::new(aws::dynamodb_client(sdk), table);
+        let mailer = Mailer::new(aws::ses_client(sdk), sender);
         Self {
-            store: Store::new(aws::dynamodb_client(sdk), table),
+            inviter: Inviter::new(store.clone(), mailer, public_url),
+            store,
             cognito: aws::cognito_client(sdk),
             customer_pool_id: customer_pool_id.into(),
         }
@@ -111,9 +130,16 @@ impl App {
         Ok(Changed { contacts })
     }
 
+    /// Applies the change, then its effects outside the table: the invitation email of an
+    /// opened access, the global sign-out of a closed one.
     async fn apply(&self, staff: &StaffMember, contact: Contact, change: Change) -> Result<Contact, ApiError> {
-        let (contact, changed) = portal_shared::access::apply(&self.store, staff, contact, change).await?;
-        if changed && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
+        let applied = portal_shared::access::apply(&self.store, staff, contact, change).await?;
+        let contact = applied.contact;
+        if applied.invite {
+            let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
+            self.inviter.invite(&tenant, &contact).await?;
+        }
+        if applied.changed && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
             portal_shared::accounts::sign_out_everywhere(&self.cognito, &self.customer_pool_id, &contact.email).await?;
         }
         Ok(contact)

@@ -12,7 +12,9 @@ use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError, TransferLimits};
 use portal_shared::domain::{AccentColor, ContentType, DisplayName, Email, LogoId, Role, Slug, UserSub};
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route};
+use portal_shared::http::{
+    json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route,
+};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{PendingLogo, Tenant};
 use portal_shared::object_key::ObjectKey;
@@ -108,11 +110,6 @@ pub struct LogoTicket {
     upload: PresignedRequest,
 }
 
-/// The logo's public path (API-relative); the version makes caches refetch a new logo.
-fn logo_path(tenant: &Tenant) -> Option<String> {
-    tenant.logo.as_ref().map(|logo| format!("/branding/{}/logo?v={}", tenant.slug, logo.id))
-}
-
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(Self::new(
@@ -182,7 +179,7 @@ impl App {
     async fn settings(&self, req: &Request) -> Result<Settings, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         let tenant = self.tenant(&staff).await?;
-        Ok(Settings { logo_path: logo_path(&tenant), tenant })
+        Ok(Settings { logo_path: tenant.logo_path(), tenant })
     }
 
     async fn update_settings(&self, req: &Request) -> Result<Settings, ApiError> {
@@ -195,7 +192,7 @@ impl App {
         let changes = TenantChanges { name: input.name, accent_color: input.accent_color };
         let tenant = self.store.update_tenant(staff.tenant_id, &changes).await?;
         tracing::info!(tenant = %staff.tenant_id, "settings updated");
-        Ok(Settings { logo_path: logo_path(&tenant), tenant })
+        Ok(Settings { logo_path: tenant.logo_path(), tenant })
     }
 
     /// Hands out a presigned PUT for a new logo; object-events makes it the logo once the
@@ -333,10 +330,11 @@ impl App {
     }
 
     async fn delete_account(&self, email: &Email) -> Result<(), ApiError> {
-        match self.cognito.admin_delete_user().user_pool_id(&self.staff_pool_id).username(email.as_str()).send().await
-        {
+        match self.cognito.admin_delete_user().user_pool_id(&self.staff_pool_id).username(email.as_str()).send().await {
             Ok(_) => Ok(()),
-            Err(err) if matches!(err.as_service_error(), Some(AdminDeleteUserError::UserNotFoundException(_))) => Ok(()),
+            Err(err) if matches!(err.as_service_error(), Some(AdminDeleteUserError::UserNotFoundException(_))) => {
+                Ok(())
+            }
             Err(err) => Err(ApiError::from_sdk("AdminDeleteUser", err)),
         }
     }
@@ -349,7 +347,7 @@ impl App {
     async fn branding(&self, req: &Request) -> Result<Branding, ApiError> {
         let tenant = self.branded_tenant(req).await?;
         Ok(Branding {
-            logo_path: logo_path(&tenant),
+            logo_path: tenant.logo_path(),
             name: tenant.name,
             slug: tenant.slug,
             accent_color: tenant.accent_color,

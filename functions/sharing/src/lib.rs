@@ -16,6 +16,8 @@ use portal_shared::domain::{
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, page_request, path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
+use portal_shared::invitations::Inviter;
+use portal_shared::mail::Mailer;
 use portal_shared::model::{Action, ActivityEvent, Contact, DriveEntry, Share};
 use portal_shared::pagination::Page;
 use portal_shared::store::Store;
@@ -33,6 +35,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
+    "ses:SendEmail",
 ];
 
 /// At most this many items in one selection or one share request.
@@ -42,6 +45,7 @@ pub const MAX_CONTACTS: usize = 100;
 
 pub struct App {
     store: Store,
+    inviter: Inviter,
 }
 
 /// One item of a contact's selection: `{"kind", "id", "availableUntil"?}`.
@@ -112,7 +116,12 @@ pub struct Shared {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?))
+        Ok(Self::new(
+            sdk,
+            config::required(config::TABLE_NAME)?,
+            config::required(config::SENDER_EMAIL)?,
+            config::required(config::PUBLIC_URL)?,
+        ))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -143,8 +152,15 @@ fn check_future(until: Option<OffsetDateTime>, field: &str, now: OffsetDateTime)
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
-        Self { store: Store::new(aws::dynamodb_client(sdk), table) }
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        sender: impl Into<String>,
+        public_url: impl Into<String>,
+    ) -> Self {
+        let store = Store::new(aws::dynamodb_client(sdk), table);
+        let mailer = Mailer::new(aws::ses_client(sdk), sender);
+        Self { inviter: Inviter::new(store.clone(), mailer, public_url), store }
     }
 
     async fn contact(&self, staff: &StaffMember, req: &Request) -> Result<Contact, ApiError> {
@@ -167,7 +183,8 @@ impl App {
         if !input.contact_ids.is_empty() {
             let found = self.store.contacts(staff.tenant_id, &input.contact_ids).await?;
             for (index, id) in input.contact_ids.iter().enumerate() {
-                let contact = found.get(id).ok_or_else(|| ApiError::Invalid(format!("contactIds[{index}]: no such contact")))?;
+                let contact =
+                    found.get(id).ok_or_else(|| ApiError::Invalid(format!("contactIds[{index}]: no such contact")))?;
                 contacts.insert(*id, contact.clone());
             }
         }
@@ -181,7 +198,9 @@ impl App {
             }
         }
         if contacts.is_empty() {
-            return Err(ApiError::Invalid("contactIds: name at least one contact, or an organization with contacts".into()));
+            return Err(ApiError::Invalid(
+                "contactIds: name at least one contact, or an organization with contacts".into(),
+            ));
         }
         if contacts.len() > MAX_CONTACTS {
             return Err(ApiError::Invalid(format!("contactIds: share with at most {MAX_CONTACTS} contacts at once")));
@@ -214,13 +233,18 @@ impl App {
         Ok(Shared { shares, contacts: touched })
     }
 
-    /// Sharing with a contact who never had access opens it (the invitation is queued);
+    /// Sharing with a contact who never had access opens it (the invitation is emailed);
     /// a closed access stays closed until staff reopen it.
     async fn open_access(&self, staff: &StaffMember, contact: Contact) -> Result<Contact, ApiError> {
         if contact.access_status != AccessStatus::None {
             return Ok(contact);
         }
-        Ok(portal_shared::access::apply(&self.store, staff, contact, Change::Open).await?.0)
+        let applied = portal_shared::access::apply(&self.store, staff, contact, Change::Open).await?;
+        if applied.invite {
+            let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
+            self.inviter.invite(&tenant, &applied.contact).await?;
+        }
+        Ok(applied.contact)
     }
 
     /// What is currently shared with a contact, one page at a time (a page may hold fewer

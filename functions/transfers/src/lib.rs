@@ -19,8 +19,14 @@ use time::OffsetDateTime;
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). The S3 ones are what the presigned URLs are signed for.
 /// The upload's record is written with a check that its folder exists (ConditionCheckItem).
-pub const IAM_ACTIONS: &[&str] =
-    &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "s3:PutObject", "s3:GetObject"];
+pub const IAM_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
+    "s3:PutObject",
+    "s3:GetObject",
+];
 
 pub struct App {
     store: Store,
@@ -101,6 +107,7 @@ impl App {
             uploader_kind: UploaderKind::Staff,
             folder_id: input.folder_id,
             contact_id: None,
+            seen_at: None,
             created_at: OffsetDateTime::now_utc(),
             available_at: None,
             rejected_reason: None,
@@ -142,6 +149,10 @@ impl App {
                 self.limits.download_url_ttl_seconds,
             )
             .await?;
+        // A customer's submission is now seen: they can no longer delete it.
+        if document.contact_id.is_some() && document.seen_at.is_none() {
+            self.store.mark_seen(staff.tenant_id, document.id, OffsetDateTime::now_utc()).await?;
+        }
         // The trail records the download link handed out (S3 serves the bytes directly).
         let event = ActivityEvent::new(Action::DocumentDownloaded, staff.actor(), OffsetDateTime::now_utc())
             .item(ItemRef::Document(document.id), document.name.as_str());

@@ -150,8 +150,11 @@ impl Store {
             .expression_attribute_names("#pk", PK)
             .build()
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        self.transact("DeleteFolder", vec![(TransactWriteItem::builder().delete(delete).build(), ApiError::NotFound("folder"))])
-            .await
+        self.transact(
+            "DeleteFolder",
+            vec![(TransactWriteItem::builder().delete(delete).build(), ApiError::NotFound("folder"))],
+        )
+        .await
     }
 
     /// Renames a document and/or moves a staff document to another folder (`None`: the

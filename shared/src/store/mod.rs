@@ -6,13 +6,13 @@
 //! staff in `tenant`.
 
 mod activity;
+mod customers;
 mod drive;
 mod sharing;
 mod tenant;
 
 pub use drive::MAX_FOLDER_DEPTH;
 pub use tenant::TenantChanges;
-
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -183,7 +183,8 @@ impl Store {
                     .await
                     .map_err(|e| ApiError::from_sdk("BatchGetItem", e))?;
                 found.extend(output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
-                pending = output.unprocessed_keys.and_then(|mut r| r.remove(&self.table)).filter(|k| !k.keys.is_empty());
+                pending =
+                    output.unprocessed_keys.and_then(|mut r| r.remove(&self.table)).filter(|k| !k.keys.is_empty());
             }
             if pending.is_some() {
                 return Err(ApiError::Unavailable);
@@ -624,7 +625,8 @@ impl Store {
     /// The customer submissions of the tenant, newest first.
     pub async fn list_submissions(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Document>, ApiError> {
         let partition = keys::submissions_gsi2_pk(tenant);
-        self.query_index(Index::Gsi2, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item).await
+        self.query_index(Index::Gsi2, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item)
+            .await
     }
 
     /// What one contact submitted, newest first.
@@ -635,7 +637,8 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Document>, ApiError> {
         let partition = keys::contact_submissions_gsi1_pk(tenant, contact);
-        self.query_index(Index::Gsi1, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item).await
+        self.query_index(Index::Gsi1, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item)
+            .await
     }
 
     /// Moves a document out of `pending`, once: the condition makes repeated and concurrent

@@ -70,7 +70,10 @@ impl Store {
         };
         let mut writes = vec![
             (TransactWriteItem::builder().put(put).build(), ApiError::Internal("unconditional".into())),
-            (self.item_exists(tenant, share.item)?, ApiError::Invalid(format!("items: no such {kind} {}", share.item.id()))),
+            (
+                self.item_exists(tenant, share.item)?,
+                ApiError::Invalid(format!("items: no such {kind} {}", share.item.id())),
+            ),
             (self.contact_exists(tenant, share.contact_id)?, ApiError::NotFound("contact")),
         ];
         if let Some(event) = event {

@@ -129,7 +129,9 @@ impl Store {
             .return_values(ReturnValue::AllNew);
         if let Some(name) = &changes.name {
             set.push("#name = :name");
-            update = update.expression_attribute_names("#name", "name").expression_attribute_values(":name", s(name.as_str()));
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name.as_str()));
         }
         match &changes.accent_color {
             Some(Some(color)) => {

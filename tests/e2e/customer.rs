@@ -1,0 +1,402 @@
+//! The customer side, end to end: share → invitation email with its link → register →
+//! confirm → sign in → the shared file is in the personal space → download gives the same
+//! bytes; folders shared with what is added later; upload back; preferences; a second
+//! company linking the same account; closing access and expiry taking effect at once.
+
+use std::time::Duration;
+
+use portal_tests::{
+    CUSTOMER_PASSWORD, anonymous, assert_problem, customer_login, emails_to, eventually, invitation_token,
+    put_presigned, registered_customer, tenant_fixture, unique,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn names(page: &Value) -> Vec<String> {
+    let mut names: Vec<String> =
+        page["items"].as_array().unwrap().iter().map(|i| i["document"]["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn share_invite_register_confirm_login_see_and_download() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("c"));
+    let bytes = b"%PDF-1.4 the payslip".to_vec();
+    let doc = t.member.upload("Payslip.pdf", "application/pdf", &bytes).await?;
+    let doc_id = doc["id"].as_str().unwrap().to_owned();
+    t.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
+    let folder = t.member.post("/folders", json!({ "name": "Tax" })).await?.expect(201)?;
+    let folder_id = folder["id"].as_str().unwrap().to_owned();
+    let contact = t.member.post("/contacts", json!({ "email": email, "name": "Chloé" })).await?.expect(201)?;
+    let contact_id = contact["id"].as_str().unwrap().to_owned();
+
+    // Sharing opens the access and emails the invitation with its link.
+    let shared = t
+        .member
+        .post(
+            "/shares",
+            json!({
+                "items": [{ "kind": "document", "id": doc_id }, { "kind": "folder", "id": folder_id }],
+                "contactIds": [contact_id],
+            }),
+        )
+        .await?
+        .expect(200)?;
+    assert_eq!(shared["contacts"][0]["accessStatus"], "pending");
+    let emails = emails_to(&email).await?;
+    assert_eq!(emails.len(), 1);
+    let invitation = &emails[0];
+    assert!(invitation["subject"].as_str().unwrap().contains(&t.tenant.name.to_string()), "{invitation}");
+    assert!(invitation["source"].as_str().unwrap().contains("no-reply@portal.example.com"));
+    let body = invitation["body"].as_str().unwrap();
+    assert!(body.contains(&format!("/p/{}/register?token=", t.tenant.slug)), "{body}");
+    assert!(body.contains("Chloé"));
+    let token = invitation_token(&email).await?;
+
+    // Register: Cognito's password policy is enforced and reported.
+    let weak = anonymous().post("/registration", json!({ "token": token, "password": "short" })).await?;
+    assert_problem(&weak, 422);
+    assert!(weak.json["detail"].as_str().unwrap().starts_with("password:"), "{}", weak.json);
+    let registered = anonymous()
+        .post("/registration", json!({ "token": token, "password": CUSTOMER_PASSWORD }))
+        .await?
+        .expect(202)?;
+    assert_eq!(registered["status"], "confirmationRequired");
+    assert_eq!(registered["email"], email.as_str());
+    // The link works once.
+    assert_problem(
+        &anonymous().post("/registration", json!({ "token": token, "password": CUSTOMER_PASSWORD })).await?,
+        409,
+    );
+    // Not confirmed yet: still pending, and signing in is refused.
+    assert_eq!(t.viewer.get(&format!("/contacts/{contact_id}")).await?.expect(200)?["accessStatus"], "pending");
+    assert_problem(
+        &anonymous().post("/auth/customer/login", json!({ "email": email, "password": CUSTOMER_PASSWORD })).await?,
+        401,
+    );
+    anonymous().post("/registration/resend", json!({ "email": email })).await?.expect(202)?;
+    let confirmed =
+        anonymous().post("/registration/confirm", json!({ "email": email, "code": "123456" })).await?.expect(200)?;
+    assert_eq!(confirmed["status"], "active");
+    let contact = t.viewer.get(&format!("/contacts/{contact_id}")).await?.expect(200)?;
+    assert_eq!(contact["accessStatus"], "active");
+    assert!(contact["customerSub"].is_string());
+
+    let customer = customer_login(&email).await?;
+    let me = customer.get("/portal/me").await?.expect(200)?;
+    assert_eq!(me["companies"][0]["tenantId"], t.tenant.id.to_string());
+    assert_eq!(me["companies"][0]["name"], t.tenant.name.to_string());
+
+    // The shared document is there; the shared folder shows what is added to it later.
+    let space = customer.get("/portal/shares").await?.expect(200)?;
+    assert_eq!(names(&space), ["Payslip.pdf"]);
+    let item = &space["items"][0];
+    assert_eq!(item["company"]["name"], t.tenant.name.to_string());
+    assert_eq!(item["sharedBy"], t.member_account.member.email.to_string());
+    assert!(item["sharedAt"].is_string());
+    let ticket = t
+        .member
+        .post(
+            "/uploads",
+            json!({ "fileName": "Return 2026.txt", "contentType": "text/plain", "size": 3, "folderId": folder_id }),
+        )
+        .await?
+        .expect(201)?;
+    put_presigned(&ticket["upload"], b"tax".to_vec()).await?;
+    t.member.wait_settled(ticket["document"]["id"].as_str().unwrap(), Duration::from_secs(30)).await?;
+    let space = customer.get("/portal/shares").await?.expect(200)?;
+    assert_eq!(names(&space), ["Payslip.pdf", "Return 2026.txt"]);
+    let in_folder = customer.get(&format!("/portal/shares?folder={folder_id}")).await?.expect(200)?;
+    assert_eq!(names(&in_folder), ["Return 2026.txt"]);
+    assert_eq!(in_folder["items"][0]["folder"]["name"], "Tax");
+    let pdfs = customer.get("/portal/shares?type=application/pdf&sort=name&q=pay").await?.expect(200)?;
+    assert_eq!(names(&pdfs), ["Payslip.pdf"]);
+
+    // Download the original: same bytes, original name, as an attachment; in the trail.
+    let tenant_id = t.tenant.id.to_string();
+    let download =
+        customer.get(&format!("/portal/companies/{tenant_id}/documents/{doc_id}/download")).await?.expect(200)?;
+    let response = reqwest::get(download["download"]["url"].as_str().unwrap()).await?;
+    assert!(response.headers()["content-disposition"].to_str()?.starts_with("attachment; filename=\"Payslip.pdf\""));
+    assert_eq!(response.bytes().await?.to_vec(), bytes);
+    let trail = t.viewer.get(&format!("/documents/{doc_id}/activity")).await?.expect(200)?;
+    assert_eq!(trail["items"][0]["action"], "document.downloaded");
+    assert_eq!(trail["items"][0]["actor"]["kind"], "customer");
+    Ok(())
+}
+
+#[tokio::test]
+async fn customers_upload_back_and_staff_see_the_submissions() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("u"));
+    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
+    let tenant_id = t.tenant.id.to_string();
+    let uploads = format!("/portal/companies/{tenant_id}/uploads");
+
+    let mut ids = Vec::new();
+    for name in ["ID card.txt", "Bank details.txt"] {
+        let ticket = customer
+            .post(&uploads, json!({ "fileName": name, "contentType": "text/plain", "size": 4 }))
+            .await?
+            .expect(201)?;
+        assert_eq!(ticket["document"]["uploaderKind"], "customer");
+        put_presigned(&ticket["upload"], b"mine".to_vec()).await?;
+        ids.push(ticket["document"]["id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids {
+        t.member.wait_settled(id, Duration::from_secs(30)).await?;
+    }
+    // Staff: tenant-wide and per contact, newest first; the upload is in the contact's trail.
+    let all = t.viewer.get("/submissions").await?.expect(200)?;
+    assert_eq!(portal_tests::ids(&all), vec![ids[1].clone(), ids[0].clone()]);
+    let per_contact = t.viewer.get(&format!("/contacts/{contact_id}/submissions")).await?.expect(200)?;
+    assert_eq!(portal_tests::ids(&per_contact), vec![ids[1].clone(), ids[0].clone()]);
+    let trail = t.viewer.get(&format!("/contacts/{contact_id}/activity")).await?.expect(200)?;
+    assert!(trail["items"].as_array().unwrap().iter().any(|e| e["action"] == "document.uploaded"), "{trail}");
+    // Submissions are not part of the drive, and not shown to the customer as shared.
+    assert!(portal_tests::ids(&t.viewer.get("/drive").await?.expect(200)?).is_empty());
+    assert!(customer.get("/portal/shares").await?.expect(200)?["items"].as_array().unwrap().is_empty());
+
+    let own = customer.get("/portal/submissions").await?.expect(200)?;
+    assert_eq!(own.as_array().unwrap().len(), 2);
+    // Deletable while unseen; once staff downloaded it, not any more.
+    customer
+        .send(Method::DELETE, &format!("/portal/companies/{tenant_id}/submissions/{}", ids[1]), None)
+        .await?
+        .expect(204)?;
+    t.member.get(&format!("/documents/{}/download", ids[0])).await?.expect(200)?;
+    let seen =
+        customer.send(Method::DELETE, &format!("/portal/companies/{tenant_id}/submissions/{}", ids[0]), None).await?;
+    assert_problem(&seen, 409);
+    assert_eq!(portal_tests::ids(&t.viewer.get("/submissions").await?.expect(200)?), vec![ids[0].clone()]);
+    assert!(t.viewer.get(&format!("/documents/{}", ids[0])).await?.expect(200)?["seenAt"].is_string());
+
+    // Uploads have the staff limits.
+    for body in [
+        json!({ "fileName": "huge.bin", "contentType": "application/octet-stream", "size": 200 * 1024 * 1024 }),
+        json!({ "fileName": "../x", "contentType": "text/plain", "size": 1 }),
+        json!({ "fileName": "x", "contentType": "nope", "size": 1 }),
+        json!({ "fileName": "x", "contentType": "text/plain", "size": -1 }),
+        json!({ "fileName": "x", "contentType": "text/plain", "size": 1, "contactId": contact_id }),
+    ] {
+        assert_problem(&customer.post(&uploads, body).await?, 422);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn preferences_and_account_recovery() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("p"));
+    let (customer, _) = registered_customer(&t.member, &email).await?;
+    let defaults = customer.get("/portal/preferences").await?.expect(200)?;
+    assert_eq!(defaults, json!({ "emailNotifications": true, "mutedCompanies": [], "language": "en" }));
+    let set = json!({ "emailNotifications": true, "mutedCompanies": [t.tenant.id], "language": "fr" });
+    customer.send(Method::PUT, "/portal/preferences", Some(set.clone())).await?.expect(200)?;
+    assert_eq!(customer.get("/portal/preferences").await?.expect(200)?, set);
+    for body in [
+        json!({ "emailNotifications": "no" }),
+        json!({ "language": "de", "emailNotifications": true }),
+        json!({ "emailNotifications": true, "extra": 1 }),
+    ] {
+        assert_problem(&customer.send(Method::PUT, "/portal/preferences", Some(body)).await?, 422);
+    }
+
+    // Forgot password: the same answer for an account and for no account.
+    let known = anonymous().post("/auth/customer/forgot-password", json!({ "email": email })).await?.expect(202)?;
+    let unknown = anonymous()
+        .post("/auth/customer/forgot-password", json!({ "email": "nobody@nowhere.example" }))
+        .await?
+        .expect(202)?;
+    assert_eq!(known, unknown);
+    // (moto neither checks reset codes nor the password policy on reset; AWS does both.)
+    let malformed = anonymous()
+        .post("/auth/customer/reset-password", json!({ "email": email, "code": "12 34", "newPassword": "x" }))
+        .await?;
+    assert_problem(&malformed, 422);
+    let new_password = "Another-Passw0rd!1";
+    anonymous()
+        .send(
+            Method::POST,
+            "/auth/customer/reset-password",
+            Some(json!({ "email": email, "code": "123456", "newPassword": new_password })),
+        )
+        .await?
+        .expect(204)?;
+    let tokens = anonymous()
+        .post("/auth/customer/login", json!({ "email": email, "password": new_password }))
+        .await?
+        .expect(200)?;
+    // Login failures look the same whether or not the account exists.
+    let wrong =
+        anonymous().post("/auth/customer/login", json!({ "email": email, "password": "Wrong-Passw0rd!1" })).await?;
+    let none = anonymous()
+        .post("/auth/customer/login", json!({ "email": "nobody@nowhere.example", "password": "Wrong-Passw0rd!1" }))
+        .await?;
+    assert_problem(&wrong, 401);
+    assert_eq!(wrong.json, none.json);
+
+    // Logout signs out everywhere: the refresh token stops working.
+    let signed_in = anonymous().with_token(tokens["accessToken"].as_str().unwrap());
+    signed_in.send(Method::POST, "/auth/customer/logout", None).await?.expect(204)?;
+    let refresh = anonymous().post("/auth/customer/refresh", json!({ "refreshToken": tokens["refreshToken"] })).await?;
+    assert_problem(&refresh, 401);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_second_company_links_the_same_account_and_both_shares_show() -> anyhow::Result<()> {
+    let first = tenant_fixture().await?;
+    let second = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("two"));
+    let (customer, _) = registered_customer(&first.member, &email).await?;
+    for (t, name) in [(&first, "From first.txt"), (&second, "From second.txt")] {
+        let doc = t.member.upload(name, "text/plain", b"hi").await?;
+        t.member.wait_settled(doc["id"].as_str().unwrap(), Duration::from_secs(30)).await?;
+        let contact = match t.viewer.get("/contacts").await?.expect(200)?["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["email"] == email.as_str())
+        {
+            Some(contact) => contact["id"].as_str().unwrap().to_owned(),
+            None => t.member.post("/contacts", json!({ "email": email, "name": "Same" })).await?.expect(201)?["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        };
+        t.member
+            .post("/shares", json!({ "items": [{ "kind": "document", "id": doc["id"] }], "contactIds": [contact] }))
+            .await?
+            .expect(200)?;
+    }
+    // The second invitation: the existing account's password links it, no second sign-up.
+    let token = invitation_token(&email).await?;
+    let wrong = anonymous().post("/registration", json!({ "token": token, "password": "Not-The-Passw0rd!" })).await?;
+    assert_problem(&wrong, 422);
+    let linked = anonymous()
+        .post("/registration", json!({ "token": token, "password": CUSTOMER_PASSWORD }))
+        .await?
+        .expect(200)?;
+    assert_eq!(linked["status"], "active");
+    let space = customer.get("/portal/shares").await?.expect(200)?;
+    assert_eq!(names(&space), ["From first.txt", "From second.txt"]);
+    let only_second = customer.get(&format!("/portal/shares?company={}", second.tenant.id)).await?.expect(200)?;
+    assert_eq!(names(&only_second), ["From second.txt"]);
+    assert_eq!(customer.get("/portal/me").await?.expect(200)?["companies"].as_array().unwrap().len(), 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn closing_access_or_an_expired_share_hides_items_and_refuses_downloads_at_once() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("x"));
+    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
+    let tenant_id = t.tenant.id.to_string();
+    let keep = t.member.upload("Keep.txt", "text/plain", b"keep").await?;
+    let brief = t.member.upload("Brief.txt", "text/plain", b"brief").await?;
+    let (keep_id, brief_id) = (keep["id"].as_str().unwrap().to_owned(), brief["id"].as_str().unwrap().to_owned());
+    for id in [&keep_id, &brief_id] {
+        t.member.wait_settled(id, Duration::from_secs(30)).await?;
+    }
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::seconds(3))
+        .format(&time::format_description::well_known::Rfc3339)?;
+    t.member
+        .send(
+            Method::PUT,
+            &format!("/contacts/{contact_id}/shares"),
+            Some(json!({ "items": [{ "kind": "document", "id": keep_id }, { "kind": "document", "id": brief_id, "availableUntil": soon }] })),
+        )
+        .await?
+        .expect(200)?;
+    assert_eq!(names(&customer.get("/portal/shares").await?.expect(200)?), ["Brief.txt", "Keep.txt"]);
+    let brief_download = format!("/portal/companies/{tenant_id}/documents/{brief_id}/download");
+    customer.get(&brief_download).await?.expect(200)?;
+    eventually(Duration::from_secs(10), || async {
+        Ok(names(&customer.get("/portal/shares").await?.expect(200)?) == ["Keep.txt"])
+    })
+    .await?;
+    assert_problem(&customer.get(&brief_download).await?, 403);
+
+    let keep_download = format!("/portal/companies/{tenant_id}/documents/{keep_id}/download");
+    customer.get(&keep_download).await?.expect(200)?;
+    t.admin.send(Method::DELETE, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
+    // The very next request: nothing visible, download refused, no upload.
+    assert!(customer.get("/portal/shares").await?.expect(200)?["items"].as_array().unwrap().is_empty());
+    assert_problem(&customer.get(&keep_download).await?, 403);
+    let upload = customer
+        .post(
+            &format!("/portal/companies/{tenant_id}/uploads"),
+            json!({ "fileName": "a.txt", "contentType": "text/plain", "size": 1 }),
+        )
+        .await?;
+    assert_problem(&upload, 403);
+    assert!(customer.get("/portal/me").await?.expect(200)?["companies"].as_array().unwrap().is_empty());
+    // Reopened, the registered customer is active again at once.
+    let reopened = t.admin.send(Method::POST, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
+    assert_eq!(reopened["accessStatus"], "active");
+    customer_login(&email).await?.get(&keep_download).await?.expect(200)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_registrations_are_refused_and_create_nothing() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("bad"));
+    let contact = t.member.post("/contacts", json!({ "email": email, "name": "B" })).await?.expect(201)?;
+    let contact_id: portal_shared::domain::ContactId = contact["id"].as_str().unwrap().parse()?;
+    t.member.send(Method::POST, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
+    let token = invitation_token(&email).await?;
+
+    // An expired token (stored as the invitation sender stores them).
+    let expired = portal_shared::tokens::new_token();
+    let record = portal_shared::model::InvitationToken {
+        tenant_id: t.tenant.id,
+        contact_id,
+        email: email.parse()?,
+        valid_until: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
+        used_at: None,
+    };
+    t.store.put_invitation_token(&portal_shared::tokens::hash(&expired), &record).await?;
+
+    for (body, status) in [
+        (json!({ "token": "not-a-token", "password": CUSTOMER_PASSWORD }), 422),
+        (json!({ "token": portal_shared::tokens::new_token(), "password": CUSTOMER_PASSWORD }), 422),
+        (json!({ "token": expired, "password": CUSTOMER_PASSWORD }), 410),
+        (json!({ "token": token, "password": "" }), 422),
+        (json!({ "token": token }), 422),
+        (json!({ "token": token, "password": CUSTOMER_PASSWORD, "email": "other@x.example" }), 422),
+        (json!({ "token": 42, "password": CUSTOMER_PASSWORD }), 422),
+    ] {
+        assert_problem(&anonymous().post("/registration", body).await?, status);
+    }
+    let raw = anonymous().send_raw(Method::POST, "/registration", Some("application/json"), b"{".to_vec()).await?;
+    assert_problem(&raw, 400);
+    for body in [
+        json!({ "email": email, "code": "" }),
+        json!({ "email": email, "code": "12 34" }),
+        json!({ "email": "nope", "code": "1" }),
+    ] {
+        assert_problem(&anonymous().post("/registration/confirm", body).await?, 422);
+    }
+    // Nothing was created: the contact still waits, the (unused) token still works.
+    assert_eq!(t.viewer.get(&format!("/contacts/{contact_id}")).await?.expect(200)?["accessStatus"], "pending");
+    assert_problem(
+        &anonymous().post("/auth/customer/login", json!({ "email": email, "password": CUSTOMER_PASSWORD })).await?,
+        401,
+    );
+    // Closing the access withdraws the invitation.
+    t.member.send(Method::DELETE, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
+    assert_problem(
+        &anonymous().post("/registration", json!({ "token": token, "password": CUSTOMER_PASSWORD })).await?,
+        410,
+    );
+    // The resend answer never tells whether an account exists.
+    let a = anonymous().post("/registration/resend", json!({ "email": email })).await?.expect(202)?;
+    let b =
+        anonymous().post("/registration/resend", json!({ "email": "nobody@nowhere.example" })).await?.expect(202)?;
+    assert_eq!(a, b);
+    Ok(())
+}
