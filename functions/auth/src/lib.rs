@@ -223,11 +223,9 @@ impl App {
             .username(input.email.as_str())
             .send()
             .await
-        {
-            if matches!(ApiError::from_sdk("ForgotPassword", err), ApiError::Unavailable) {
+            && matches!(ApiError::from_sdk("ForgotPassword", err), ApiError::Unavailable) {
                 return Err(ApiError::Unavailable);
             }
-        }
         Ok(Accepted { status: "a reset code is emailed if the account exists" })
     }
 

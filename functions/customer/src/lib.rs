@@ -386,11 +386,10 @@ impl App {
                 folder_ids,
             };
             match entries.get(&share.item) {
-                Some(DriveEntry::Document(document)) if shareable(document) => {
-                    if seen.insert(document.id) {
+                Some(DriveEntry::Document(document)) if shareable(document)
+                    && seen.insert(document.id) => {
                         visible.push(incoming(document, None, Vec::new()));
                     }
-                }
                 Some(DriveEntry::Folder(root)) => {
                     // Walk the shared folder's subtree (depth-bounded; each folder once).
                     let mut stack = vec![(root.clone(), vec![root.id])];
@@ -520,7 +519,7 @@ impl App {
             let own = self.store.contact_submissions(company.tenant.id, company.contact.id, &page).await?;
             all.extend(own.items);
         }
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        all.sort_by_key(|document| std::cmp::Reverse(document.created_at));
         Ok(all)
     }
 

@@ -430,6 +430,7 @@ impl Store {
     /// Moves a contact's portal access from `expected` (as read) to `next`, and queues the
     /// invitation with it when there is one, in one transaction. A concurrent change of the
     /// same contact makes the condition fail: 409, nothing written.
+    #[allow(clippy::too_many_arguments)] // one transaction of these parts; each is needed
     pub async fn change_access(
         &self,
         tenant: TenantId,
