@@ -400,3 +400,53 @@ async fn bad_registrations_are_refused_and_create_nothing() -> anyhow::Result<()
     assert_eq!(a, b);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_customer_cannot_delete_rename_or_overwrite_what_staff_shared() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("nd"));
+    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
+    let doc = t.member.upload("Shared.txt", "text/plain", b"shared").await?;
+    let doc_id = doc["id"].as_str().unwrap().to_owned();
+    t.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
+    t.member
+        .post("/shares", json!({ "items": [{ "kind": "document", "id": doc_id }], "contactIds": [contact_id] }))
+        .await?
+        .expect(200)?;
+    let tenant_id = t.tenant.id.to_string();
+
+    // The staff routes that change documents refuse a customer's token outright.
+    for (method, path, body) in [
+        (Method::DELETE, format!("/documents/{doc_id}"), None),
+        (Method::PATCH, format!("/documents/{doc_id}"), Some(json!({ "name": "mine.txt" }))),
+        (Method::DELETE, format!("/contacts/{contact_id}/shares/{doc_id}"), None),
+        (
+            Method::POST,
+            "/uploads".to_owned(),
+            Some(json!({ "fileName": "Shared.txt", "contentType": "text/plain", "size": 1 })),
+        ),
+    ] {
+        assert_problem(&customer.send(method, &path, body).await?, 401);
+    }
+    // The customer's own delete route only reaches their own submissions.
+    let delete =
+        customer.send(Method::DELETE, &format!("/portal/companies/{tenant_id}/submissions/{doc_id}"), None).await?;
+    assert_problem(&delete, 404);
+    // An upload back never reuses a key: it gets a new document of its own.
+    let ticket = customer
+        .post(
+            &format!("/portal/companies/{tenant_id}/uploads"),
+            json!({ "fileName": "Shared.txt", "contentType": "text/plain", "size": 1 }),
+        )
+        .await?
+        .expect(201)?;
+    assert_ne!(ticket["document"]["id"], doc_id.as_str());
+    assert!(!ticket["upload"]["url"].as_str().unwrap().contains(&doc_id));
+    // Everything is as staff left it.
+    let still = t.viewer.get(&format!("/documents/{doc_id}")).await?.expect(200)?;
+    assert_eq!(still["name"], "Shared.txt");
+    assert_eq!(still["status"], "available");
+    let space = customer.get("/portal/shares").await?.expect(200)?;
+    assert_eq!(names(&space), ["Shared.txt"]);
+    Ok(())
+}

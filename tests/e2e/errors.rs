@@ -112,3 +112,39 @@ async fn pagination_walks_every_contact_once() -> anyhow::Result<()> {
     assert_eq!(seen, (0..5).rev().map(|i| format!("c{i}@client.example")).collect::<Vec<_>>());
     Ok(())
 }
+
+/// Every route with a path parameter refuses a malformed or traversing value with a 4xx
+/// problem (never a 5xx, never a match of another route).
+#[tokio::test]
+async fn every_path_parameter_refuses_malformed_values() -> anyhow::Result<()> {
+    use portal_shared::routes::{Authorizer, ROUTES};
+    let t = portal_tests::tenant_fixture().await?;
+    let email = format!("{}@customer.example", portal_tests::unique("pp"));
+    let (customer, _) = portal_tests::registered_customer(&t.member, &email).await?;
+    for route in ROUTES.iter().filter(|r| r.path.contains('{')) {
+        let client = match route.authorizer {
+            Authorizer::Staff => t.admin.clone(),
+            Authorizer::Customer => customer.clone(),
+            Authorizer::Public => portal_tests::anonymous(),
+        };
+        for bad in ["not-an-id", "..%2F..%2Fetc", "01J0000000000000000000000Z", "%00"] {
+            let path: String = route
+                .path
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { bad } else { segment })
+                .collect::<Vec<_>>()
+                .join("/");
+            let body = matches!(route.method, "POST" | "PUT" | "PATCH").then(|| serde_json::json!({}));
+            let response = client.send(route.method.parse()?, &path, body).await?;
+            assert!(
+                (400..500).contains(&response.status),
+                "{} with {bad}: {} {}",
+                route.key(),
+                response.status,
+                response.json
+            );
+            assert_eq!(response.content_type, "application/problem+json", "{} with {bad}", route.key());
+        }
+    }
+    Ok(())
+}

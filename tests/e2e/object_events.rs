@@ -15,7 +15,9 @@ async fn app() -> App {
     App::new(&sdk().await, &env().stack.table, &env().stack.bucket)
 }
 
-async fn s3() -> aws_sdk_s3::Client { portal_shared::aws::s3_client(&sdk().await) }
+async fn s3() -> aws_sdk_s3::Client {
+    portal_shared::aws::s3_client(&sdk().await)
+}
 
 fn created(key: &str) -> ObjectCreated {
     ObjectCreated { bucket: env().stack.bucket.clone(), encoded_key: key.replace('/', "%2F") }
