@@ -142,9 +142,10 @@ impl Emulator {
         };
         loop {
             if let Process::Child(child) = &mut self.process
-                && let Some(status) = child.try_wait()? {
-                    bail!("the emulator exited with {status}; see {}", log_path.display());
-                }
+                && let Some(status) = child.try_wait()?
+            {
+                bail!("the emulator exited with {status}; see {}", log_path.display());
+            }
             if let Ok(response) = client.get(&probe).send().await {
                 let ready = match self.backend {
                     Backend::Moto => response.status().is_success(),

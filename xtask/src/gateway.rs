@@ -449,8 +449,9 @@ async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str,
             continue; // back on the queue after its visibility timeout, then to the DLQ
         }
         if let Some(handle) = &message.receipt_handle
-            && let Err(err) = sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await {
-                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&err), "SQS delete failed");
-            }
+            && let Err(err) = sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await
+        {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&err), "SQS delete failed");
+        }
     }
 }

@@ -223,9 +223,10 @@ impl App {
             .username(input.email.as_str())
             .send()
             .await
-            && matches!(ApiError::from_sdk("ForgotPassword", err), ApiError::Unavailable) {
-                return Err(ApiError::Unavailable);
-            }
+            && matches!(ApiError::from_sdk("ForgotPassword", err), ApiError::Unavailable)
+        {
+            return Err(ApiError::Unavailable);
+        }
         Ok(Accepted { status: "a reset code is emailed if the account exists" })
     }
 
@@ -349,7 +350,8 @@ impl App {
         if let Some(challenge) = output.challenge_name.clone() {
             // Invited staff set their own password first; other challenges are not offered.
             return match (&challenge, output.session) {
-                (ChallengeNameType::NewPasswordRequired, Some(session)) => {
+                // Customers choose their password at sign-up: they never get this step.
+                (ChallengeNameType::NewPasswordRequired, Some(session)) if pool == Pool::Staff => {
                     Ok(SignIn::Challenge(Challenge { challenge: challenge.as_str().to_owned(), session }))
                 }
                 _ => Err(ApiError::Forbidden(format!("sign-in needs the {} step", challenge.as_str()))),

@@ -22,7 +22,7 @@ use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, path_param, query_param, respond, route_key, unknown_route};
 use portal_shared::identity::{Company, Customer};
 use portal_shared::model::{Action, ActivityEvent, Actor, Document, DriveEntry, Language, Preferences, UploaderKind};
-use portal_shared::pagination::{DEFAULT_LIMIT, MAX_LIMIT, PageRequest};
+use portal_shared::pagination::{MAX_LIMIT, PageRequest};
 use portal_shared::storage::{PresignedRequest, Storage};
 use portal_shared::store::{MAX_FOLDER_DEPTH, Store};
 use portal_shared::{ApiError, aws};
@@ -386,10 +386,9 @@ impl App {
                 folder_ids,
             };
             match entries.get(&share.item) {
-                Some(DriveEntry::Document(document)) if shareable(document)
-                    && seen.insert(document.id) => {
-                        visible.push(incoming(document, None, Vec::new()));
-                    }
+                Some(DriveEntry::Document(document)) if shareable(document) && seen.insert(document.id) => {
+                    visible.push(incoming(document, None, Vec::new()));
+                }
                 Some(DriveEntry::Folder(root)) => {
                     // Walk the shared folder's subtree (depth-bounded; each folder once).
                     let mut stack = vec![(root.clone(), vec![root.id])];
@@ -515,9 +514,15 @@ impl App {
         let customer = Customer::resolve(&self.store, req).await?;
         let mut all = Vec::new();
         for company in customer.companies.iter().filter(|c| wanted.is_none_or(|t| t == c.tenant.id)) {
-            let page = PageRequest { limit: DEFAULT_LIMIT, cursor: None };
-            let own = self.store.contact_submissions(company.tenant.id, company.contact.id, &page).await?;
-            all.extend(own.items);
+            let mut page = PageRequest { limit: MAX_LIMIT, cursor: None };
+            loop {
+                let own = self.store.contact_submissions(company.tenant.id, company.contact.id, &page).await?;
+                all.extend(own.items);
+                match own.next_cursor {
+                    Some(cursor) => page.cursor = Some(portal_shared::pagination::Cursor::decode(&cursor)?),
+                    None => break,
+                }
+            }
         }
         all.sort_by_key(|document| std::cmp::Reverse(document.created_at));
         Ok(all)

@@ -27,8 +27,13 @@ use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). SignUp, ConfirmSignUp, ResendConfirmationCode and InitiateAuth
-/// are public Cognito APIs; AdminGetUser reads the `sub` of an existing account.
+/// are public Cognito APIs (listed like auth lists its own, so the list is every call);
+/// AdminGetUser reads the `sub` of an existing account.
 pub const IAM_ACTIONS: &[&str] = &[
+    "cognito-idp:SignUp",
+    "cognito-idp:ConfirmSignUp",
+    "cognito-idp:ResendConfirmationCode",
+    "cognito-idp:InitiateAuth",
     "dynamodb:GetItem",
     "dynamodb:Query",
     "dynamodb:PutItem",
