@@ -122,22 +122,43 @@ where
     }
 }
 
-/// The emails the emulator's SES has sent to `address`, oldest first, as moto keeps them
-/// (`/moto-api/data.json`: source, subject, body, destinations).
+/// The emails the emulator's SES has sent to `address`, oldest first, read from moto's
+/// `/moto-api/data.json` (raw MIME) and parsed as a mail client would: `subject`, `from`,
+/// `text` and `html` parts (`body` is the HTML), `listUnsubscribe`.
 pub async fn emails_to(address: &str) -> Result<Vec<serde_json::Value>> {
     let data: serde_json::Value =
         reqwest::get(format!("{}/moto-api/data.json", env().stack.endpoint)).await?.json().await?;
-    let messages = data["ses"]["Message"].as_array().cloned().unwrap_or_default();
-    Ok(messages
-        .into_iter()
-        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a == address)))
-        .map(|mut m| {
-            // Read the HTML body as a mail client shows it (entities decoded).
-            let body = m["body"].as_str().unwrap_or_default().to_owned();
-            m["body"] = serde_json::Value::String(unescape_html(&body));
-            m
-        })
-        .collect())
+    let messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
+    let mut emails = Vec::new();
+    for message in messages {
+        let to_them = message["destinations"].as_array().is_some_and(|to| to.iter().any(|a| a == address));
+        if !to_them {
+            continue;
+        }
+        let raw = message["raw_data"].as_str().unwrap_or_default();
+        let parsed = mail_parser::MessageParser::default()
+            .parse(raw.as_bytes())
+            .ok_or_else(|| anyhow::anyhow!("an email that does not parse: {raw}"))?;
+        let from = parsed
+            .from()
+            .and_then(|f| f.first())
+            .map(|a| format!("{} <{}>", a.name().unwrap_or_default(), a.address().unwrap_or_default()));
+        let html = parsed.body_html(0).map(|b| b.into_owned());
+        let text = parsed.body_text(0).map(|b| b.into_owned());
+        let unsubscribe = parsed.header_raw("List-Unsubscribe").map(|v| v.trim().to_owned());
+        emails.push(serde_json::json!({
+            "subject": parsed.subject(),
+            "source": from,
+            "html": html.as_deref().map(unescape_html),
+            "body": html.as_deref().map(unescape_html),
+            "text": text,
+            "listUnsubscribe": unsubscribe,
+            // Both alternatives are really in the message (not derived by the parser).
+            "hasText": raw.to_ascii_lowercase().contains("content-type: text/plain"),
+            "hasHtml": raw.to_ascii_lowercase().contains("content-type: text/html"),
+        }));
+    }
+    Ok(emails)
 }
 
 fn unescape_html(text: &str) -> String {

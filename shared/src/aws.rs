@@ -28,7 +28,17 @@ pub fn cognito_client(config: &SdkConfig) -> aws_sdk_cognitoidentityprovider::Cl
     aws_sdk_cognitoidentityprovider::Client::new(config)
 }
 
+/// An SES client that does not retry by itself: a retried SendEmail whose first attempt
+/// was delivered but whose answer was lost sends the email twice. Retries happen a level
+/// up instead, where the notification outbox knows what was sent (SQS redelivery).
 #[cfg(feature = "ses")]
 pub fn ses_client(config: &SdkConfig) -> aws_sdk_sesv2::Client {
-    aws_sdk_sesv2::Client::new(config)
+    let ses_config =
+        aws_sdk_sesv2::config::Builder::from(config).retry_config(aws_config::retry::RetryConfig::disabled()).build();
+    aws_sdk_sesv2::Client::from_conf(ses_config)
+}
+
+#[cfg(feature = "sqs")]
+pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(config)
 }

@@ -18,6 +18,11 @@ pub const SENDER_EMAIL: &str = "SENDER_EMAIL";
 /// Where people open the portal (the site: pages at `/`, the API at `/api`); links in
 /// emails start with it.
 pub const PUBLIC_URL: &str = "PUBLIC_URL";
+/// The notifications queue (share batches are announced on it, delayed by their window).
+pub const NOTIFICATIONS_QUEUE_URL: &str = "NOTIFICATIONS_QUEUE_URL";
+/// Shares to one contact within this many seconds go out as one email.
+pub const SHARE_EMAIL_WINDOW_SECONDS: &str = "SHARE_EMAIL_WINDOW_SECONDS";
+pub const DEFAULT_SHARE_EMAIL_WINDOW_SECONDS: i64 = 120;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

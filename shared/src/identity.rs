@@ -46,6 +46,10 @@ pub struct StaffMember {
     pub tenant_id: TenantId,
     pub email: Email,
     pub role: Role,
+    /// Emails about customer submissions: `Some(true)` opted in, `Some(false)` opted out,
+    /// `None` the default (the contact's owner, else the admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_submissions: Option<bool>,
 }
 
 impl StaffMember {

@@ -49,7 +49,7 @@ impl Inviter {
             "preferencesUrl": format!("{base}/p/{}#preferences", tenant.slug),
         });
         let message = render("invitation", contact.language, &context)?;
-        self.mailer.send(&contact.email, tenant.name.as_str(), &message).await?;
+        self.mailer.send(&contact.email, tenant.name.as_str(), &message, None).await?;
         tracing::info!(tenant = %tenant.id, contact = %contact.id, "invitation emailed");
         Ok(())
     }

@@ -174,3 +174,18 @@ pub fn signup_pk(email: &Email) -> String {
 pub fn signup_sk(tenant: TenantId, contact: ContactId) -> String {
     format!("CONTACT#{tenant}#{contact}")
 }
+
+/// An email to send (the outbox), e.g. `SUBMITTED#{documentId}`.
+pub fn notification_sk(key: &str) -> String {
+    format!("NOTIFY#{key}")
+}
+
+/// A contact's open batch of shares to email about.
+pub fn share_batch_sk(contact: ContactId) -> String {
+    notification_sk(&format!("SHARES#{contact}"))
+}
+
+/// The outbox key of the email telling staff about a customer submission.
+pub fn submitted_notification(document: DocumentId) -> String {
+    format!("SUBMITTED#{document}")
+}

@@ -36,6 +36,12 @@ pub mod mail;
 #[cfg(all(feature = "ses", feature = "dynamodb"))]
 pub mod invitations;
 
+#[cfg(all(feature = "ses", feature = "dynamodb"))]
+pub mod notify;
+
 pub mod tokens;
+
+#[cfg(feature = "sqs")]
+pub mod queue;
 
 pub use error::ApiError;

@@ -1,8 +1,11 @@
 //! Email: messages rendered from templates (minijinja; HTML autoescaped) in the
-//! recipient's language, and sent with SES v2, HTML and plain text together.
+//! recipient's language, built as one MIME message with the HTML and plain-text parts
+//! (mail-builder) and sent raw with SES v2.
 
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{EmailContent, RawMessage};
+use mail_builder::MessageBuilder;
 use minijinja::Environment;
 use serde::Serialize;
 
@@ -19,15 +22,27 @@ pub struct Rendered {
 }
 
 /// The templates, embedded in the binary: `{name}.{language}.{subject,html,txt}`.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("invitation.en.subject", include_str!("../templates/invitation.en.subject")),
-    ("invitation.en.html", include_str!("../templates/invitation.en.html")),
-    ("invitation.en.txt", include_str!("../templates/invitation.en.txt")),
-    ("invitation.fr.subject", include_str!("../templates/invitation.fr.subject")),
-    ("invitation.fr.html", include_str!("../templates/invitation.fr.html")),
-    ("invitation.fr.txt", include_str!("../templates/invitation.fr.txt")),
-    ("layout.html", include_str!("../templates/layout.html")),
-];
+macro_rules! message_templates {
+    ($($name:literal),*) => {
+        &[
+            $(
+                (concat!($name, ".en.subject"), include_str!(concat!("../templates/", $name, ".en.subject"))),
+                (concat!($name, ".en.html"), include_str!(concat!("../templates/", $name, ".en.html"))),
+                (concat!($name, ".en.txt"), include_str!(concat!("../templates/", $name, ".en.txt"))),
+                (concat!($name, ".fr.subject"), include_str!(concat!("../templates/", $name, ".fr.subject"))),
+                (concat!($name, ".fr.html"), include_str!(concat!("../templates/", $name, ".fr.html"))),
+                (concat!($name, ".fr.txt"), include_str!(concat!("../templates/", $name, ".fr.txt"))),
+            )*
+            ("layout.html", include_str!("../templates/layout.html")),
+        ]
+    };
+}
+
+/// Every message: the invitation, new shares (batched), a new submission (to staff), and
+/// the access closed notice.
+pub const MESSAGES: &[&str] = &["invitation", "shares", "submitted", "access_closed"];
+
+const TEMPLATES: &[(&str, &str)] = message_templates!("invitation", "shares", "submitted", "access_closed");
 
 fn environment() -> &'static Environment<'static> {
     static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
@@ -70,25 +85,50 @@ impl Mailer {
         Self { client, sender: sender.into() }
     }
 
-    pub async fn send(&self, to: &Email, sender_name: &str, message: &Rendered) -> Result<(), ApiError> {
-        let content = |text: &str| Content::builder().data(text).charset("UTF-8").build();
-        let body = Body::builder()
-            .html(content(&message.html).map_err(internal)?)
-            .text(content(&message.text).map_err(internal)?)
-            .build();
-        let email = Message::builder().subject(content(&message.subject).map_err(internal)?).body(body).build();
-        // The display name is the company's; quotes are dropped so it cannot break the header.
-        let from = format!("\"{}\" <{}>", sender_name.replace(['"', '\\', '\r', '\n'], ""), self.sender);
+    /// Sends one message to one recipient, from the company's name at the portal's address.
+    /// `preferences_url` becomes the `List-Unsubscribe` link (where emails are turned off).
+    pub async fn send(
+        &self,
+        to: &Email,
+        sender_name: &str,
+        message: &Rendered,
+        preferences_url: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let raw = build(&self.sender, to, sender_name, message, preferences_url)?;
         self.client
             .send_email()
-            .from_email_address(from)
-            .destination(Destination::builder().to_addresses(to.as_str()).build())
-            .content(EmailContent::builder().simple(email).build())
+            .content(
+                EmailContent::builder()
+                    .raw(RawMessage::builder().data(Blob::new(raw)).build().map_err(internal)?)
+                    .build(),
+            )
             .send()
             .await
             .map_err(|e| ApiError::from_sdk("SendEmail", e))?;
         Ok(())
     }
+}
+
+/// The MIME message: multipart/alternative with the text and HTML parts.
+pub fn build(
+    sender: &str,
+    to: &Email,
+    sender_name: &str,
+    message: &Rendered,
+    preferences_url: Option<&str>,
+) -> Result<Vec<u8>, ApiError> {
+    // The display name is the company's; line breaks are dropped so it cannot add headers.
+    let name: String = sender_name.chars().filter(|c| !c.is_control()).collect();
+    let mut builder = MessageBuilder::new()
+        .from((name, sender.to_owned()))
+        .to(to.as_str().to_owned())
+        .subject(message.subject.clone())
+        .text_body(message.text.clone())
+        .html_body(message.html.clone());
+    if let Some(url) = preferences_url {
+        builder = builder.header("List-Unsubscribe", mail_builder::headers::raw::Raw::new(format!("<{url}>")));
+    }
+    builder.write_to_vec().map_err(internal)
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {

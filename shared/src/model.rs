@@ -19,6 +19,9 @@ pub struct Tenant {
     pub accent_color: Option<AccentColor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<Logo>,
+    /// Whether customers get an email when their access is closed (off by default).
+    #[serde(default)]
+    pub notify_access_closed: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -324,4 +327,12 @@ impl Preferences {
     pub fn wants_email_from(&self, tenant: TenantId) -> bool {
         self.email_notifications && !self.muted_companies.contains(&tenant)
     }
+}
+
+/// A message of the notifications queue: "the contact's share batch may be due".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum NotificationMessage {
+    #[serde(rename_all = "camelCase")]
+    Shares { tenant_id: TenantId, contact_id: ContactId },
 }

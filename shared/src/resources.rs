@@ -37,6 +37,9 @@ pub struct QueueSpec {
 
 pub const OBJECT_EVENTS_QUEUE: QueueSpec = QueueSpec { visibility_timeout_seconds: 60, max_receive_count: 5 };
 
+/// The notifications queue feeding the notifications function (share batches).
+pub const NOTIFICATIONS_QUEUE: QueueSpec = QueueSpec { visibility_timeout_seconds: 60, max_receive_count: 5 };
+
 /// Only these S3 events reach the queue.
 pub const DOCUMENT_EVENTS: &[&str] = &["s3:ObjectCreated:*"];
 

@@ -67,6 +67,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/portal/preferences", "customer", Customer),
     route("PUT", "/portal/preferences", "customer", Customer),
     route("GET", "/me", "contacts", Staff),
+    route("PATCH", "/me", "contacts", Staff),
     route("POST", "/contacts", "contacts", Staff),
     route("GET", "/contacts", "contacts", Staff),
     route("GET", "/contacts/{contactId}", "contacts", Staff),
@@ -153,7 +154,7 @@ mod tests {
         assert_eq!(route.function, "transfers");
         assert_eq!(params, vec![("documentId", "abc")]);
         assert!(match_route("GET", "/documents//download").is_none());
-        assert!(match_route("DELETE", "/documents/abc").is_none());
+        assert!(match_route("PUT", "/documents/abc").is_none());
         assert!(match_route("GET", "/nope").is_none());
     }
 

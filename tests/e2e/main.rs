@@ -10,6 +10,7 @@ mod drive;
 mod errors;
 mod isolation;
 mod matrix;
+mod notifications;
 mod object_events;
 mod organizations;
 mod presigned;

@@ -68,6 +68,10 @@ async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<C
     };
     Ok(match route_key {
         "GET /me" => read("/me".into(), false),
+        // Every staff member sets their own email choice, viewers included.
+        "PATCH /me" => {
+            Case { write: false, ..write("/me".into(), Some(json!({ "notifySubmissions": true })), 200, false) }
+        }
         "GET /contacts" => read("/contacts".into(), false),
         "GET /contacts/{contactId}" => read(format!("/contacts/{}", ids.contact), true),
         "POST /contacts" => {

@@ -12,7 +12,7 @@ use portal_tests::{env, put_presigned, sdk, tenant_fixture};
 use serde_json::json;
 
 async fn app() -> App {
-    App::new(&sdk().await, &env().stack.table, &env().stack.bucket)
+    App::new(&sdk().await, &env().stack.table, &env().stack.bucket, &env().stack.sender, &env().api_url)
 }
 
 async fn s3() -> aws_sdk_s3::Client {

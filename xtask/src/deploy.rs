@@ -22,6 +22,7 @@ pub const FUNCTION_PACKAGES: &[&str] = &[
     "portal-settings",
     "portal-registration",
     "portal-customer",
+    "portal-notifications",
 ];
 
 /// A command from the tools virtualenv, with that virtualenv first on PATH.

@@ -221,6 +221,7 @@ const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
     ("settings", portal_settings::IAM_ACTIONS),
     ("registration", portal_registration::IAM_ACTIONS),
     ("customer", portal_customer::IAM_ACTIONS),
+    ("notifications", portal_notifications::IAM_ACTIONS),
 ];
 
 #[test]

@@ -14,6 +14,9 @@ use anyhow::{Context, Result, bail};
 use crate::paths::{local_dir, repo_root};
 use crate::venv::{EMULATOR, LOCALSTACK};
 
+/// The moto launcher: moto's own server, with DynamoDB's write atomicity restored.
+const MOTO_LAUNCHER: &str = include_str!("moto_server.py");
+
 /// A free TCP port on 127.0.0.1 (asked of the OS; there is a tiny window before use).
 pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -82,14 +85,18 @@ impl Emulator {
         let process = match backend {
             Backend::Moto => {
                 EMULATOR.ensure()?;
+                // moto's server, with DynamoDB requests serialized (see moto_server.py).
+                let launcher = local_dir().join("moto_server.py");
+                std::fs::write(&launcher, MOTO_LAUNCHER)?;
                 Process::Child(
-                    Command::new(EMULATOR.bin("moto_server"))
+                    Command::new(EMULATOR.bin("python"))
+                        .arg(&launcher)
                         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                         .stdin(Stdio::null())
                         .stdout(log.try_clone()?)
                         .stderr(log)
                         .spawn()
-                        .context("could not start moto_server")?,
+                        .context("could not start moto's server")?,
                 )
             }
             Backend::LocalStack if docker_available() => {

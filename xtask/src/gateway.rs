@@ -46,11 +46,18 @@ pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 pub const API_PREFIX: &str = "/api";
 
 type HttpHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+/// A queue consumer: an SQS batch event in, the batch response (failed ids) out.
+type QueueHandler = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, String>> + Send + Sync>;
+
+/// Shares to one contact within this many seconds make one email, locally (deployed: the
+/// template's `SHARE_EMAIL_WINDOW_SECONDS`, two minutes).
+pub const LOCAL_SHARE_EMAIL_WINDOW_SECONDS: i64 = 2;
 
 /// The functions' handlers, built once like on a cold start.
 pub struct Functions {
     http: HashMap<&'static str, HttpHandler>,
-    object_events: Arc<portal_object_events::App>,
+    object_events: QueueHandler,
+    notifications: QueueHandler,
 }
 
 fn http_function<F: HttpFunction>(app: F) -> HttpHandler {
@@ -86,7 +93,13 @@ impl Functions {
             ),
             ("contacts", http_function(portal_contacts::App::new(sdk, table, &stack.customer_pool.id))),
             ("documents", http_function(portal_documents::App::new(sdk, table, &stack.bucket))),
-            ("sharing", http_function(portal_sharing::App::new(sdk, table, &stack.sender, public_url))),
+            (
+                "sharing",
+                http_function(
+                    portal_sharing::App::new(sdk, table, &stack.sender, public_url, &stack.notifications_queue_url)
+                        .with_share_email_window(LOCAL_SHARE_EMAIL_WINDOW_SECONDS),
+                ),
+            ),
             (
                 "settings",
                 http_function(portal_settings::App::new(
@@ -112,7 +125,26 @@ impl Functions {
                 http_function(portal_transfers::App::new(sdk, table, &stack.bucket, TransferLimits::default())),
             ),
         ]);
-        Self { http, object_events: Arc::new(portal_object_events::App::new(sdk, table, &stack.bucket)) }
+        let object_events =
+            Arc::new(portal_object_events::App::new(sdk, table, &stack.bucket, &stack.sender, public_url));
+        let notifications = Arc::new(portal_notifications::App::new(
+            sdk,
+            table,
+            &stack.sender,
+            public_url,
+            LOCAL_SHARE_EMAIL_WINDOW_SECONDS,
+        ));
+        Self {
+            http,
+            object_events: Arc::new(move |event| {
+                let app = Arc::clone(&object_events);
+                Box::pin(async move { app.handle(event).await.map_err(|e| e.to_string()) })
+            }),
+            notifications: Arc::new(move |event| {
+                let app = Arc::clone(&notifications);
+                Box::pin(async move { app.handle(event).await.map_err(|e| e.to_string()) })
+            }),
+        }
     }
 }
 
@@ -216,7 +248,7 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
         .route(&format!("{API_PREFIX}/{{*path}}"), any(api))
         .fallback_service(tower_http::services::ServeDir::new(crate::paths::web_dir()))
         .with_state(Arc::clone(&state));
-    let (shutdown, mut stopped) = watch::channel(false);
+    let (shutdown, stopped) = watch::channel(false);
     let mut server_stopped = shutdown.subscribe();
     let server = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -226,18 +258,28 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
             tracing::error!(error = %err, "gateway stopped");
         }
     });
-    let relay_state = Arc::clone(&state);
+    let mut tasks = vec![server];
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let (queue_url, queue_arn) = (stack.queue_url.clone(), stack.queue_arn.clone());
-    let relay = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = stopped.wait_for(|stop| *stop) => break,
-                _ = relay_once(&sqs, &queue_url, &queue_arn, &relay_state.functions) => {}
+    for (queue_url, queue_arn, handler) in [
+        (stack.queue_url.clone(), stack.queue_arn.clone(), Arc::clone(&state.functions.object_events)),
+        (
+            stack.notifications_queue_url.clone(),
+            stack.notifications_queue_arn.clone(),
+            Arc::clone(&state.functions.notifications),
+        ),
+    ] {
+        let sqs = sqs.clone();
+        let mut stopped = stopped.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stopped.wait_for(|stop| *stop) => break,
+                    _ = relay_once(&sqs, &queue_url, &queue_arn, &handler) => {}
+                }
             }
-        }
-    });
-    Ok(RunningGateway { address, shutdown, tasks: vec![server, relay] })
+        }));
+    }
+    Ok(RunningGateway { address, shutdown, tasks })
 }
 
 async fn config_js(State(state): State<Arc<GatewayState>>) -> impl IntoResponse {
@@ -394,7 +436,11 @@ pub fn api_gateway_event(
 }
 
 /// One long poll of the notification queue, handed to object-events as an SQS event.
-async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str, functions: &Functions) {
+/// One poll of a queue: the messages go to the consumer as an SQS event; those it did not
+/// report as failed are deleted (the others come back after their visibility timeout,
+/// and go to the dead-letter queue after the configured receives), as Lambda's event
+/// source mapping does.
+async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str, handler: &QueueHandler) {
     let received = sqs
         .receive_message()
         .queue_url(queue_url)
@@ -432,7 +478,7 @@ async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str,
             })
         })
         .collect();
-    let failed: Vec<String> = match functions.object_events.handle(json!({ "Records": records })).await {
+    let failed: Vec<String> = match handler(json!({ "Records": records })).await {
         Ok(response) => response["batchItemFailures"]
             .as_array()
             .into_iter()
@@ -440,7 +486,7 @@ async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str,
             .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
             .collect(),
         Err(err) => {
-            tracing::error!(error = %err, "object-events invocation failed; the batch will be retried");
+            tracing::error!(error = %err, "queue consumer failed; the batch will be retried");
             return;
         }
     };

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
-use portal_shared::resources::{self, UserPoolSpec};
+use portal_shared::resources::{self, QueueSpec, UserPoolSpec};
 use serde::{Deserialize, Serialize};
 
 pub const REGION: &str = "us-east-1";
@@ -31,6 +31,9 @@ pub struct Stack {
     pub queue_url: String,
     pub queue_arn: String,
     pub dead_letter_queue_url: String,
+    pub notifications_queue_url: String,
+    pub notifications_queue_arn: String,
+    pub notifications_dead_letter_queue_url: String,
     pub staff_pool: Pool,
     pub customer_pool: Pool,
     pub sender: String,
@@ -84,6 +87,7 @@ impl Stack {
             (c::CUSTOMER_USER_POOL_ID, self.customer_pool.id.clone()),
             (c::CUSTOMER_CLIENT_ID, self.customer_pool.client_id.clone()),
             (c::SENDER_EMAIL, self.sender.clone()),
+            (c::NOTIFICATIONS_QUEUE_URL, self.notifications_queue_url.clone()),
         ]
     }
 }
@@ -114,7 +118,10 @@ impl Names {
 pub async fn provision(endpoint: &str, names: &Names) -> Result<Stack> {
     let sdk = sdk_config(endpoint).await;
     let table = create_table(&sdk, &names.name("table")).await?;
-    let (queue_url, queue_arn, dead_letter_queue_url) = create_queues(&sdk, names).await?;
+    let (queue_url, queue_arn, dead_letter_queue_url) =
+        create_queues(&sdk, names, "object-events", &resources::OBJECT_EVENTS_QUEUE).await?;
+    let (notifications_queue_url, notifications_queue_arn, notifications_dead_letter_queue_url) =
+        create_queues(&sdk, names, "notifications", &resources::NOTIFICATIONS_QUEUE).await?;
     let bucket = create_bucket(&sdk, &names.name("documents"), &queue_arn).await?;
     let staff_pool = create_pool(&sdk, endpoint, &names.name("staff"), &resources::STAFF_POOL).await?;
     let customer_pool = create_pool(&sdk, endpoint, &names.name("customers"), &resources::CUSTOMER_POOL).await?;
@@ -133,6 +140,9 @@ pub async fn provision(endpoint: &str, names: &Names) -> Result<Stack> {
         queue_url,
         queue_arn,
         dead_letter_queue_url,
+        notifications_queue_url,
+        notifications_queue_arn,
+        notifications_dead_letter_queue_url,
         staff_pool,
         customer_pool,
         sender,
@@ -184,12 +194,18 @@ async fn create_table(sdk: &SdkConfig, name: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
-async fn create_queues(sdk: &SdkConfig, names: &Names) -> Result<(String, String, String)> {
+/// A queue and its dead-letter queue (after `max_receive_count` receives), as `resources`
+/// specifies: (queue URL, queue ARN, DLQ URL).
+async fn create_queues(
+    sdk: &SdkConfig,
+    names: &Names,
+    name: &str,
+    spec: &QueueSpec,
+) -> Result<(String, String, String)> {
     let client = aws_sdk_sqs::Client::new(sdk);
-    let spec = &resources::OBJECT_EVENTS_QUEUE;
     let dlq_url = client
         .create_queue()
-        .queue_name(names.name("object-events-dlq"))
+        .queue_name(names.name(&format!("{name}-dlq")))
         .send()
         .await?
         .queue_url
@@ -199,7 +215,7 @@ async fn create_queues(sdk: &SdkConfig, names: &Names) -> Result<(String, String
         serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count }).to_string();
     let queue_url = client
         .create_queue()
-        .queue_name(names.name("object-events"))
+        .queue_name(names.name(name))
         .attributes(QueueAttributeName::VisibilityTimeout, spec.visibility_timeout_seconds.to_string())
         .attributes(QueueAttributeName::RedrivePolicy, redrive)
         .send()

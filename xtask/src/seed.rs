@@ -46,6 +46,7 @@ impl Seeder {
             slug: slug.parse()?,
             accent_color: None,
             logo: None,
+            notify_access_closed: false,
             created_at: OffsetDateTime::now_utc(),
         };
         self.store.create_tenant(&tenant).await?;
@@ -98,7 +99,8 @@ impl Seeder {
             .send()
             .await
             .context("AdminAddUserToGroup")?;
-        let member = StaffMember { sub: sub.parse::<UserSub>()?, tenant_id: tenant, email, role };
+        let member =
+            StaffMember { sub: sub.parse::<UserSub>()?, tenant_id: tenant, email, role, notify_submissions: None };
         self.store.put_staff_member(&member).await?;
         Ok(StaffAccount { member, password: password.to_owned() })
     }

@@ -27,6 +27,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
+    "dynamodb:UpdateItem",
     "cognito-idp:AdminUserGlobalSignOut",
 ];
 
@@ -66,6 +67,12 @@ struct OrganizationInput {
     name: DisplayName,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MyChanges {
+    notify_submissions: bool,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Me {
     #[serde(flatten)]
@@ -81,6 +88,7 @@ impl HttpFunction for App {
     async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
             Some("GET /me") => respond(StatusCode::OK, self.me(&req).await),
+            Some("PATCH /me") => respond(StatusCode::OK, self.update_me(&req).await),
             Some("POST /contacts") => respond(StatusCode::CREATED, self.create(&req).await),
             Some("GET /contacts") => respond(StatusCode::OK, self.list(&req).await),
             Some("GET /contacts/{contactId}") => respond(StatusCode::OK, self.get(&req).await),
@@ -117,6 +125,15 @@ impl App {
             self.store.tenant(staff.tenant_id).await?.ok_or_else(|| {
                 ApiError::Internal(format!("tenant {} of a staff member is missing", staff.tenant_id))
             })?;
+        Ok(Me { staff, tenant })
+    }
+
+    /// The caller's own choices (any role): whether they get submission emails.
+    async fn update_me(&self, req: &Request) -> Result<Me, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let input: MyChanges = json_body(req)?;
+        let staff = self.store.set_staff_notifications(&staff.sub, input.notify_submissions).await?;
+        let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
         Ok(Me { staff, tenant })
     }
 

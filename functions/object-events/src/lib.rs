@@ -17,7 +17,9 @@ use aws_config::SdkConfig;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{DocumentStatus, ItemRef, LogoId, TenantId};
+use portal_shared::mail::Mailer;
 use portal_shared::model::{Action, ActivityEvent, Actor, Logo};
+use portal_shared::notify::Notifier;
 use portal_shared::object_key::ObjectKey;
 use portal_shared::storage::Storage;
 use portal_shared::store::{Store, Transition};
@@ -35,16 +37,19 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "dynamodb:PutItem",
     "dynamodb:DeleteItem",
+    "dynamodb:Query",
     "s3:GetObject",
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
     "s3:ListBucket",
     "s3:ListBucketVersions",
+    "ses:SendEmail",
 ];
 
 pub struct App {
     store: Store,
     storage: Storage,
+    notifier: Notifier,
 }
 
 /// What became of one object.
@@ -61,12 +66,26 @@ pub enum Outcome {
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>, bucket: impl Into<String>) -> Self {
-        Self { store: Store::new(aws::dynamodb_client(sdk), table), storage: Storage::new(aws::s3_client(sdk), bucket) }
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        bucket: impl Into<String>,
+        sender: impl Into<String>,
+        public_url: impl Into<String>,
+    ) -> Self {
+        let store = Store::new(aws::dynamodb_client(sdk), table);
+        let notifier = Notifier::new(store.clone(), Mailer::new(aws::ses_client(sdk), sender), public_url);
+        Self { store, storage: Storage::new(aws::s3_client(sdk), bucket), notifier }
     }
 
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?, config::required(config::DOCUMENTS_BUCKET)?))
+        Ok(Self::new(
+            sdk,
+            config::required(config::TABLE_NAME)?,
+            config::required(config::DOCUMENTS_BUCKET)?,
+            config::required(config::SENDER_EMAIL)?,
+            config::required(config::PUBLIC_URL)?,
+        ))
     }
 
     /// Entry point for either event shape.
@@ -141,7 +160,11 @@ impl App {
         };
         match document.status {
             DocumentStatus::Pending => {}
-            DocumentStatus::Available => return Ok(Outcome::Duplicate),
+            DocumentStatus::Available => {
+                // A retry after the staff email failed: send what is still unsent.
+                self.notify(&document).await?;
+                return Ok(Outcome::Duplicate);
+            }
             DocumentStatus::Rejected => {
                 // A retry after the delete below failed: delete what is still there.
                 if let Some(stored) = self.storage.head(key).await? {
@@ -175,13 +198,30 @@ impl App {
                     self.storage.delete(key, stored.version_id.as_deref()).await?;
                     Outcome::Rejected(reason)
                 }
-                None => Outcome::Available,
+                None => {
+                    self.notify(&settled).await?;
+                    Outcome::Available
+                }
             },
-            Transition::AlreadySettled(_) => Outcome::Duplicate,
+            Transition::AlreadySettled(current) => {
+                if current.status == DocumentStatus::Available {
+                    self.notify(&current).await?;
+                }
+                Outcome::Duplicate
+            }
             Transition::Missing => Outcome::Orphan,
         };
         tracing::info!(%key, ?outcome, "object settled");
         Ok(outcome)
+    }
+
+    /// Emails staff about an available customer submission, through the outbox written
+    /// with the settling: sent once, however often the event comes.
+    async fn notify(&self, document: &portal_shared::model::Document) -> Result<(), ApiError> {
+        if document.contact_id.is_some() {
+            self.notifier.submitted(document).await?;
+        }
+        Ok(())
     }
 
     /// A logo upload: if it matches its pending record, it becomes the tenant's logo and

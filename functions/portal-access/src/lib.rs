@@ -19,6 +19,7 @@ use portal_shared::identity::StaffMember;
 use portal_shared::invitations::Inviter;
 use portal_shared::mail::Mailer;
 use portal_shared::model::Contact;
+use portal_shared::notify::Notifier;
 use portal_shared::pagination::{MAX_LIMIT, PageRequest};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
@@ -40,6 +41,7 @@ pub struct App {
     cognito: Cognito,
     customer_pool_id: String,
     inviter: Inviter,
+    notifier: Notifier,
 }
 
 /// The contacts an organization-wide change touched.
@@ -88,8 +90,10 @@ impl App {
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
         let mailer = Mailer::new(aws::ses_client(sdk), sender);
+        let public_url = public_url.into();
         Self {
-            inviter: Inviter::new(store.clone(), mailer, public_url),
+            inviter: Inviter::new(store.clone(), mailer.clone(), public_url.clone()),
+            notifier: Notifier::new(store.clone(), mailer, public_url),
             store,
             cognito: aws::cognito_client(sdk),
             customer_pool_id: customer_pool_id.into(),
@@ -141,6 +145,11 @@ impl App {
         }
         if applied.changed && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
             portal_shared::accounts::sign_out_everywhere(&self.cognito, &self.customer_pool_id, &contact.email).await?;
+            // The closing stands even if the optional notice cannot be sent now.
+            let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
+            if let Err(err) = self.notifier.access_closed(&tenant, &contact).await {
+                tracing::warn!(contact = %contact.id, error = %err, "access-closed email not sent");
+            }
         }
         Ok(contact)
     }

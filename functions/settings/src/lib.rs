@@ -59,6 +59,8 @@ struct SettingsChanges {
     name: Option<DisplayName>,
     #[serde(default, deserialize_with = "present")]
     accent_color: Option<Option<AccentColor>>,
+    /// Whether customers are emailed when their access is closed.
+    notify_access_closed: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,10 +188,14 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_admin()?;
         let input: SettingsChanges = json_body(req)?;
-        if input.name.is_none() && input.accent_color.is_none() {
-            return Err(ApiError::Invalid("nothing to change: send name or accentColor".into()));
+        if input.name.is_none() && input.accent_color.is_none() && input.notify_access_closed.is_none() {
+            return Err(ApiError::Invalid("nothing to change: send name, accentColor or notifyAccessClosed".into()));
         }
-        let changes = TenantChanges { name: input.name, accent_color: input.accent_color };
+        let changes = TenantChanges {
+            name: input.name,
+            accent_color: input.accent_color,
+            notify_access_closed: input.notify_access_closed,
+        };
         let tenant = self.store.update_tenant(staff.tenant_id, &changes).await?;
         tracing::info!(tenant = %staff.tenant_id, "settings updated");
         Ok(Settings { logo_path: tenant.logo_path(), tenant })
@@ -270,7 +276,13 @@ impl App {
             .ok_or_else(|| ApiError::Internal("AdminCreateUser returned no sub".into()))?
             .parse()
             .map_err(|e| ApiError::Internal(format!("AdminCreateUser returned a bad sub: {e}")))?;
-        let member = StaffMember { sub, tenant_id: staff.tenant_id, email: input.email, role: input.role };
+        let member = StaffMember {
+            sub,
+            tenant_id: staff.tenant_id,
+            email: input.email,
+            role: input.role,
+            notify_submissions: None,
+        };
         if let Err(err) = self.store.create_staff_member(&member).await {
             self.delete_account(&member.email).await?;
             return Err(err);

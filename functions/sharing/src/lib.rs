@@ -11,15 +11,17 @@ use lambda_http::{Body, Request, Response};
 use portal_shared::access::Change;
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{
-    AccessStatus, ContactId, DocumentId, FolderId, ItemId, ItemKind, ItemRef, OrganizationId, ParseError,
+    AccessStatus, ContactId, DocumentId, FolderId, ItemId, ItemKind, ItemRef, OrganizationId, ParseError, TenantId,
 };
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, page_request, path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::invitations::Inviter;
 use portal_shared::mail::Mailer;
-use portal_shared::model::{Action, ActivityEvent, Contact, DriveEntry, Share};
+use portal_shared::model::{Action, ActivityEvent, Contact, DriveEntry, NotificationMessage, Share};
 use portal_shared::pagination::Page;
+use portal_shared::queue::NotificationQueue;
+use portal_shared::store::BatchedShare;
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
     "ses:SendEmail",
+    "sqs:SendMessage",
 ];
 
 /// At most this many items in one selection or one share request.
@@ -46,6 +49,9 @@ pub const MAX_CONTACTS: usize = 100;
 pub struct App {
     store: Store,
     inviter: Inviter,
+    queue: NotificationQueue,
+    /// Shares to one contact within this window go out as one email.
+    share_email_window_seconds: i64,
 }
 
 /// One item of a contact's selection: `{"kind", "id", "availableUntil"?}`.
@@ -116,12 +122,16 @@ pub struct Shared {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(
+        let mut app = Self::new(
             sdk,
             config::required(config::TABLE_NAME)?,
             config::required(config::SENDER_EMAIL)?,
             config::required(config::PUBLIC_URL)?,
-        ))
+            config::required(config::NOTIFICATIONS_QUEUE_URL)?,
+        );
+        app.share_email_window_seconds =
+            config::optional(config::SHARE_EMAIL_WINDOW_SECONDS, config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS)?;
+        Ok(app)
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -157,10 +167,37 @@ impl App {
         table: impl Into<String>,
         sender: impl Into<String>,
         public_url: impl Into<String>,
+        notifications_queue_url: impl Into<String>,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
         let mailer = Mailer::new(aws::ses_client(sdk), sender);
-        Self { inviter: Inviter::new(store.clone(), mailer, public_url), store }
+        Self {
+            inviter: Inviter::new(store.clone(), mailer, public_url),
+            store,
+            queue: NotificationQueue::new(aws::sqs_client(sdk), notifications_queue_url),
+            share_email_window_seconds: config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS,
+        }
+    }
+
+    /// Sets the share email window (the local stack uses a short one).
+    pub fn with_share_email_window(mut self, seconds: i64) -> Self {
+        self.share_email_window_seconds = seconds;
+        self
+    }
+
+    /// Adds a new share to the contact's email batch and announces it on the queue,
+    /// delivered when the batch's window has passed.
+    async fn announce(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        item: ItemRef,
+        name: String,
+    ) -> Result<(), ApiError> {
+        let share = BatchedShare { item, name };
+        self.store.add_to_share_batch(tenant, contact, &share, OffsetDateTime::now_utc()).await?;
+        let message = NotificationMessage::Shares { tenant_id: tenant, contact_id: contact };
+        self.queue.send(&message, self.share_email_window_seconds).await
     }
 
     async fn contact(&self, staff: &StaffMember, req: &Request) -> Result<Contact, ApiError> {
@@ -225,6 +262,7 @@ impl App {
                     .contact(contact.id)
                     .item(*item, entry_name(&entries[item]));
                 self.store.put_share(staff.tenant_id, &share, Some(&event)).await?;
+                self.announce(staff.tenant_id, contact.id, *item, entry_name(&entries[item])).await?;
                 shares.push(share);
             }
             touched.push(self.open_access(&staff, contact).await?);
@@ -328,6 +366,9 @@ impl App {
                     .item(*item, entry_name(&entries[item]))
             });
             self.store.put_share(staff.tenant_id, &share, event.as_ref()).await?;
+            if kept.is_none() {
+                self.announce(staff.tenant_id, contact.id, *item, entry_name(&entries[item])).await?;
+            }
         }
         if !wanted.is_empty() {
             self.open_access(&staff, contact.clone()).await?;

@@ -8,10 +8,12 @@
 mod activity;
 mod customers;
 mod drive;
+mod notifications;
 mod sharing;
 mod tenant;
 
 pub use drive::MAX_FOLDER_DEPTH;
+pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};
@@ -687,6 +689,14 @@ impl Store {
         let mut writes = vec![(TransactWriteItem::builder().update(update).build(), ApiError::Conflict(String::new()))];
         if outcome.is_ok() {
             writes.push(self.event_write(tenant, &uploaded(&settled))?);
+            // A customer's submission is emailed to staff: recorded with the change, once.
+            if settled.contact_id.is_some() {
+                writes.push(self.notification_write(
+                    tenant,
+                    &keys::submitted_notification(document.id),
+                    "submitted",
+                )?);
+            }
         }
         match self.transact("SettleDocument", writes).await {
             Ok(()) => Ok(Transition::Applied(settled)),

@@ -17,6 +17,7 @@ pub struct TenantChanges {
     pub name: Option<DisplayName>,
     /// `Some(None)` removes the accent colour (the neutral default).
     pub accent_color: Option<Option<AccentColor>>,
+    pub notify_access_closed: Option<bool>,
 }
 
 impl Store {
@@ -42,6 +43,28 @@ impl Store {
             .await
             .map_err(|e| ApiError::from_sdk("PutItem", e))?;
         Ok(())
+    }
+
+    /// Sets a staff member's choice about submission emails.
+    pub async fn set_staff_notifications(
+        &self,
+        sub: &UserSub,
+        notify_submissions: bool,
+    ) -> Result<StaffMember, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::user_pk(sub), keys::STAFF_MEMBERSHIP_SK.into())))
+            .update_expression("SET notifySubmissions = :notify")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":notify", AttributeValue::Bool(notify_submissions))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        let output = conditional("UpdateItem", result, ApiError::NotFound("staff member"))?;
+        from_item(output.attributes.unwrap_or_default())
     }
 
     /// Binds a new staff account to its tenant (409 if the account has a membership).
@@ -132,6 +155,10 @@ impl Store {
             update = update
                 .expression_attribute_names("#name", "name")
                 .expression_attribute_values(":name", s(name.as_str()));
+        }
+        if let Some(notify) = changes.notify_access_closed {
+            set.push("notifyAccessClosed = :notify");
+            update = update.expression_attribute_values(":notify", AttributeValue::Bool(notify));
         }
         match &changes.accent_color {
             Some(Some(color)) => {

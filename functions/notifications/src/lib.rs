@@ -1,0 +1,87 @@
+//! The `notifications` function: consumes the notifications queue. A share batch message
+//! arrives once the batch's window has passed; the batch is emailed as one message (if
+//! the customer wants it). Only the records that failed are reported back, so SQS retries
+//! those and, after the configured attempts, moves them to the dead-letter queue.
+
+use aws_config::SdkConfig;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use portal_shared::config::{self, ConfigError};
+use portal_shared::mail::Mailer;
+use portal_shared::model::NotificationMessage;
+use portal_shared::notify::{Notifier, Sent};
+use portal_shared::store::Store;
+use portal_shared::{ApiError, aws};
+
+/// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
+/// these; a test compares). The SQS event source mapping polls the queue with the
+/// function's role (ReceiveMessage, DeleteMessage, GetQueueAttributes).
+pub const IAM_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "ses:SendEmail",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+];
+
+pub struct App {
+    notifier: Notifier,
+    share_email_window_seconds: i64,
+}
+
+impl App {
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        sender: impl Into<String>,
+        public_url: impl Into<String>,
+        share_email_window_seconds: i64,
+    ) -> Self {
+        let store = Store::new(aws::dynamodb_client(sdk), table);
+        let notifier = Notifier::new(store, Mailer::new(aws::ses_client(sdk), sender), public_url);
+        Self { notifier, share_email_window_seconds }
+    }
+
+    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            sdk,
+            config::required(config::TABLE_NAME)?,
+            config::required(config::SENDER_EMAIL)?,
+            config::required(config::PUBLIC_URL)?,
+            config::optional(config::SHARE_EMAIL_WINDOW_SECONDS, config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS)?,
+        ))
+    }
+
+    /// Entry point: an SQS batch (as JSON).
+    pub async fn handle(&self, event: serde_json::Value) -> Result<serde_json::Value, lambda_runtime::Error> {
+        let event: SqsEvent = serde_json::from_value(event)?;
+        Ok(serde_json::to_value(self.handle_sqs(event).await)?)
+    }
+
+    pub async fn handle_sqs(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut failures = Vec::new();
+        for message in event.records {
+            let id = message.message_id.clone().unwrap_or_default();
+            if let Err(err) = self.process(message.body.as_deref().unwrap_or_default()).await {
+                tracing::warn!(message_id = %id, error = %err, "notification not sent yet; it will be retried");
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                failures.push(failure);
+            }
+        }
+        let mut response = SqsBatchResponse::default();
+        response.batch_item_failures = failures;
+        response
+    }
+
+    pub async fn process(&self, body: &str) -> Result<Sent, ApiError> {
+        let message: NotificationMessage =
+            serde_json::from_str(body).map_err(|e| ApiError::Malformed(format!("not a notification message: {e}")))?;
+        match message {
+            NotificationMessage::Shares { tenant_id, contact_id } => {
+                self.notifier.shares_due(tenant_id, contact_id, self.share_email_window_seconds).await
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Lambda entry point: build the clients once per cold start, then serve events.
+
+use std::sync::Arc;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    portal_shared::telemetry::init();
+    let sdk = portal_shared::aws::load().await;
+    let app = Arc::new(portal_notifications::App::from_env(&sdk)?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let app = Arc::clone(&app);
+        async move { app.handle(event.payload).await }
+    }))
+    .await
+}

@@ -1,0 +1,305 @@
+//! Notifications: every email read back from the emulator's SES (recipient, subject, both
+//! MIME parts, the logo, the links); the staff email about a customer submission sent once
+//! however often and however concurrently the S3 event arrives; failures retried and ending
+//! in the dead-letter queue; shares batched into one email; preferences honoured.
+
+use std::time::Duration;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use portal_object_events::notification::ObjectCreated;
+use portal_shared::domain::{ContactId, DocumentId, DocumentStatus};
+use portal_shared::model::{Document, UploaderKind};
+use portal_shared::object_key::ObjectKey;
+use portal_tests::{
+    emails_to, env, eventually, put_presigned, registered_customer, sdk, tenant_fixture, unique, upload_logo,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn object_events(bucket: &str, sender: &str) -> impl std::future::Future<Output = portal_object_events::App> {
+    let (bucket, sender) = (bucket.to_owned(), sender.to_owned());
+    async move { portal_object_events::App::new(&sdk().await, &env().stack.table, bucket, sender, &env().api_url) }
+}
+
+/// The emails to `address` whose subject contains `marker`.
+async fn emails(address: &str, marker: &str) -> anyhow::Result<Vec<Value>> {
+    Ok(emails_to(address)
+        .await?
+        .into_iter()
+        .filter(|e| e["subject"].as_str().is_some_and(|s| s.contains(marker)))
+        .collect())
+}
+
+#[tokio::test]
+async fn a_submission_emails_the_contacts_owner_once_however_often_the_event_comes() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    upload_logo(&t.admin, b"\x89PNG logo").await?;
+    let email = format!("{}@customer.example", unique("sub"));
+    let (customer, _) = registered_customer(&t.member, &email).await?;
+    let tenant_id = t.tenant.id.to_string();
+    let ticket = customer
+        .post(
+            &format!("/portal/companies/{tenant_id}/uploads"),
+            json!({ "fileName": "Signed contract.pdf", "contentType": "application/pdf", "size": 4 }),
+        )
+        .await?
+        .expect(201)?;
+    put_presigned(&ticket["upload"], b"%PDF".to_vec()).await?;
+    let id = ticket["document"]["id"].as_str().unwrap().to_owned();
+    // The same event ten more times, concurrently with the real delivery.
+    let key = ObjectKey::document(t.tenant.id, id.parse()?).to_string();
+    let app = object_events(&env().stack.bucket, &env().stack.sender).await;
+    let object = ObjectCreated { bucket: env().stack.bucket.clone(), encoded_key: key.replace('/', "%2F") };
+    let outcomes = futures::future::join_all((0..10).map(|_| app.process(&object))).await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    t.member.wait_settled(&id, Duration::from_secs(30)).await?;
+
+    // The contact's owner (the member who created it) gets exactly one email.
+    let owner = t.member_account.member.email.to_string();
+    eventually(Duration::from_secs(10), || async { Ok(emails(&owner, "Signed contract.pdf").await?.len() == 1) })
+        .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sent = emails(&owner, "Signed contract.pdf").await?;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let message = &sent[0];
+    assert!(message["hasText"].as_bool().unwrap() && message["hasHtml"].as_bool().unwrap(), "{message}");
+    assert!(
+        message["source"].as_str().unwrap().starts_with(&format!("{} <no-reply@portal.example.com>", t.tenant.name))
+    );
+    let html = message["html"].as_str().unwrap();
+    assert!(html.contains(&format!("/#/submissions/{id}")), "{html}");
+    assert!(html.contains(&format!("/api/branding/{}/logo?v=", t.tenant.slug)), "the logo is in the email: {html}");
+    assert!(message["text"].as_str().unwrap().contains(&email), "{message}");
+    // Nobody else was told, and the trail has one upload.
+    let admin = t.admin.get("/me").await?.expect(200)?["email"].as_str().unwrap().to_owned();
+    assert!(emails(&admin, "Signed contract.pdf").await?.is_empty());
+    let trail = t.viewer.get(&format!("/documents/{id}/activity")).await?.expect(200)?;
+    let uploads = trail["items"].as_array().unwrap().iter().filter(|e| e["action"] == "document.uploaded").count();
+    assert_eq!(uploads, 1);
+
+    // Staff who opt in get them instead of the default.
+    t.admin.send(Method::PATCH, "/me", Some(json!({ "notifySubmissions": true }))).await?.expect(200)?;
+    let ticket = customer
+        .post(
+            &format!("/portal/companies/{tenant_id}/uploads"),
+            json!({ "fileName": "Second.txt", "contentType": "text/plain", "size": 2 }),
+        )
+        .await?
+        .expect(201)?;
+    put_presigned(&ticket["upload"], b"hi".to_vec()).await?;
+    eventually(Duration::from_secs(15), || async { Ok(emails(&admin, "Second.txt").await?.len() == 1) }).await?;
+    assert!(emails(&owner, "Second.txt").await?.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failed_email_is_retried_until_sent_and_a_message_that_keeps_failing_ends_in_the_dlq() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("fail"));
+    let (_, contact_id) = registered_customer(&t.member, &email).await?;
+    let sdk = sdk().await;
+    // A bucket of our own (no notifications), so only this test delivers its events.
+    let bucket = format!("fault-{}", unique("b"));
+    let s3 = portal_shared::aws::s3_client(&sdk);
+    s3.create_bucket().bucket(&bucket).send().await?;
+    let document = Document {
+        id: DocumentId::new(),
+        tenant_id: t.tenant.id,
+        name: "Payslip.txt".parse()?,
+        content_type: "text/plain".parse()?,
+        size: 3,
+        status: DocumentStatus::Pending,
+        uploaded_by: "customer-sub".parse()?,
+        uploader_kind: UploaderKind::Customer,
+        folder_id: None,
+        contact_id: Some(contact_id.parse::<ContactId>()?),
+        seen_at: None,
+        created_at: time::OffsetDateTime::now_utc(),
+        available_at: None,
+        rejected_reason: None,
+    };
+    t.store.create_document(&document, document.created_at + time::Duration::days(1)).await?;
+    let key = document.object_key().to_string();
+    s3.put_object().bucket(&bucket).key(&key).content_type("text/plain").body(b"pay".to_vec().into()).send().await?;
+    let object = ObjectCreated { bucket: bucket.clone(), encoded_key: key.clone() };
+    let outbox = portal_shared::keys::submitted_notification(document.id);
+
+    // SES refuses (an unverified sender): the record is settled, the email waits.
+    let failing = object_events(&bucket, "nobody@unverified.example").await;
+    assert!(failing.process(&object).await.is_err());
+    assert_eq!(t.store.document(t.tenant.id, document.id).await?.unwrap().status, DocumentStatus::Available);
+    assert_eq!(t.store.notification_sent(t.tenant.id, &outbox).await?, Some(false));
+    // The retry (a working sender) sends it once; more retries send nothing more.
+    let working = object_events(&bucket, &env().stack.sender).await;
+    for _ in 0..3 {
+        working.process(&object).await?;
+    }
+    assert_eq!(t.store.notification_sent(t.tenant.id, &outbox).await?, Some(true));
+    assert_eq!(emails(t.member_account.member.email.as_str(), "Payslip.txt").await?.len(), 1);
+
+    // A message that keeps failing (a missing table) is reported as failed each time and,
+    // after the queue's receive limit, is in the dead-letter queue: nothing is dropped.
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let dlq = sqs.create_queue().queue_name(unique("fault-dlq")).send().await?.queue_url.unwrap();
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let queue = sqs
+        .create_queue()
+        .queue_name(unique("fault"))
+        .attributes(QueueAttributeName::VisibilityTimeout, "0")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2 }).to_string(),
+        )
+        .send()
+        .await?
+        .queue_url
+        .unwrap();
+    let notification = json!({ "Records": [{
+        "eventName": "ObjectCreated:Put",
+        "s3": { "bucket": { "name": bucket }, "object": { "key": key } },
+    }] });
+    sqs.send_message().queue_url(&queue).message_body(notification.to_string()).send().await?;
+    let broken = portal_object_events::App::new(&sdk, "no-such-table", &bucket, &env().stack.sender, &env().api_url);
+    let mut failures = 0;
+    for _ in 0..10 {
+        let received = sqs.receive_message().queue_url(&queue).wait_time_seconds(1).send().await?;
+        let Some(message) = received.messages.unwrap_or_default().into_iter().next() else { break };
+        let event = json!({ "Records": [{
+            "messageId": message.message_id, "receiptHandle": message.receipt_handle, "body": message.body,
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:fault", "awsRegion": "us-east-1",
+            "attributes": {}, "messageAttributes": {},
+        }] });
+        let response = broken.handle(event).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        assert_eq!(response["batchItemFailures"][0]["itemIdentifier"], json!(message.message_id), "{response}");
+        failures += 1;
+    }
+    assert_eq!(failures, 2, "delivered exactly maxReceiveCount times");
+    let dead = sqs.receive_message().queue_url(&dlq).wait_time_seconds(1).send().await?.messages.unwrap_or_default();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body.as_deref(), Some(notification.to_string().as_str()));
+    Ok(())
+}
+
+async fn uploaded(t: &portal_tests::TenantFixture, name: &str) -> anyhow::Result<String> {
+    let doc = t.member.upload(name, "text/plain", b"x").await?;
+    let id = doc["id"].as_str().unwrap().to_owned();
+    t.member.wait_settled(&id, Duration::from_secs(30)).await?;
+    Ok(id)
+}
+
+async fn share_ids(t: &portal_tests::TenantFixture, contact: &str, id: &str) -> anyhow::Result<()> {
+    t.member
+        .post("/shares", json!({ "items": [{ "kind": "document", "id": id }], "contactIds": [contact] }))
+        .await?
+        .expect(200)?;
+    Ok(())
+}
+
+async fn share(t: &portal_tests::TenantFixture, contact: &str, name: &str) -> anyhow::Result<()> {
+    let id = uploaded(t, name).await?;
+    share_ids(t, contact, &id).await
+}
+
+#[tokio::test]
+async fn shares_within_the_window_make_one_email_in_the_customers_language_unless_they_opted_out() -> anyhow::Result<()>
+{
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("batch"));
+    let (customer, contact) = registered_customer(&t.member, &email).await?;
+    let company = t.tenant.name.to_string();
+
+    // Three separate shares in quick succession (within the 2 s local window).
+    let mut ids = Vec::new();
+    for name in ["One.txt", "Two.txt", "Three.txt"] {
+        ids.push(uploaded(&t, name).await?);
+    }
+    for id in &ids {
+        share_ids(&t, &contact, id).await?;
+    }
+    eventually(Duration::from_secs(15), || async { Ok(!emails(&email, "shared").await?.is_empty()) }).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let sent = emails(&email, "shared").await?;
+    assert_eq!(sent.len(), 1, "one email for the batch: {sent:?}");
+    let message = &sent[0];
+    assert_eq!(message["subject"], format!("{company} shared 3 items with you"));
+    for name in ["One.txt", "Two.txt", "Three.txt"] {
+        assert!(message["text"].as_str().unwrap().contains(name) && message["html"].as_str().unwrap().contains(name));
+    }
+    let portal = format!("/p/{}", t.tenant.slug);
+    assert!(message["html"].as_str().unwrap().contains(&portal));
+    assert!(message["listUnsubscribe"].as_str().unwrap().contains(&format!("{portal}#preferences")), "{message}");
+
+    // In French once the customer chose French.
+    let french = json!({ "emailNotifications": true, "mutedCompanies": [], "language": "fr" });
+    customer.send(Method::PUT, "/portal/preferences", Some(french)).await?.expect(200)?;
+    share(&t, &contact, "Quatre.txt").await?;
+    eventually(Duration::from_secs(15), || async { Ok(!emails(&email, "a partagé").await?.is_empty()) }).await?;
+    assert_eq!(emails(&email, "a partagé").await?[0]["subject"], format!("{company} a partagé un document avec vous"));
+
+    // Muted for this company, then all emails off: nothing more arrives.
+    let before = emails_to(&email).await?.len();
+    for preferences in [
+        json!({ "emailNotifications": true, "mutedCompanies": [t.tenant.id], "language": "en" }),
+        json!({ "emailNotifications": false, "mutedCompanies": [], "language": "en" }),
+    ] {
+        customer.send(Method::PUT, "/portal/preferences", Some(preferences)).await?.expect(200)?;
+        share(&t, &contact, &format!("{}.txt", unique("quiet"))).await?;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    assert_eq!(emails_to(&email).await?.len(), before, "a customer who opted out got an email");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_access_closed_email_is_sent_only_when_the_company_turned_it_on() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("closed"));
+    let (_, contact) = registered_customer(&t.member, &email).await?;
+    let access = format!("/contacts/{contact}/access");
+    t.member.send(Method::DELETE, &access, None).await?.expect(200)?;
+    assert!(emails(&email, "closed").await?.is_empty());
+
+    t.admin.send(Method::PATCH, "/settings", Some(json!({ "notifyAccessClosed": true }))).await?.expect(200)?;
+    t.member.send(Method::POST, &access, None).await?.expect(200)?;
+    t.member.send(Method::DELETE, &access, None).await?.expect(200)?;
+    let sent = emails(&email, "closed").await?;
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0]["hasText"].as_bool().unwrap() && sent[0]["hasHtml"].as_bool().unwrap());
+    Ok(())
+}
+
+/// Every sample event in `events/` for the queue consumers runs through its handler.
+#[tokio::test]
+async fn every_sample_event_runs_through_its_handler() -> anyhow::Result<()> {
+    let root = xtask::paths::repo_root().join("events");
+    let object_events = object_events(&env().stack.bucket, &env().stack.sender).await;
+    let notifications =
+        portal_notifications::App::new(&sdk().await, &env().stack.table, &env().stack.sender, &env().api_url, 2);
+    let mut ran = 0;
+    for (dir, is_notifications) in [("object-events", false), ("notifications", true)] {
+        for entry in std::fs::read_dir(root.join(dir))? {
+            let path = entry?.path();
+            let event: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+            let outcome =
+                if is_notifications { notifications.handle(event).await } else { object_events.handle(event).await };
+            let response = outcome.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            // The samples name objects and contacts that do not exist: handled, not failed.
+            assert!(
+                response.is_null() || response["batchItemFailures"].as_array().is_some_and(Vec::is_empty),
+                "{}: {response}",
+                path.display()
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 3, "the samples are there");
+    Ok(())
+}
