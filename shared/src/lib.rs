@@ -19,6 +19,7 @@ pub mod object_key;
 pub mod pagination;
 pub mod resources;
 pub mod routes;
+pub mod secrets;
 pub mod telemetry;
 
 #[cfg(feature = "dynamodb")]

@@ -41,10 +41,10 @@ pub fn submission_recipients(staff: &[StaffMember], contact: Option<&Contact>) -
         return opted_in;
     }
     let willing = |m: &&StaffMember| m.notify_submissions != Some(false);
-    if let Some(owner) = contact.and_then(|c| staff.iter().filter(willing).find(|m| m.sub == c.created_by)) {
-        if owner.role.can_write() {
-            return vec![owner.clone()];
-        }
+    if let Some(owner) = contact.and_then(|c| staff.iter().filter(willing).find(|m| m.sub == c.created_by))
+        && owner.role.can_write()
+    {
+        return vec![owner.clone()];
     }
     staff.iter().filter(willing).filter(|m| m.role.is_admin()).cloned().collect()
 }

@@ -14,6 +14,7 @@ use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::Email;
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, respond, route_key, unknown_route};
+use portal_shared::secrets::{ConfirmationCode, Password};
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 
@@ -39,29 +40,6 @@ pub struct App {
 enum Pool {
     Staff,
     Customer,
-}
-
-/// A password is only ever passed on to Cognito; its Debug output is redacted so it can
-/// never reach a log line.
-#[derive(Deserialize)]
-#[serde(try_from = "String")]
-struct Password(String);
-
-impl TryFrom<String> for Password {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        if value.is_empty() || value.chars().count() > 256 {
-            Err("must be 1 to 256 characters".into())
-        } else {
-            Ok(Self(value))
-        }
-    }
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(***)")
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,7 +106,7 @@ struct Forgot {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct Reset {
     email: Email,
-    code: String,
+    code: ConfirmationCode,
     new_password: Password,
 }
 
@@ -192,7 +170,7 @@ impl App {
 
     async fn login(&self, req: &Request, pool: Pool) -> Result<SignIn, ApiError> {
         let input: Login = json_body(req)?;
-        let parameters = [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.0)];
+        let parameters = [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.expose())];
         self.initiate(pool, AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
     }
 
@@ -234,17 +212,14 @@ impl App {
     /// expired code answer alike.
     async fn reset(&self, req: &Request) -> Result<(), ApiError> {
         let input: Reset = json_body(req)?;
-        if input.code.is_empty() || input.code.len() > 16 || !input.code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ApiError::Invalid("code: the code is not valid or has expired".into()));
-        }
         use aws_sdk_cognitoidentityprovider::operation::confirm_forgot_password::ConfirmForgotPasswordError as E;
         match self
             .cognito
             .confirm_forgot_password()
             .client_id(&self.customer_client_id)
             .username(input.email.as_str())
-            .confirmation_code(&input.code)
-            .password(input.new_password.0)
+            .confirmation_code(input.code.as_str())
+            .password(input.new_password.expose())
             .send()
             .await
         {
@@ -276,7 +251,7 @@ impl App {
             .challenge_name(ChallengeNameType::NewPasswordRequired)
             .session(input.session.0)
             .challenge_responses("USERNAME", input.email.as_str())
-            .challenge_responses("NEW_PASSWORD", input.new_password.0)
+            .challenge_responses("NEW_PASSWORD", input.new_password.expose())
             .send()
             .await
             .map_err(|err| match err.as_service_error() {

@@ -22,7 +22,7 @@ use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, path_param, query_param, respond, route_key, unknown_route};
 use portal_shared::identity::{Company, Customer};
 use portal_shared::model::{Action, ActivityEvent, Actor, Document, DriveEntry, Language, Preferences, UploaderKind};
-use portal_shared::pagination::{MAX_LIMIT, PageRequest};
+use portal_shared::pagination::PageRequest;
 use portal_shared::storage::{PresignedRequest, Storage};
 use portal_shared::store::{MAX_FOLDER_DEPTH, Store};
 use portal_shared::{ApiError, aws};
@@ -397,7 +397,7 @@ impl App {
                         if !walked.insert(folder.id) || path.len() > MAX_FOLDER_DEPTH {
                             continue;
                         }
-                        for entry in self.all_children(tenant, folder.id).await? {
+                        for entry in self.store.all_drive_children(tenant, folder.id).await? {
                             match entry {
                                 DriveEntry::Document(document) if shareable(&document) => {
                                     if seen.insert(document.id) {
@@ -419,19 +419,6 @@ impl App {
             }
         }
         Ok(visible)
-    }
-
-    async fn all_children(&self, tenant: TenantId, folder: FolderId) -> Result<Vec<DriveEntry>, ApiError> {
-        let mut all = Vec::new();
-        let mut page = PageRequest { limit: MAX_LIMIT, cursor: None };
-        loop {
-            let children = self.store.drive_children(tenant, Some(folder), &page).await?;
-            all.extend(children.items);
-            match children.next_cursor {
-                Some(cursor) => page.cursor = Some(portal_shared::pagination::Cursor::decode(&cursor)?),
-                None => return Ok(all),
-            }
-        }
     }
 
     fn actor(customer: &Customer, company: &Company) -> Actor {
@@ -514,15 +501,7 @@ impl App {
         let customer = Customer::resolve(&self.store, req).await?;
         let mut all = Vec::new();
         for company in customer.companies.iter().filter(|c| wanted.is_none_or(|t| t == c.tenant.id)) {
-            let mut page = PageRequest { limit: MAX_LIMIT, cursor: None };
-            loop {
-                let own = self.store.contact_submissions(company.tenant.id, company.contact.id, &page).await?;
-                all.extend(own.items);
-                match own.next_cursor {
-                    Some(cursor) => page.cursor = Some(portal_shared::pagination::Cursor::decode(&cursor)?),
-                    None => break,
-                }
-            }
+            all.extend(self.store.all_contact_submissions(company.tenant.id, company.contact.id).await?);
         }
         all.sort_by_key(|document| std::cmp::Reverse(document.created_at));
         Ok(all)

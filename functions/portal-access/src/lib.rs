@@ -20,7 +20,6 @@ use portal_shared::invitations::Inviter;
 use portal_shared::mail::Mailer;
 use portal_shared::model::Contact;
 use portal_shared::notify::Notifier;
-use portal_shared::pagination::{MAX_LIMIT, PageRequest};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::Serialize;
@@ -116,20 +115,12 @@ impl App {
         let id: OrganizationId = path_param(req, "organizationId")?;
         self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))?;
         let mut contacts = Vec::new();
-        let mut page = PageRequest { limit: MAX_LIMIT, cursor: None };
-        loop {
-            let members = self.store.organization_members(staff.tenant_id, id, &page).await?;
-            for contact in members.items {
-                if change == Change::Close && contact.access_status == AccessStatus::None {
-                    contacts.push(contact);
-                    continue;
-                }
-                contacts.push(self.apply(&staff, contact, change).await?);
+        for contact in self.store.all_organization_members(staff.tenant_id, id).await? {
+            if change == Change::Close && contact.access_status == AccessStatus::None {
+                contacts.push(contact);
+                continue;
             }
-            match members.next_cursor {
-                Some(cursor) => page.cursor = Some(portal_shared::pagination::Cursor::decode(&cursor)?),
-                None => break,
-            }
+            contacts.push(self.apply(&staff, contact, change).await?);
         }
         Ok(Changed { contacts })
     }

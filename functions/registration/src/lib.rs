@@ -20,6 +20,7 @@ use portal_shared::domain::{AccessStatus, Email, UserSub};
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, respond, route_key, unknown_route};
 use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, PendingSignup, UploaderKind};
+use portal_shared::secrets::{ConfirmationCode, Password};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws, tokens};
 use serde::{Deserialize, Serialize};
@@ -49,28 +50,6 @@ pub struct App {
     client_id: String,
 }
 
-/// A password, passed on to Cognito only; redacted in Debug output.
-#[derive(Deserialize)]
-#[serde(try_from = "String")]
-struct Password(String);
-
-impl TryFrom<String> for Password {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        if value.is_empty() || value.chars().count() > 256 {
-            Err("must be 1 to 256 characters".into())
-        } else {
-            Ok(Self(value))
-        }
-    }
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Registration {
@@ -82,7 +61,7 @@ struct Registration {
 #[serde(deny_unknown_fields)]
 struct Confirmation {
     email: Email,
-    code: String,
+    code: ConfirmationCode,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,7 +155,7 @@ impl App {
             .sign_up()
             .client_id(&self.client_id)
             .username(email.as_str())
-            .password(&input.password.0)
+            .password(input.password.as_str())
             .user_attributes(attribute("email", email.as_str())?)
             .send()
             .await;
@@ -221,7 +200,7 @@ impl App {
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
             .auth_parameters("USERNAME", email.as_str())
-            .auth_parameters("PASSWORD", password.0)
+            .auth_parameters("PASSWORD", password.expose())
             .send()
             .await;
         let sub = self.account_sub(email).await?;
@@ -279,15 +258,12 @@ impl App {
     /// account becomes active. Any refusal answers the same, account or not.
     async fn confirm(&self, req: &Request) -> Result<Registered, ApiError> {
         let input: Confirmation = json_body(req)?;
-        if input.code.is_empty() || input.code.len() > 16 || !input.code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(ApiError::Invalid("code: the code is not valid or has expired".into()));
-        }
         match self
             .cognito
             .confirm_sign_up()
             .client_id(&self.client_id)
             .username(input.email.as_str())
-            .confirmation_code(&input.code)
+            .confirmation_code(input.code.as_str())
             .send()
             .await
         {

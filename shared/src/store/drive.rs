@@ -111,6 +111,11 @@ impl Store {
         Ok(found)
     }
 
+    /// Everything a folder holds (all pages).
+    pub async fn all_drive_children(&self, tenant: TenantId, folder: FolderId) -> Result<Vec<DriveEntry>, ApiError> {
+        self.query_all(|page| async move { self.drive_children(tenant, Some(folder), &page).await }).await
+    }
+
     /// Renames and/or moves a folder (`parent` must exist; the caller has checked that it
     /// is not inside the folder itself).
     pub async fn update_folder(&self, tenant: TenantId, after: &Folder) -> Result<(), ApiError> {

@@ -644,6 +644,15 @@ impl Store {
             .await
     }
 
+    /// Everything one contact submitted (all pages).
+    pub async fn all_contact_submissions(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+    ) -> Result<Vec<Document>, ApiError> {
+        self.query_all(|page| async move { self.contact_submissions(tenant, contact, &page).await }).await
+    }
+
     /// Moves a document out of `pending`, once: the condition makes repeated and concurrent
     /// deliveries of the same S3 event change nothing after the first. An available upload
     /// is written to the activity trail in the same transaction (once, like the change).

@@ -250,31 +250,41 @@ impl Store {
                 } else {
                     format!("REMOVE {}, claimedUntil", removed.join(", "))
                 };
-                self.client
+                let result = self
+                    .client
                     .update_item()
                     .table_name(&self.table)
                     .set_key(Some(key))
                     .update_expression(expression)
+                    .condition_expression("attribute_exists(#pk)")
+                    .expression_attribute_names("#pk", PK)
                     .expression_attribute_names("#items", "items")
                     .send()
-                    .await
-                    .map_err(|e| ApiError::from_sdk("UpdateItem", e))?;
-                Ok(())
+                    .await;
+                match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
+                    Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
+                    Err(err) => Err(err),
+                }
             }
             Err(err) => Err(err),
         }
     }
 
-    /// Gives a claimed batch back after a failed send.
+    /// Gives a claimed batch back after a failed send (never re-creating a deleted one).
     pub async fn release_share_batch(&self, tenant: TenantId, contact: ContactId) -> Result<(), ApiError> {
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_batch_sk(contact))))
             .update_expression("REMOVE claimedUntil")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
             .send()
-            .await
-            .map_err(|e| ApiError::from_sdk("UpdateItem", e))?;
-        Ok(())
+            .await;
+        match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
+            Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 }
