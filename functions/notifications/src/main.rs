@@ -1,4 +1,7 @@
 //! Lambda entry point: build the clients once per cold start, then serve events.
+// The handler's future (S3 check, settling transaction, outbox email) nests deeply enough
+// that computing its layout exceeds the default query depth of 128.
+#![recursion_limit = "256"]
 
 use std::sync::Arc;
 

@@ -219,7 +219,9 @@ impl App {
     /// with the settling: sent once, however often the event comes.
     async fn notify(&self, document: &portal_shared::model::Document) -> Result<(), ApiError> {
         if document.contact_id.is_some() {
-            self.notifier.submitted(document).await?;
+            // Boxed: the email's future is deep, and inlining it into every settling path
+            // makes the event handler's future too deep for the compiler's layout limit.
+            Box::pin(self.notifier.submitted(document)).await?;
         }
         Ok(())
     }
