@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod aws;
+pub mod batch;
 pub mod config;
 pub mod domain;
 pub mod error;

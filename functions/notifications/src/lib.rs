@@ -4,7 +4,7 @@
 //! those and, after the configured attempts, moves them to the dead-letter queue.
 
 use aws_config::SdkConfig;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::mail::Mailer;
 use portal_shared::model::NotificationMessage;
@@ -60,19 +60,7 @@ impl App {
     }
 
     pub async fn handle_sqs(&self, event: SqsEvent) -> SqsBatchResponse {
-        let mut failures = Vec::new();
-        for message in event.records {
-            let id = message.message_id.clone().unwrap_or_default();
-            if let Err(err) = self.process(message.body.as_deref().unwrap_or_default()).await {
-                tracing::warn!(message_id = %id, error = %err, "notification not sent yet; it will be retried");
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                failures.push(failure);
-            }
-        }
-        let mut response = SqsBatchResponse::default();
-        response.batch_item_failures = failures;
-        response
+        portal_shared::batch::process_records(event, |body| async move { self.process(&body).await }).await
     }
 
     pub async fn process(&self, body: &str) -> Result<Sent, ApiError> {

@@ -14,7 +14,7 @@
 pub mod notification;
 
 use aws_config::SdkConfig;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{DocumentStatus, ItemRef, LogoId, TenantId};
 use portal_shared::mail::Mailer;
@@ -106,19 +106,7 @@ impl App {
 
     /// Processes a batch; only the records that failed are reported back for retry.
     pub async fn handle_sqs(&self, event: SqsEvent) -> SqsBatchResponse {
-        let mut failures = Vec::new();
-        for message in event.records {
-            let id = message.message_id.clone().unwrap_or_default();
-            if let Err(err) = self.process_message(message.body.as_deref().unwrap_or_default()).await {
-                tracing::error!(message_id = %id, error = %err, "object event failed; it will be retried");
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                failures.push(failure);
-            }
-        }
-        let mut response = SqsBatchResponse::default();
-        response.batch_item_failures = failures;
-        response
+        portal_shared::batch::process_records(event, |body| async move { self.process_message(&body).await }).await
     }
 
     async fn process_message(&self, body: &str) -> Result<(), ApiError> {

@@ -1,0 +1,30 @@
+//! SQS batches as Lambda's event source mapping delivers them: each record is processed,
+//! and only the ones that failed are reported back (partial batch failure), so SQS retries
+//! those alone and moves them to the dead-letter queue after the configured receives.
+
+use std::future::Future;
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+
+use crate::error::ApiError;
+
+/// Runs `process` on each record's body; the response lists the records that failed.
+pub async fn process_records<F, Fut, T>(event: SqsEvent, mut process: F) -> SqsBatchResponse
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut failures = Vec::new();
+    for message in event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        if let Err(err) = process(message.body.unwrap_or_default()).await {
+            tracing::warn!(message_id = %id, error = %err, "record failed; SQS will deliver it again");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failures.push(failure);
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    response
+}
