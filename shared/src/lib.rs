@@ -29,6 +29,9 @@ pub mod store;
 #[cfg(feature = "s3")]
 pub mod storage;
 
+#[cfg(all(feature = "s3", feature = "dynamodb"))]
+pub mod transfers;
+
 #[cfg(feature = "cognito")]
 pub mod accounts;
 

@@ -140,6 +140,34 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document whose upload is about to be presigned (at the drive's root, not a
+    /// submission: set `folder_id` or `contact_id` as needed).
+    pub fn pending(
+        tenant_id: TenantId,
+        name: FileName,
+        content_type: ContentType,
+        size: u64,
+        uploaded_by: UserSub,
+        uploader_kind: UploaderKind,
+    ) -> Self {
+        Self {
+            id: DocumentId::new(),
+            tenant_id,
+            name,
+            content_type,
+            size,
+            status: DocumentStatus::Pending,
+            uploaded_by,
+            uploader_kind,
+            folder_id: None,
+            contact_id: None,
+            seen_at: None,
+            created_at: OffsetDateTime::now_utc(),
+            available_at: None,
+            rejected_reason: None,
+        }
+    }
+
     pub fn object_key(&self) -> ObjectKey {
         ObjectKey::document(self.tenant_id, self.id)
     }

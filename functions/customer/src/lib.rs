@@ -23,8 +23,9 @@ use portal_shared::http::{json_body, no_content, path_param, query_param, respon
 use portal_shared::identity::{Company, Customer};
 use portal_shared::model::{Action, ActivityEvent, Actor, Document, DriveEntry, Language, Preferences, UploaderKind};
 use portal_shared::pagination::PageRequest;
-use portal_shared::storage::{PresignedRequest, Storage};
+use portal_shared::storage::Storage;
 use portal_shared::store::{MAX_FOLDER_DEPTH, Store};
+use portal_shared::transfers::{DownloadTicket, UploadTicket, begin_upload};
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -127,20 +128,6 @@ pub struct IncomingPage {
     pub total: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DownloadTicket {
-    pub document_id: DocumentId,
-    pub download: PresignedRequest,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadTicket {
-    pub document: Document,
-    pub upload: PresignedRequest,
 }
 
 #[derive(Debug, Deserialize)]
@@ -460,37 +447,18 @@ impl App {
         let customer = Customer::resolve(&self.store, req).await?;
         let company = customer.company(tenant)?;
         let input: UploadRequest = json_body(req)?;
-        if input.size > self.limits.max_upload_bytes {
-            return Err(ApiError::Invalid(format!("size: must be at most {} bytes", self.limits.max_upload_bytes)));
-        }
         let document = Document {
-            id: DocumentId::new(),
-            tenant_id: tenant,
-            name: input.file_name,
-            content_type: input.content_type,
-            size: input.size,
-            status: DocumentStatus::Pending,
-            uploaded_by: customer.sub.clone(),
-            uploader_kind: UploaderKind::Customer,
-            folder_id: None,
             contact_id: Some(company.contact.id),
-            seen_at: None,
-            created_at: OffsetDateTime::now_utc(),
-            available_at: None,
-            rejected_reason: None,
-        };
-        self.store.create_document(&document, document.created_at + time::Duration::days(1)).await?;
-        let upload = self
-            .storage
-            .presign_upload(
-                document.object_key(),
-                &document.content_type,
-                document.size,
-                self.limits.upload_url_ttl_seconds,
+            ..Document::pending(
+                tenant,
+                input.file_name,
+                input.content_type,
+                input.size,
+                customer.sub.clone(),
+                UploaderKind::Customer,
             )
-            .await?;
-        tracing::info!(tenant = %tenant, document = %document.id, "customer upload presigned");
-        Ok(UploadTicket { document, upload })
+        };
+        begin_upload(&self.store, &self.storage, &self.limits, document).await
     }
 
     /// The customer's own submissions, at every company (or one), newest first.

@@ -10,10 +10,11 @@ use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{Action, ActivityEvent, Document, UploaderKind};
-use portal_shared::storage::{PresignedRequest, Storage};
+use portal_shared::storage::Storage;
 use portal_shared::store::Store;
+use portal_shared::transfers::{DownloadTicket, UploadTicket, begin_upload};
 use portal_shared::{ApiError, aws};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
@@ -43,20 +44,6 @@ struct UploadRequest {
     /// The drive folder to upload into (the root when absent).
     #[serde(default)]
     folder_id: Option<FolderId>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadTicket {
-    pub document: Document,
-    pub upload: PresignedRequest,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DownloadTicket {
-    pub document_id: DocumentId,
-    pub download: PresignedRequest,
 }
 
 impl HttpFunction for App {
@@ -93,38 +80,18 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let input: UploadRequest = json_body(req)?;
-        if input.size > self.limits.max_upload_bytes {
-            return Err(ApiError::Invalid(format!("size: must be at most {} bytes", self.limits.max_upload_bytes)));
-        }
         let document = Document {
-            id: DocumentId::new(),
-            tenant_id: staff.tenant_id,
-            name: input.file_name,
-            content_type: input.content_type,
-            size: input.size,
-            status: DocumentStatus::Pending,
-            uploaded_by: staff.sub,
-            uploader_kind: UploaderKind::Staff,
             folder_id: input.folder_id,
-            contact_id: None,
-            seen_at: None,
-            created_at: OffsetDateTime::now_utc(),
-            available_at: None,
-            rejected_reason: None,
-        };
-        let abandoned_after = document.created_at + time::Duration::days(1);
-        self.store.create_document(&document, abandoned_after).await?;
-        let upload = self
-            .storage
-            .presign_upload(
-                document.object_key(),
-                &document.content_type,
-                document.size,
-                self.limits.upload_url_ttl_seconds,
+            ..Document::pending(
+                staff.tenant_id,
+                input.file_name,
+                input.content_type,
+                input.size,
+                staff.sub,
+                UploaderKind::Staff,
             )
-            .await?;
-        tracing::info!(tenant = %document.tenant_id, document = %document.id, size = document.size, "upload presigned");
-        Ok(UploadTicket { document, upload })
+        };
+        begin_upload(&self.store, &self.storage, &self.limits, document).await
     }
 
     async fn download(&self, req: &Request) -> Result<DownloadTicket, ApiError> {
