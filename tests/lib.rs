@@ -172,30 +172,13 @@ fn unescape_html(text: &str) -> String {
 
 /// The registration token in the last invitation emailed to `address`.
 pub async fn invitation_token(address: &str) -> Result<String> {
-    let emails = emails_to(address).await?;
-    let last = emails.last().ok_or_else(|| anyhow::anyhow!("no email to {address}"))?;
-    let body = last["body"].as_str().unwrap_or_default();
-    let at = body.find("register?token=").ok_or_else(|| anyhow::anyhow!("no registration link in {body}"))?;
-    Ok(body[at + "register?token=".len()..].chars().take(43).collect())
+    xtask::seed::invitation_token(&env().stack.endpoint, address).await
 }
 
 /// A customer who registered from `tenant`'s invitation (the whole flow through the API:
 /// the staff member opens access, the emailed link, sign-up, confirmation, sign-in).
 pub async fn registered_customer(staff: &ApiClient, email: &str) -> Result<(ApiClient, String)> {
-    let contact = staff.post("/contacts", serde_json::json!({ "email": email, "name": email })).await?.expect(201)?;
-    let contact_id = contact["id"].as_str().unwrap_or_default().to_owned();
-    staff.send(reqwest::Method::POST, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
-    let token = invitation_token(email).await?;
-    let anonymous = anonymous();
-    anonymous
-        .post("/registration", serde_json::json!({ "token": token, "password": CUSTOMER_PASSWORD }))
-        .await?
-        .expect(202)?;
-    anonymous
-        .post("/registration/confirm", serde_json::json!({ "email": email, "code": "123456" }))
-        .await?
-        .expect(200)?;
-    Ok((customer_login(email).await?, contact_id))
+    xtask::seed::registered_customer(&env().api_url, &env().stack.endpoint, staff, email, CUSTOMER_PASSWORD).await
 }
 
 pub const CUSTOMER_PASSWORD: &str = "Customer-Passw0rd!9";

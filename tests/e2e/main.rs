@@ -4,6 +4,7 @@
 mod access;
 mod activity;
 mod authorizer;
+mod aws_calls;
 mod customer;
 mod customer_isolation;
 mod drive;

@@ -36,6 +36,11 @@ impl ApiClient {
         Self { http: reqwest::Client::new(), base: base.trim_end_matches('/').to_owned(), token: None }
     }
 
+    /// The bearer token this client sends, if signed in.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     pub fn with_token(&self, token: &str) -> Self {
         Self { token: Some(token.to_owned()), ..self.clone() }
     }

@@ -277,3 +277,90 @@ fn each_function_role_allows_exactly_the_calls_the_function_makes() {
         assert_eq!(granted, declared, "{logical_id}: template grants vs. calls the code makes");
     }
 }
+
+/// Managed CloudFront policies (their ids are the same in every account).
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+#[test]
+fn the_distribution_serves_the_api_like_the_local_gateway_under_its_prefix_uncached() {
+    use crate::gateway::API_PREFIX;
+    let template = template();
+    let resources = &template["Resources"];
+    let config = &resources["WebDistribution"]["Properties"]["DistributionConfig"];
+    let api = config["CacheBehaviors"]
+        .as_sequence()
+        .expect("cache behaviours")
+        .iter()
+        .find(|b| b["PathPattern"].as_str() == Some(format!("{API_PREFIX}/*").as_str()))
+        .expect("a behaviour for the API prefix");
+    let origin = config["Origins"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|o| o["Id"] == api["TargetOriginId"])
+        .expect("the API behaviour's origin");
+    let Value::Tagged(domain) = &origin["DomainName"] else { panic!("the API origin is computed from HttpApi") };
+    assert!(text(&domain.value).starts_with("${HttpApi}.execute-api."), "{domain:?}");
+    assert_eq!(api["CachePolicyId"].as_str(), Some(CACHING_DISABLED));
+    assert_eq!(api["OriginRequestPolicyId"].as_str(), Some(ALL_VIEWER_EXCEPT_HOST_HEADER));
+    assert_eq!(
+        strings(&api["AllowedMethods"]),
+        ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"].map(str::to_owned).into()
+    );
+    let associations = api["FunctionAssociations"].as_sequence().expect("a function strips the prefix");
+    assert_eq!(associations.len(), 1);
+    assert_eq!(associations[0]["EventType"].as_str(), Some("viewer-request"));
+    let function = referenced(&associations[0]["FunctionARN"]);
+    let code = text(&resources[function.as_str()]["Properties"]["FunctionCode"]);
+    assert!(code.contains(&format!("'{API_PREFIX}'")), "{function} strips {API_PREFIX}: {code}");
+}
+
+/// The pages' meta CSP, plus what only a header can say, on every web behaviour.
+#[test]
+fn the_distribution_sends_the_pages_content_security_policy_and_security_headers() {
+    let template = template();
+    let resources = &template["Resources"];
+    let config = &resources["WebDistribution"]["Properties"]["DistributionConfig"];
+    let mut behaviours = vec![&config["DefaultCacheBehavior"]];
+    behaviours.extend(config["CacheBehaviors"].as_sequence().unwrap());
+    let mut policies = BTreeSet::new();
+    for behaviour in behaviours {
+        policies.insert(referenced(&behaviour["ResponseHeadersPolicyId"]));
+    }
+    assert_eq!(policies.len(), 1, "one response headers policy: {policies:?}");
+    let policy = &resources[policies.first().unwrap().as_str()]["Properties"]["ResponseHeadersPolicyConfig"];
+    let security = &policy["SecurityHeadersConfig"];
+    let csp = text(&security["ContentSecurityPolicy"]["ContentSecurityPolicy"]);
+    for page in ["index.html", "portal.html"] {
+        let html = std::fs::read_to_string(crate::paths::web_dir().join(page)).unwrap();
+        let meta = html
+            .split_once(r#"http-equiv="Content-Security-Policy" content=""#)
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(content, _)| content)
+            .unwrap_or_else(|| panic!("{page} declares its CSP in a meta tag"));
+        assert_eq!(csp, format!("{meta}; frame-ancestors 'none'"), "{page}");
+    }
+    assert!(security["StrictTransportSecurity"]["AccessControlMaxAgeSec"].as_u64().unwrap() >= 31_536_000);
+    assert_eq!(security["ContentTypeOptions"]["Override"].as_bool(), Some(true));
+    assert_eq!(security["ReferrerPolicy"]["ReferrerPolicy"].as_str(), Some("strict-origin-when-cross-origin"));
+}
+
+/// The distribution routes /api/* to the HTTP API, whose routes need every HTTP function:
+/// anything those functions need may not refer to the distribution (CloudFormation would
+/// refuse the cycle; cfn-lint does not see it through the SAM transform).
+#[test]
+fn nothing_the_api_needs_refers_to_the_distribution() {
+    let template = template();
+    let mut needed = vec![("Globals", &template["Globals"])];
+    for name in ["HttpApi", "DocumentsBucket", "Table"] {
+        needed.push((name, &template["Resources"][name]));
+    }
+    for (name, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        needed.push((name, function));
+    }
+    for (name, value) in needed {
+        let text = serde_norway::to_string(value).unwrap();
+        assert!(!text.contains("WebDistribution"), "{name} refers to WebDistribution");
+    }
+}

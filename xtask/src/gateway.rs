@@ -186,9 +186,66 @@ impl JwtAuthorizer {
     }
 }
 
-struct GatewayState {
+/// What API Gateway does with one API request, without the HTTP server around it: route,
+/// authorize, build the event, call the function. The benchmarks and the AWS-calls budget
+/// test use it in-process.
+pub struct ApiGateway {
     functions: Functions,
     authorizers: HashMap<Authorizer, JwtAuthorizer>,
+}
+
+/// A request routed and authorized: the function it goes to and the event it gets.
+pub struct Prepared {
+    pub function: &'static str,
+    pub event: Value,
+}
+
+impl ApiGateway {
+    /// The functions configured from `sdk` (see [`Functions::new`]) behind both authorizers.
+    pub async fn new(sdk: &SdkConfig, stack: &Stack, public_url: &str) -> Result<Self> {
+        let authorizers = HashMap::from([
+            (Authorizer::Staff, JwtAuthorizer::fetch(&stack.staff_pool).await?),
+            (Authorizer::Customer, JwtAuthorizer::fetch(&stack.customer_pool).await?),
+        ]);
+        Ok(Self { functions: Functions::new(sdk, stack, public_url), authorizers })
+    }
+
+    /// Routes and authorizes a request for `path` (without the `/api` prefix).
+    pub fn prepare(&self, parts: &http::request::Parts, path: &str, body: &Bytes) -> Result<Prepared, ApiError> {
+        let method = parts.method.as_str();
+        let Some((route, params)) = routes::match_route(method, path) else {
+            return Err(ApiError::RouteNotFound { method: method.to_owned(), path: path.to_owned() });
+        };
+        let claims = match route.authorizer {
+            Authorizer::Public => None,
+            authorizer => {
+                let token = parts
+                    .headers
+                    .get(http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+                match token.and_then(|t| self.authorizers[&authorizer].verify(t.trim())) {
+                    Some(claims) => Some(claims),
+                    None => return Err(ApiError::Unauthenticated),
+                }
+            }
+        };
+        let event = api_gateway_event(&route.key(), path, parts, &params, claims.as_ref(), body);
+        Ok(Prepared { function: route.function, event })
+    }
+
+    /// Calls the function's handler in-process with the event (as the Lambda runtime
+    /// would, after deserializing it).
+    pub async fn invoke(&self, prepared: Prepared) -> Response<Body> {
+        match serde_json::from_value::<ApiGatewayV2httpRequest>(prepared.event) {
+            Ok(event) => (self.functions.http[prepared.function])(Request::from(LambdaRequest::ApiGatewayV2(event))).await,
+            Err(err) => ApiError::Malformed(format!("the request cannot be represented: {err}")).into_response(),
+        }
+    }
+}
+
+struct GatewayState {
+    api: ApiGateway,
     config_js: String,
 }
 
@@ -227,13 +284,8 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
     let sdk = stack.sdk_config().await;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
-    let authorizers = HashMap::from([
-        (Authorizer::Staff, JwtAuthorizer::fetch(&stack.staff_pool).await?),
-        (Authorizer::Customer, JwtAuthorizer::fetch(&stack.customer_pool).await?),
-    ]);
     let state = Arc::new(GatewayState {
-        functions: Functions::new(&sdk, stack, &format!("http://{address}")),
-        authorizers,
+        api: ApiGateway::new(&sdk, stack, &format!("http://{address}")).await?,
         config_js: format!("window.PORTAL_CONFIG = {};\n", json!({ "apiBase": API_PREFIX })),
     });
     let router = Router::new()
@@ -261,11 +313,11 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
     let mut tasks = vec![server];
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     for (queue_url, queue_arn, handler) in [
-        (stack.queue_url.clone(), stack.queue_arn.clone(), Arc::clone(&state.functions.object_events)),
+        (stack.queue_url.clone(), stack.queue_arn.clone(), Arc::clone(&state.api.functions.object_events)),
         (
             stack.notifications_queue_url.clone(),
             stack.notifications_queue_arn.clone(),
-            Arc::clone(&state.functions.notifications),
+            Arc::clone(&state.api.functions.notifications),
         ),
     ] {
         let sqs = sqs.clone();
@@ -303,32 +355,13 @@ async fn api(State(state): State<Arc<GatewayState>>, request: AxumRequest) -> Ax
     };
     let path = parts.uri.path().strip_prefix(API_PREFIX).unwrap_or_default();
     let path = if path.is_empty() { "/" } else { path };
-    let method = parts.method.as_str();
-    let Some((route, params)) = routes::match_route(method, path) else {
-        return problem(ApiError::RouteNotFound { method: method.to_owned(), path: path.to_owned() });
+    let prepared = match state.api.prepare(&parts, path, &body) {
+        Ok(prepared) => prepared,
+        Err(err) => return problem(err),
     };
-    let claims = match route.authorizer {
-        Authorizer::Public => None,
-        authorizer => {
-            let token = parts
-                .headers
-                .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-            match token.and_then(|t| state.authorizers[&authorizer].verify(t.trim())) {
-                Some(claims) => Some(claims),
-                None => return problem(ApiError::Unauthenticated),
-            }
-        }
-    };
-    let event = api_gateway_event(&route.key(), path, &parts, &params, claims.as_ref(), &body);
-    let request = match serde_json::from_value::<ApiGatewayV2httpRequest>(event) {
-        Ok(event) => Request::from(LambdaRequest::ApiGatewayV2(event)),
-        Err(err) => return problem(ApiError::Malformed(format!("the request cannot be represented: {err}"))),
-    };
-    let handler = Arc::clone(&state.functions.http[route.function]);
     // Like Lambda, a panicking handler is a failed invocation, never a dead gateway.
-    match tokio::spawn(async move { handler(request).await }).await {
+    let state = Arc::clone(&state);
+    match tokio::spawn(async move { state.api.invoke(prepared).await }).await {
         Ok(response) => to_axum(response),
         Err(_) => problem(ApiError::Internal("the function panicked".into())),
     }

@@ -2,12 +2,15 @@
 //! the repository), provisioning from the shared resource definitions, seeding, and the
 //! local API gateway. Used by `cargo xtask` and by the end-to-end tests.
 
+pub mod bench;
+pub mod browser;
 pub mod client;
 pub mod deploy;
 #[cfg(test)]
 mod drift;
 pub mod emulator;
 pub mod gateway;
+pub mod metering;
 pub mod paths;
 pub mod provision;
 pub mod seed;

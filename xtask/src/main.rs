@@ -3,17 +3,25 @@
 //! - `test` — the whole suite: template lint, then unit, integration and end-to-end tests
 //!   against a fresh local stack.
 //! - `package` — every function built for Lambda (arm64, release) and zipped.
+//! - `bench` — cold starts, warm latency, AWS requests per route, package sizes and memory
+//!   (see `docs/performance.md`).
+//! - `deploy-web` — web/ and config.js to the stack's web bucket, then a CloudFront
+//!   invalidation (`--dry-run` lists the objects; `--config-env` picks the samconfig.toml
+//!   environment, `default` unless given).
 
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 use portal_shared::domain::Role;
 use xtask::emulator::{Backend, Emulator};
+use xtask::browser::CHROMEDRIVER_ENV;
 use xtask::provision::{self, API_URL_ENV, LOCALSTACK_URL_ENV, Names, STACK_ENV, Stack};
 use xtask::seed::Seeder;
 use xtask::{deploy, gateway, paths};
 
-const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] | package";
+const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] | package \
+                     | bench [--runs N] [--invocations N] [--no-package] \
+                     | deploy-web [--config-env default|dev|prod] [--dry-run]";
 const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 
 fn main() -> ExitCode {
@@ -23,6 +31,8 @@ fn main() -> ExitCode {
         Some("dev") => runtime.block_on(dev()),
         Some("test") => runtime.block_on(test(&args[1..])),
         Some("package") => package(),
+        Some("bench") => runtime.block_on(bench(&args[1..])),
+        Some("deploy-web") => deploy_web(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -90,6 +100,25 @@ async fn dev() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn bench(args: &[String]) -> Result<ExitCode> {
+    init_logs();
+    let mut options = xtask::bench::Options { runs: 20, invocations: 1000, package: true };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut count = |name: &str| -> Result<usize> {
+            args.next().and_then(|n| n.parse().ok()).with_context(|| format!("{name} needs a number"))
+        };
+        match arg.as_str() {
+            "--runs" => options.runs = count("--runs")?,
+            "--invocations" => options.invocations = count("--invocations")?,
+            "--no-package" => options.package = false,
+            other => bail!("unknown bench option {other}; {USAGE}"),
+        }
+    }
+    xtask::bench::run(options).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn package() -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let zips = deploy::package()?;
@@ -101,6 +130,21 @@ fn package() -> Result<ExitCode> {
             zip.strip_prefix(paths::repo_root()).unwrap_or(&zip).display()
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn deploy_web(args: &[String]) -> Result<ExitCode> {
+    let mut config_env = "default".to_owned();
+    let mut dry_run = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--dry-run" => dry_run = true,
+            "--config-env" => config_env = args.next().context("--config-env needs a value")?.clone(),
+            other => bail!("deploy-web: unknown argument {other}\n{USAGE}"),
+        }
+    }
+    deploy::deploy_web(&config_env, dry_run)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -132,6 +176,7 @@ async fn test(args: &[String]) -> Result<ExitCode> {
             let mut cargo = cargo_test(&["--no-fail-fast"]);
             cargo.args(if selects_packages { None } else { Some("--workspace") }).args(extra);
             cargo.env(STACK_ENV, stack.to_json()).env(API_URL_ENV, running.api_url());
+            cargo.env(CHROMEDRIVER_ENV, xtask::browser::ensure_chromedriver()?);
             moto = Some(emulator);
             gateway = Some(running);
             vec![cargo]

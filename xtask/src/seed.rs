@@ -10,6 +10,7 @@ use portal_shared::model::Tenant;
 use portal_shared::store::Store;
 use time::OffsetDateTime;
 
+use crate::client::ApiClient;
 use crate::provision::Stack;
 
 pub struct Seeder {
@@ -99,8 +100,14 @@ impl Seeder {
             .send()
             .await
             .context("AdminAddUserToGroup")?;
-        let member =
-            StaffMember { sub: sub.parse::<UserSub>()?, tenant_id: tenant, email, role, notify_submissions: None };
+        let member = StaffMember {
+            sub: sub.parse::<UserSub>()?,
+            tenant_id: tenant,
+            email,
+            role,
+            notify_submissions: None,
+            submissions_seen_at: None,
+        };
         self.store.put_staff_member(&member).await?;
         Ok(StaffAccount { member, password: password.to_owned() })
     }
@@ -109,7 +116,7 @@ impl Seeder {
 /// Fills the demo tenant through the real API (as the member): contacts and a few
 /// documents uploaded with presigned URLs. Returns a one-line summary.
 pub async fn demo_content(api_url: &str, email: &str, password: &str) -> Result<String> {
-    let api = crate::client::ApiClient::staff_login(api_url, email, password).await?;
+    let api = ApiClient::staff_login(api_url, email, password).await?;
     let contacts = [("Chloé Martin", "chloe.martin@client.example"), ("Bob Stone", "bob@stone-industries.example")];
     let mut first = None;
     for (name, email) in contacts {
@@ -130,4 +137,49 @@ pub async fn demo_content(api_url: &str, email: &str, password: &str) -> Result<
         api.wait_settled(id, std::time::Duration::from_secs(30)).await?;
     }
     Ok(format!("{} contacts, one invited to the portal, {} documents", contacts.len(), documents.len()))
+}
+
+/// The registration token in the last invitation the emulator's SES sent to `email`
+/// (moto keeps sent messages at `/moto-api/data.json`).
+pub async fn invitation_token(endpoint: &str, email: &str) -> Result<String> {
+    const MARK: &str = "register?token=";
+    let data: serde_json::Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await?.json().await?;
+    let messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
+    let last = messages
+        .iter()
+        .rev()
+        .find(|m| m["destinations"].as_array().is_some_and(|to| to.iter().any(|a| a == email)))
+        .with_context(|| format!("no email to {email}"))?;
+    let raw = last["raw_data"].as_str().unwrap_or_default();
+    let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).context("an email that does not parse")?;
+    let text = parsed.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let at = text.find(MARK).with_context(|| format!("no registration link in {text}"))?;
+    Ok(text[at + MARK.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+}
+
+/// A contact of `staff`'s company who registered from the emailed invitation and signed
+/// in: the whole flow through the API. Returns the customer's client and the contact id.
+pub async fn registered_customer(
+    api_url: &str,
+    endpoint: &str,
+    staff: &ApiClient,
+    email: &str,
+    password: &str,
+) -> Result<(ApiClient, String)> {
+    let contact = staff.post("/contacts", serde_json::json!({ "email": email, "name": email })).await?.expect(201)?;
+    let contact_id = contact["id"].as_str().unwrap_or_default().to_owned();
+    staff.send(reqwest::Method::POST, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
+    let token = invitation_token(endpoint, email).await?;
+    let anonymous = ApiClient::anonymous(api_url);
+    anonymous.post("/registration", serde_json::json!({ "token": token, "password": password })).await?.expect(202)?;
+    // moto accepts any confirmation code.
+    anonymous
+        .post("/registration/confirm", serde_json::json!({ "email": email, "code": "123456" }))
+        .await?
+        .expect(200)?;
+    let tokens = anonymous
+        .post("/auth/customer/login", serde_json::json!({ "email": email, "password": password }))
+        .await?
+        .expect(200)?;
+    Ok((anonymous.with_token(tokens["accessToken"].as_str().unwrap_or_default()), contact_id))
 }

@@ -1,0 +1,228 @@
+//! One headless Chromium per test, driven through its own chromedriver on 127.0.0.1.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::process::{Child, Command};
+use tokio::sync::{Semaphore, SemaphorePermit};
+use xtask::browser::CHROMEDRIVER_ENV;
+
+/// How long a page may take to show what a test waits for.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Two browsers at a time: each is a few processes, and the machine may have two cores.
+static BROWSERS: Semaphore = Semaphore::const_new(2);
+
+pub struct Browser {
+    pub client: Client,
+    /// The gateway's root, e.g. `http://127.0.0.1:41234` (the API is under `/api`).
+    pub base: String,
+    name: String,
+    downloads: PathBuf,
+    driver: Child,
+    _permit: SemaphorePermit<'static>,
+}
+
+impl Browser {
+    /// A fresh browser profile (no cookies, no storage) at 1280×900; `name` prefixes its
+    /// screenshots.
+    pub async fn open(name: &str) -> Result<Self> {
+        let permit = BROWSERS.acquire().await?;
+        let chromedriver = std::env::var(CHROMEDRIVER_ENV).unwrap_or_else(|_| "chromedriver".into());
+        let port = xtask::emulator::free_port()?;
+        let mut driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {chromedriver} (`cargo xtask test` installs it)"))?;
+        let downloads = screenshots_dir().join("downloads").join(portal_tests::unique(name));
+        std::fs::create_dir_all(&downloads)?;
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", "--lang=en-GB", "--no-first-run", "--disable-extensions"],
+                "prefs": {
+                    "download.default_directory": downloads,
+                    "download.prompt_for_download": false,
+                },
+            },
+            "goog:loggingPrefs": { "browser": "ALL" },
+        });
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let mut attempt = 0;
+        let client = loop {
+            let mut builder = ClientBuilder::rustls()?;
+            builder.capabilities(capabilities.as_object().cloned().unwrap_or_default());
+            match builder.connect(&webdriver).await {
+                Ok(client) => break client,
+                // chromedriver takes a moment to listen.
+                Err(_) if attempt < 50 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(err) => {
+                    let _ = driver.kill().await;
+                    bail!("chromedriver at {webdriver} refused a session: {err}");
+                }
+            }
+        };
+        let api_url = &portal_tests::env().api_url;
+        let base = api_url.strip_suffix("/api").unwrap_or(api_url).to_owned();
+        Ok(Self { client, base, name: name.to_owned(), downloads, driver, _permit: permit })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn goto(&self, path: &str) -> Result<()> {
+        let url = if path.starts_with("http") { path.to_owned() } else { self.url(path) };
+        self.client.goto(&url).await.with_context(|| format!("opening {url}"))
+    }
+
+    /// Waits until an element matching `css` is on the page.
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for `{css}`"))
+    }
+
+    /// Waits until an element matching `css` is displayed and contains `text`; returns it.
+    pub async fn wait_text(&self, css: &str, text: &str) -> Result<Element> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            seen.clear();
+            for element in self.client.find_all(Locator::Css(css)).await? {
+                let shown = element.text().await.unwrap_or_default();
+                if shown.contains(text) && element.is_displayed().await.unwrap_or(false) {
+                    return Ok(element);
+                }
+                seen.push(shown);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let shot = self.screenshot("timeout").await.ok();
+                bail!("no visible `{css}` containing {text:?} after {WAIT:?}; saw {seen:?} (screenshot: {shot:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Types `value` into the (emptied) field matching `css`.
+    pub async fn fill(&self, css: &str, value: &str) -> Result<()> {
+        let field = self.find(css).await?;
+        field.clear().await?;
+        field.send_keys(value).await.with_context(|| format!("typing into `{css}`"))
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.find(css).await?.click().await.with_context(|| format!("clicking `{css}`"))
+    }
+
+    /// Whether any element matching `css` is displayed now (no waiting).
+    pub async fn is_shown(&self, css: &str) -> Result<bool> {
+        for element in self.client.find_all(Locator::Css(css)).await? {
+            if element.is_displayed().await.unwrap_or(false) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) -> Result<()> {
+        Ok(self.client.set_window_size(width, height).await?)
+    }
+
+    /// Saves the page as `target/screenshots/{name}-{label}.png` and returns its path.
+    pub async fn screenshot(&self, label: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let path = screenshots_dir().join(format!("{}-{label}.png", self.name));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Where this browser's downloads land.
+    pub fn download_dir(&self) -> &Path {
+        &self.downloads
+    }
+
+    /// Waits for a completed download named `file_name` and returns its bytes.
+    pub async fn downloaded(&self, file_name: &str) -> Result<Vec<u8>> {
+        let path = self.downloads.join(file_name);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            // Chromium writes `name.crdownload` and renames it when complete.
+            if path.exists() {
+                return Ok(std::fs::read(&path)?);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let found: Vec<_> = std::fs::read_dir(&self.downloads)?.flatten().map(|e| e.file_name()).collect();
+                bail!("no download {file_name:?} after {WAIT:?}; the directory has {found:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The page's console errors (uncaught exceptions, `console.error`, failed loads) since
+    /// the last call.
+    pub async fn console_errors(&self) -> Result<Vec<String>> {
+        let entries = self.client.issue_cmd(BrowserLog).await?;
+        Ok(entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect())
+    }
+
+    /// Fails when the page logged any console error.
+    pub async fn assert_no_console_errors(&self) -> Result<()> {
+        let errors = self.console_errors().await?;
+        if !errors.is_empty() {
+            bail!("console errors on {}: {errors:#?}", self.client.current_url().await?);
+        }
+        Ok(())
+    }
+
+    pub async fn close(mut self) -> Result<()> {
+        let closed = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+        Ok(closed?)
+    }
+}
+
+pub fn screenshots_dir() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| xtask::paths::repo_root().join("target"))
+        .join("screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// chromedriver's log endpoint (not in the W3C protocol, so not in fantoccini).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
+    }
+}

@@ -1,0 +1,66 @@
+//! The AWS requests each route makes, counted (by the metering HTTP client under every SDK
+//! client) for one invocation and checked against the budget table in
+//! `docs/performance.md`. A counting test, not a timing test: a route that starts making
+//! an extra round trip fails here, whatever the machine's speed.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, ensure};
+use portal_tests::{env, sdk};
+use xtask::bench::routes;
+use xtask::bench::scenario::Scenario;
+use xtask::gateway::ApiGateway;
+use xtask::metering::metered_config;
+
+/// The services of the budget table's columns, as the meter names them.
+const SERVICES: [&str; 5] = ["dynamodb", "s3", "cognito-idp", "ses", "sqs"];
+
+/// `route → [dynamodb, s3, cognito-idp, ses, sqs]` from the table under "AWS requests per route".
+fn budget() -> Result<BTreeMap<String, [u32; 5]>> {
+    let doc = std::fs::read_to_string(xtask::paths::repo_root().join("docs/performance.md"))?;
+    let section = doc.split("## AWS requests per route").nth(1).context("no budget section in docs/performance.md")?;
+    let mut budget = BTreeMap::new();
+    for line in section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).skip(2) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        ensure!(cells.len() == 6, "a budget row needs a route and 5 counts: {line}");
+        let route = cells[0].trim_matches('`').to_owned();
+        let mut counts = [0; 5];
+        for (count, cell) in counts.iter_mut().zip(&cells[1..]) {
+            *count = cell.parse().with_context(|| format!("{route}: {cell:?} is not a count"))?;
+        }
+        budget.insert(route, counts);
+    }
+    Ok(budget)
+}
+
+#[tokio::test]
+async fn every_measured_route_stays_within_its_aws_request_budget() -> Result<()> {
+    let budget = budget()?;
+    let scenario = Scenario::seed(&env().stack, &env().api_url).await?;
+    let api = ApiGateway::new(&metered_config(&sdk().await), &env().stack, "http://127.0.0.1").await?;
+    let cases = routes::cases(&scenario);
+    let mut over = Vec::new();
+    let mut measured = Vec::new();
+    for case in &cases {
+        let invocation = routes::invoke(&api, &scenario, case).await?;
+        let counts = SERVICES.map(|service| invocation.calls.count(service));
+        ensure!(
+            invocation.calls.total() == counts.iter().sum::<u32>(),
+            "{}: requests to a service the budget has no column for: {:?}",
+            case.route,
+            invocation.calls.operations
+        );
+        measured.push(format!("| `{}` | {} |", case.route, counts.map(|c| c.to_string()).join(" | ")));
+        match budget.get(case.route) {
+            None => over.push(format!("{}: no row in the budget ({:?})", case.route, invocation.calls.operations)),
+            Some(allowed) if counts.iter().zip(allowed).any(|(count, limit)| count > limit) => {
+                over.push(format!("{}: {counts:?} > {allowed:?} ({:?})", case.route, invocation.calls.operations));
+            }
+            Some(_) => {}
+        }
+    }
+    let stale: Vec<_> = budget.keys().filter(|route| !cases.iter().any(|c| c.route == route.as_str())).collect();
+    ensure!(stale.is_empty(), "budget rows for routes that are not measured: {stale:?}");
+    ensure!(over.is_empty(), "over budget, or not in it:\n{}\n\nmeasured:\n{}", over.join("\n"), measured.join("\n"));
+    Ok(())
+}

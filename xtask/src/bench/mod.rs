@@ -1,0 +1,357 @@
+//! `cargo xtask bench`: cold starts (every function, a hello-world floor, Python + boto3
+//! equivalents), warm handler latency and overhead per route, AWS requests per route,
+//! package sizes and peak memory. Results go to `target/bench/` (JSON, one file per run
+//! plus `latest.json`) and to the results section of `docs/performance.md`.
+
+pub mod aws_proxy;
+pub mod cold;
+pub mod routes;
+pub mod runtime_api;
+pub mod scenario;
+pub mod warm;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail, ensure};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use self::aws_proxy::AwsProxy;
+use self::cold::{ColdRun, Program};
+use self::routes::RouteCase;
+use self::runtime_api::RuntimeApi;
+use self::scenario::Scenario;
+use crate::emulator::{Backend, Emulator};
+use crate::gateway::{self, ApiGateway};
+use crate::metering::metered_config;
+use crate::paths::repo_root;
+use crate::provision::{self, Names};
+
+pub struct Options {
+    /// Cold starts per program.
+    pub runs: usize,
+    /// Warm invocations per route.
+    pub invocations: usize,
+    /// Also build the arm64 zips (`cargo xtask package`) to report their sizes.
+    pub package: bool,
+}
+
+/// The functions, each cold-started with the request (or event) it is measured with.
+const FUNCTIONS: &[(&str, &str)] = &[
+    ("auth", "POST /auth/staff/login"),
+    ("contacts", "GET /contacts"),
+    ("documents", "GET /drive"),
+    ("transfers", "GET /documents/{documentId}/download"),
+    ("portal-access", "POST /contacts/{contactId}/access"),
+    ("sharing", "GET /contacts/{contactId}/shares"),
+    ("settings", "GET /settings"),
+    ("registration", "POST /registration/resend"),
+    ("customer", "GET /portal/shares"),
+    ("object-events", "sqs: object-events/sqs-object-created.json"),
+    ("notifications", "sqs: notifications/sqs-shares.json"),
+];
+
+/// The Python + boto3 equivalents (see `python/functions.py`) and the Rust function and
+/// route each stands beside.
+const PYTHON: &[(&str, &str, &str)] = &[
+    ("presign_download", "transfers", "GET /documents/{documentId}/download"),
+    ("incoming_shares", "customer", "GET /portal/shares"),
+];
+
+#[derive(Debug, Serialize)]
+struct ColdSummary {
+    program: String,
+    measured_with: String,
+    runs: usize,
+    init_p50_ms: f64,
+    init_p95_ms: f64,
+    total_p50_ms: f64,
+    total_p95_ms: f64,
+    peak_rss_max_mib: f64,
+}
+
+pub async fn run(options: Options) -> Result<()> {
+    let started = Instant::now();
+    eprintln!("bench: building the release binaries (host) …");
+    let binaries = build_release()?;
+
+    let emulator = Emulator::start(Backend::Moto).await?;
+    let stack = provision::provision(&emulator.endpoint(), &Names::new("bench")).await?;
+    let running = gateway::start(&stack, 0).await?;
+    let scenario = Scenario::seed(&stack, &running.api_url()).await?;
+    let sdk = stack.sdk_config().await;
+    let api = ApiGateway::new(&metered_config(&sdk), &stack, &running.url()).await?;
+
+    // Cold starts.
+    let mut env: Vec<(String, String)> =
+        stack.function_env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    env.extend([
+        ("PUBLIC_URL".to_owned(), running.url()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "256".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_VERSION".to_owned(), "$LATEST".to_owned()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME".to_owned(), "/aws/lambda/bench".to_owned()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME".to_owned(), "bench".to_owned()),
+        ("RUST_LOG".to_owned(), "warn".to_owned()),
+    ]);
+    let cases = routes::cases(&scenario);
+    let mut runtime = RuntimeApi::start().await?;
+    let mut cold = Vec::new();
+    let hello = binaries.join("portal-bench-hello");
+    eprintln!("bench: cold starts ({} runs each) …", options.runs);
+    let floor = cold_series(&mut runtime, &Program { command: &hello, args: vec![], env: env.clone() }, &json!({}), options.runs)
+        .await?;
+    cold.push(summary("hello-world (Rust)", "any event", &floor));
+    for (function, measured_with) in FUNCTIONS {
+        let event = function_event(&api, &scenario, &cases, function, measured_with)?;
+        let mut function_env = env.clone();
+        function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
+        let command = binaries.join(format!("portal-{function}"));
+        let runs = cold_series(&mut runtime, &Program { command: &command, args: vec![], env: function_env }, &event, options.runs)
+            .await
+            .with_context(|| format!("cold starts of {function}"))?;
+        cold.push(summary(function, measured_with, &runs));
+    }
+    let python = crate::venv::EMULATOR.bin("python");
+    let script = repo_root().join("xtask/src/bench/python/functions.py");
+    for (name, rust_function, route) in PYTHON {
+        let event = function_event(&api, &scenario, &cases, rust_function, route)?;
+        let program = Program { command: &python, args: vec![script.display().to_string(), (*name).to_owned()], env: env.clone() };
+        let runs = cold_series(&mut runtime, &program, &event, options.runs).await.with_context(|| format!("cold starts of {name}.py"))?;
+        cold.push(summary(&format!("{name} (Python 3 + boto3)"), route, &runs));
+    }
+
+    // Warm invocations: each function's release binary, started once, answers every
+    // request of its routes through the Runtime API; its AWS requests go through a
+    // recording proxy, which splits the time into waiting on AWS and its own work.
+    eprintln!("bench: warm invocations ({} per route) …", options.invocations);
+    let proxy = AwsProxy::start(&stack.endpoint).await?;
+    let mut warm = Vec::new();
+    for (function, _) in FUNCTIONS {
+        let mine: Vec<&RouteCase> = cases
+            .iter()
+            .filter(|c| routes::function_of(c.route) == Some(*function))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut function_env = env.clone();
+        function_env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+        function_env.push(("AWS_ENDPOINT_URL".to_owned(), proxy.url()));
+        function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
+        let command = binaries.join(format!("portal-{function}"));
+        let program = Program { command: &command, args: vec![], env: function_env };
+        let mut cases_events = Vec::new();
+        for case in &mine {
+            cases_events.push((*case, routes::prepare(&api, &scenario, case)?.event));
+        }
+        warm.extend(
+            warm::series(&mut runtime, &proxy, &program, &cases_events, options.invocations)
+                .await
+                .with_context(|| format!("warm invocations of {function}"))?,
+        );
+    }
+    drop(proxy);
+    running.stop().await;
+    drop(emulator);
+
+    let packages = if options.package { package_sizes()? } else { BTreeMap::new() };
+    let report = json!({
+        "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
+        "command": format!("cargo xtask bench --runs {} --invocations {}{}", options.runs, options.invocations,
+                           if options.package { "" } else { " --no-package" }),
+        "machine": machine(),
+        "cold": cold,
+        "warm": warm,
+        "packages": packages,
+        "seconds": started.elapsed().as_secs(),
+    });
+    let json_path = write_json(&report)?;
+    let markdown = markdown(&report);
+    update_performance_doc(&markdown)?;
+    println!("{markdown}");
+    println!("bench: written {} and docs/performance.md in {:.0?}", json_path.display(), started.elapsed());
+    Ok(())
+}
+
+fn build_release() -> Result<PathBuf> {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(repo_root()).args(["build", "--release", "-p", "portal-bench-hello"]);
+    for (function, _) in FUNCTIONS {
+        cargo.args(["-p", &format!("portal-{function}")]);
+    }
+    ensure!(cargo.status()?.success(), "the release build failed");
+    Ok(std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target")).join("release"))
+}
+
+/// The event a function is cold-started with: the API Gateway event of its measured
+/// route, or the sample SQS event of a queue consumer.
+fn function_event(api: &ApiGateway, s: &Scenario, cases: &[routes::RouteCase], function: &str, measured_with: &str) -> Result<Value> {
+    if let Some(sample) = measured_with.strip_prefix("sqs: ") {
+        let path = repo_root().join("events").join(sample);
+        return Ok(serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| path.display().to_string())?)?);
+    }
+    let case = cases
+        .iter()
+        .find(|c| c.route == measured_with)
+        .with_context(|| format!("no benchmark request for {measured_with} ({function})"))?;
+    Ok(routes::prepare(api, s, case)?.event)
+}
+
+async fn cold_series(runtime: &mut RuntimeApi, program: &Program<'_>, event: &Value, runs: usize) -> Result<Vec<ColdRun>> {
+    let mut all = Vec::with_capacity(runs);
+    // One unmeasured start first: the binary's pages in the OS cache, like a warm host.
+    cold::run_once(runtime, program, event).await?;
+    for _ in 0..runs {
+        all.push(cold::run_once(runtime, program, event).await?);
+    }
+    Ok(all)
+}
+
+fn summary(program: &str, measured_with: &str, runs: &[ColdRun]) -> ColdSummary {
+    let init: Vec<f64> = runs.iter().map(|r| r.init_ms).collect();
+    let total: Vec<f64> = runs.iter().map(|r| r.total_ms).collect();
+    ColdSummary {
+        program: program.to_owned(),
+        measured_with: measured_with.to_owned(),
+        runs: runs.len(),
+        init_p50_ms: percentile(&init, 50.0),
+        init_p95_ms: percentile(&init, 95.0),
+        total_p50_ms: percentile(&total, 50.0),
+        total_p95_ms: percentile(&total, 95.0),
+        peak_rss_max_mib: runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
+    }
+}
+
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    // Nearest rank.
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+fn package_sizes() -> Result<BTreeMap<String, u64>> {
+    eprintln!("bench: building the arm64 packages …");
+    Ok(crate::deploy::package()?
+        .into_iter()
+        .map(|(zip, size)| {
+            let function = zip.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (function, size)
+        })
+        .collect())
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_default();
+    let memory_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| info.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| (kb / 1024.0 / 1024.0).round())
+        .unwrap_or_default();
+    json!({
+        "cpu": cpu,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "memory_gib": memory_gib,
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+    })
+}
+
+fn write_json(report: &Value) -> Result<PathBuf> {
+    let dir = repo_root().join("target").join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let stamp = report["date"].as_str().unwrap_or("run").replace(':', "-");
+    let path = dir.join(format!("{stamp}.json"));
+    let text = serde_json::to_string_pretty(report)?;
+    std::fs::write(&path, &text)?;
+    std::fs::write(dir.join("latest.json"), &text)?;
+    Ok(path)
+}
+
+const RESULTS_START: &str = "<!-- bench:results:start -->";
+const RESULTS_END: &str = "<!-- bench:results:end -->";
+
+fn update_performance_doc(markdown: &str) -> Result<()> {
+    let path = repo_root().join("docs").join("performance.md");
+    let doc = std::fs::read_to_string(&path).context("docs/performance.md")?;
+    let (Some(start), Some(end)) = (doc.find(RESULTS_START), doc.find(RESULTS_END)) else {
+        bail!("docs/performance.md lacks the {RESULTS_START} … {RESULTS_END} markers");
+    };
+    let updated = format!("{}{RESULTS_START}\n{markdown}\n{}", &doc[..start], &doc[end..]);
+    std::fs::write(&path, updated)?;
+    Ok(())
+}
+
+fn markdown(report: &Value) -> String {
+    let number = |v: &Value| v.as_f64().map(|f| format!("{f:.1}")).unwrap_or_else(|| "–".into());
+    let machine = &report["machine"];
+    let mut out = format!(
+        "Measured {} on {} ({} cores, {} GiB, {}/{}) with `{}`.\n\n",
+        report["date"].as_str().unwrap_or_default(),
+        machine["cpu"].as_str().unwrap_or_default(),
+        machine["cores"],
+        machine["memory_gib"],
+        machine["os"].as_str().unwrap_or_default(),
+        machine["arch"].as_str().unwrap_or_default(),
+        report["command"].as_str().unwrap_or_default(),
+    );
+    let cold = report["cold"].as_array().cloned().unwrap_or_default();
+    let floor = cold.first().cloned().unwrap_or_default();
+    let python_for = |route: &str| cold.iter().find(|c| c["program"].as_str().is_some_and(|p| p.contains("Python")) && c["measured_with"] == route).cloned();
+    out.push_str("### Cold start (exec → end of the first invocation; local Runtime API, AWS on the local emulator)\n\n");
+    out.push_str("| Program | Measured with | Runs | Init p50 / p95 (ms) | Init ÷ floor | Total p50 / p95 (ms) | Python ÷ Rust (total p50) | Peak RSS (MiB) |\n");
+    out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for c in &cold {
+        let ratio = c["init_p50_ms"].as_f64().zip(floor["init_p50_ms"].as_f64()).map(|(a, b)| format!("{:.2}×", a / b)).unwrap_or_default();
+        let python = python_for(c["measured_with"].as_str().unwrap_or_default())
+            .filter(|_| !c["program"].as_str().unwrap_or_default().contains("Python"))
+            .and_then(|p| p["total_p50_ms"].as_f64().zip(c["total_p50_ms"].as_f64()))
+            .map(|(p, r)| format!("{:.1}×", p / r))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} / {} | {} | {} / {} | {} | {} |\n",
+            c["program"].as_str().unwrap_or_default(),
+            c["measured_with"].as_str().unwrap_or_default(),
+            c["runs"],
+            number(&c["init_p50_ms"]),
+            number(&c["init_p95_ms"]),
+            ratio,
+            number(&c["total_p50_ms"]),
+            number(&c["total_p95_ms"]),
+            python,
+            number(&c["peak_rss_max_mib"]),
+        ));
+    }
+    out.push_str("\n### Warm invocations (in-process handler time; overhead = time not spent waiting on AWS)\n\n");
+    out.push_str("| Route | Invocations | p50 (ms) | p99 (ms) | Overhead p50 (ms) | Overhead p99 (ms) | AWS requests |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    for w in report["warm"].as_array().into_iter().flatten() {
+        let calls = w["aws_calls"].as_object().map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {:.3} | {:.3} | {} |\n",
+            w["route"].as_str().unwrap_or_default(),
+            w["invocations"],
+            number(&w["p50_ms"]),
+            number(&w["p99_ms"]),
+            w["overhead_p50_ms"].as_f64().unwrap_or(f64::NAN),
+            w["overhead_p99_ms"].as_f64().unwrap_or(f64::NAN),
+            if calls.is_empty() { "none".to_owned() } else { calls },
+        ));
+    }
+    if let Some(packages) = report["packages"].as_object().filter(|p| !p.is_empty()) {
+        out.push_str("\n### Packages (zipped arm64 `bootstrap`)\n\n| Function | Size (MiB) |\n| --- | ---: |\n");
+        for (function, size) in packages {
+            out.push_str(&format!("| {function} | {:.2} |\n", size.as_f64().unwrap_or(0.0) / 1024.0 / 1024.0));
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! A local Lambda Runtime API (the `2018-06-01` interface a `bootstrap` polls): the armed
+//! events are handed out one per `next`, each response (or error) reported back with when
+//! its event was handed out and when the answer arrived. Once the queue is empty, `next`
+//! waits forever, like a frozen execution environment.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Result;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::routing::{get, post};
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+/// How one invocation went.
+#[derive(Debug)]
+pub struct Outcome {
+    /// When its event was handed out.
+    pub served: Instant,
+    /// When its response or error arrived.
+    pub at: Instant,
+    pub ok: bool,
+    pub body: String,
+}
+
+struct Shared {
+    events: Mutex<VecDeque<Value>>,
+    /// When each handed-out event (by request id) was handed out.
+    served: Mutex<Vec<Instant>>,
+    outcomes: mpsc::UnboundedSender<Outcome>,
+}
+
+pub struct RuntimeApi {
+    pub address: SocketAddr,
+    shared: Arc<Shared>,
+    outcomes: mpsc::UnboundedReceiver<Outcome>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl RuntimeApi {
+    pub async fn start() -> Result<Self> {
+        let (sender, outcomes) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared { events: Mutex::default(), served: Mutex::default(), outcomes: sender });
+        let router = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (shutdown, mut stop) = watch::channel(false);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        });
+        Ok(Self { address, shared, outcomes, shutdown })
+    }
+
+    /// The next `next` calls get these events, in order (for a new process: forget
+    /// everything before).
+    pub fn arm(&mut self, events: impl IntoIterator<Item = Value>) {
+        while self.outcomes.try_recv().is_ok() {}
+        self.shared.served.lock().expect("served").clear();
+        *self.shared.events.lock().expect("events") = events.into_iter().collect();
+    }
+
+    /// When the first armed event was asked for: the process had finished its init.
+    pub fn first_poll(&self) -> Option<Instant> {
+        self.shared.served.lock().expect("served").first().copied()
+    }
+
+    /// Waits for the next invocation to finish.
+    pub async fn outcome(&mut self) -> Option<Outcome> {
+        self.outcomes.recv().await
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+async fn next(State(shared): State<Arc<Shared>>) -> (StatusCode, HeaderMap, String) {
+    let event = shared.events.lock().expect("events").pop_front();
+    let Some(event) = event else {
+        // Nothing more for this process: it waits here until it is killed.
+        std::future::pending::<()>().await;
+        unreachable!()
+    };
+    let request_id = {
+        let mut served = shared.served.lock().expect("served");
+        served.push(Instant::now());
+        served.len() - 1
+    };
+    let mut headers = HeaderMap::new();
+    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() + 30_000;
+    headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&request_id.to_string()).expect("digits"));
+    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from_str(&deadline.to_string()).expect("digits"));
+    headers.insert(
+        "lambda-runtime-invoked-function-arn",
+        HeaderValue::from_static("arn:aws:lambda:eu-west-1:000000000000:function:bench"),
+    );
+    headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000000"));
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    (StatusCode::OK, headers, event.to_string())
+}
+
+fn report(shared: &Shared, id: Option<&str>, ok: bool, body: Bytes) -> StatusCode {
+    let at = Instant::now();
+    let served = id
+        .and_then(|id| id.parse::<usize>().ok())
+        .and_then(|id| shared.served.lock().expect("served").get(id).copied())
+        .unwrap_or(at);
+    let _ = shared.outcomes.send(Outcome { served, at, ok, body: String::from_utf8_lossy(&body).into_owned() });
+    StatusCode::ACCEPTED
+}
+
+async fn response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    report(&shared, Some(&id), true, body)
+}
+
+async fn error(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    report(&shared, Some(&id), false, body)
+}
+
+async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
+    report(&shared, None, false, body)
+}

@@ -1,0 +1,64 @@
+//! The data the benchmarks run against: a company with an admin, a registered customer
+//! with an active access, a folder, a document (uploaded and settled) shared with the
+//! customer. Seeded through the real API, like a user would.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use portal_shared::domain::Role;
+use serde_json::{Value, json};
+
+use crate::client::ApiClient;
+use crate::provision::Stack;
+use crate::seed::{Seeder, registered_customer};
+
+pub const STAFF_PASSWORD: &str = "Bench-Passw0rd!1";
+pub const CUSTOMER_PASSWORD: &str = "Bench-Customer-Passw0rd!2";
+
+pub struct Scenario {
+    pub tenant_id: String,
+    pub staff_email: String,
+    pub staff: ApiClient,
+    pub customer_email: String,
+    pub customer: ApiClient,
+    pub contact_id: String,
+    pub folder_id: String,
+    pub document_id: String,
+}
+
+impl Scenario {
+    pub async fn seed(stack: &Stack, api_url: &str) -> Result<Self> {
+        let seeder = Seeder::new(stack).await;
+        let slug = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let tenant = seeder.tenant("Bench Company", &slug).await?;
+        let staff_email = format!("admin@{slug}.example");
+        seeder.staff(tenant.id, &staff_email, Role::Admin, STAFF_PASSWORD).await?;
+        let staff = ApiClient::staff_login(api_url, &staff_email, STAFF_PASSWORD).await?;
+        let customer_email = format!("customer@{slug}.example");
+        let (customer, contact_id) =
+            registered_customer(api_url, &stack.endpoint, &staff, &customer_email, CUSTOMER_PASSWORD).await?;
+        let folder = staff.post("/folders", json!({ "name": "Statements" })).await?.expect(201)?;
+        let folder_id = id(&folder)?;
+        let document = staff.upload("statement.pdf", "application/pdf", &[b'%'; 48 * 1024]).await?;
+        let document_id = id(&document)?;
+        staff.wait_settled(&document_id, Duration::from_secs(30)).await?;
+        let shared = staff
+            .post("/shares", json!({ "items": [{ "kind": "document", "id": document_id }], "contactIds": [contact_id] }))
+            .await?;
+        ensure!(shared.status < 300, "sharing failed: {} {}", shared.status, shared.json);
+        Ok(Self {
+            tenant_id: tenant.id.to_string(),
+            staff_email,
+            staff,
+            customer_email,
+            customer,
+            contact_id,
+            folder_id,
+            document_id,
+        })
+    }
+}
+
+pub fn id(item: &Value) -> Result<String> {
+    item["id"].as_str().map(str::to_owned).with_context(|| format!("no id in {item}"))
+}

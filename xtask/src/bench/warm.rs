@@ -1,0 +1,125 @@
+//! Warm invocations of a release binary through the local Runtime API, split into the
+//! time spent waiting on AWS (from the recording proxy) and the handler's own work.
+
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::process::Command;
+
+use super::aws_proxy::{AwsProxy, Exchange};
+use super::cold::Program;
+use super::percentile;
+use super::routes::RouteCase;
+use super::runtime_api::RuntimeApi;
+
+#[derive(Debug, Serialize)]
+pub struct WarmSummary {
+    pub route: String,
+    pub invocations: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub overhead_p50_ms: f64,
+    pub overhead_p99_ms: f64,
+    /// AWS requests of one invocation, per service.
+    pub aws_calls: BTreeMap<String, u32>,
+}
+
+/// Starts `program` once and sends it `invocations` of each case's event (after one
+/// unmeasured warm-up each).
+pub async fn series(
+    runtime: &mut RuntimeApi,
+    proxy: &AwsProxy,
+    program: &Program<'_>,
+    cases: &[(&RouteCase, Value)],
+    invocations: usize,
+) -> Result<Vec<WarmSummary>> {
+    let per_case = invocations + 1;
+    runtime.arm(cases.iter().flat_map(|(_, event)| std::iter::repeat_n(event.clone(), per_case)));
+    proxy.take_log();
+    let mut child = Command::new(program.command)
+        .args(&program.args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(program.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("AWS_LAMBDA_RUNTIME_API", runtime.address.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", program.command.display()))?;
+    let mut summaries = Vec::new();
+    for (case, _) in cases {
+        let mut outcomes = Vec::with_capacity(per_case);
+        for _ in 0..per_case {
+            let outcome = tokio::time::timeout(Duration::from_secs(30), runtime.outcome())
+                .await
+                .ok()
+                .flatten()
+                .with_context(|| format!("{}: no response within 30 s", case.route))?;
+            if !outcome.ok {
+                bail!("{} failed: {}", case.route, outcome.body);
+            }
+            let status = serde_json::from_str::<Value>(&outcome.body).ok().and_then(|b| b["statusCode"].as_u64());
+            if status != Some(u64::from(case.status)) {
+                bail!("{} answered {status:?}, not {}: {}", case.route, case.status, outcome.body);
+            }
+            outcomes.push(outcome);
+        }
+        let log = proxy.take_log();
+        let (mut times, mut overheads) = (Vec::new(), Vec::new());
+        let mut aws_calls = BTreeMap::new();
+        for (index, outcome) in outcomes.iter().enumerate() {
+            let during: Vec<&Exchange> =
+                log.iter().filter(|e| e.started >= outcome.served && e.ended <= outcome.at).collect();
+            if index == 0 {
+                for exchange in &during {
+                    *aws_calls.entry(exchange.service.clone()).or_insert(0) += 1;
+                }
+                continue; // the warm-up
+            }
+            let total = outcome.at.duration_since(outcome.served);
+            let waiting = union(&during);
+            times.push(total.as_secs_f64() * 1000.0);
+            overheads.push(total.saturating_sub(waiting).as_secs_f64() * 1000.0);
+        }
+        summaries.push(WarmSummary {
+            route: case.route.to_owned(),
+            invocations: times.len(),
+            p50_ms: percentile(&times, 50.0),
+            p99_ms: percentile(&times, 99.0),
+            overhead_p50_ms: percentile(&overheads, 50.0),
+            overhead_p99_ms: percentile(&overheads, 99.0),
+            aws_calls,
+        });
+    }
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    Ok(summaries)
+}
+
+/// The time covered by the exchanges (overlapping requests count once).
+fn union(exchanges: &[&Exchange]) -> Duration {
+    let mut spans: Vec<(Instant, Instant)> = exchanges.iter().map(|e| (e.started, e.ended)).collect();
+    spans.sort();
+    let mut total = Duration::ZERO;
+    let mut current: Option<(Instant, Instant)> = None;
+    for (start, end) in spans {
+        current = match current {
+            Some((s, e)) if start <= e => Some((s, e.max(end))),
+            Some((s, e)) => {
+                total += e - s;
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    if let Some((s, e)) = current {
+        total += e - s;
+    }
+    total
+}
