@@ -3,5 +3,6 @@
 //! `cargo xtask test` (it installs Chromium and ChromeDriver when missing and starts the
 //! stack); screenshots of each major screen land in `target/screenshots/`.
 
+mod customer;
 mod pages;
 mod support;
