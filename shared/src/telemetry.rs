@@ -1,14 +1,21 @@
 //! Structured JSON logs via `tracing`, one line per event (what CloudWatch Logs Insights
-//! queries best). `RUST_LOG` sets the filter; the default is `info`.
+//! queries best). `RUST_LOG` sets the filter (`warn`, or `info,portal_shared=debug`: a
+//! default level and per-target levels); the default is `info`.
+
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub fn init() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    let logs = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
         .with_current_span(false)
         .without_time() // CloudWatch stamps every line
         .with_target(false)
-        .try_init();
+        .finish();
+    let _ = logs.with(filter).try_init();
 }

@@ -90,6 +90,7 @@ pub async fn run(options: Options) -> Result<()> {
         stack.function_env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     env.extend([
         ("PUBLIC_URL".to_owned(), running.url()),
+        ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "portal-bench".to_owned()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "256".to_owned()),
         ("AWS_LAMBDA_FUNCTION_VERSION".to_owned(), "$LATEST".to_owned()),
         ("AWS_LAMBDA_LOG_GROUP_NAME".to_owned(), "/aws/lambda/bench".to_owned()),
@@ -107,6 +108,7 @@ pub async fn run(options: Options) -> Result<()> {
     for (function, measured_with) in FUNCTIONS {
         let event = function_event(&api, &scenario, &cases, function, measured_with)?;
         let mut function_env = env.clone();
+        function_env.retain(|(k, _)| k != "AWS_LAMBDA_FUNCTION_NAME");
         function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
         let command = binaries.join(format!("portal-{function}"));
         let runs = cold_series(&mut runtime, &Program { command: &command, args: vec![], env: function_env }, &event, options.runs)
@@ -138,7 +140,7 @@ pub async fn run(options: Options) -> Result<()> {
             continue;
         }
         let mut function_env = env.clone();
-        function_env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+        function_env.retain(|(k, _)| k != "AWS_ENDPOINT_URL" && k != "AWS_LAMBDA_FUNCTION_NAME");
         function_env.push(("AWS_ENDPOINT_URL".to_owned(), proxy.url()));
         function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
         let command = binaries.join(format!("portal-{function}"));
