@@ -6,6 +6,7 @@
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
 
 use crate::domain::{Email, Role, TenantId, UserSub};
 use crate::error::ApiError;
@@ -50,6 +51,42 @@ pub struct StaffMember {
     /// `None` the default (the contact's owner, else the admins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_submissions: Option<bool>,
+    /// Up to when this member has looked at customer submissions (the dashboard's "new"
+    /// badge counts the submissions created after it). `None`: never.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub submissions_seen_at: Option<OffsetDateTime>,
+}
+
+/// A staff member's own choices (`PATCH /me`): `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StaffChoices {
+    pub notify_submissions: Option<bool>,
+    pub submissions_seen_at: Option<OffsetDateTime>,
+}
+
+impl StaffChoices {
+    /// How far ahead of the server's clock a client's "seen up to" may be (clock skew).
+    pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+    /// The changes to write for `member`: at least one field must be sent (422); a seen
+    /// marker in the future is refused (422), and one older than the member's current marker
+    /// is dropped, so the marker never moves back (two tabs, a stale page).
+    pub fn for_member(self, member: &StaffMember, now: OffsetDateTime) -> Result<Self, ApiError> {
+        if self.notify_submissions.is_none() && self.submissions_seen_at.is_none() {
+            return Err(ApiError::Invalid("nothing to change: send notifySubmissions or submissionsSeenAt".into()));
+        }
+        if self.submissions_seen_at.is_some_and(|seen| seen > now + Self::CLOCK_SKEW) {
+            return Err(ApiError::Invalid("submissionsSeenAt: must not be in the future".into()));
+        }
+        let submissions_seen_at = self
+            .submissions_seen_at
+            .filter(|seen| member.submissions_seen_at.is_none_or(|current| *seen > current));
+        Ok(Self { notify_submissions: self.notify_submissions, submissions_seen_at })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.notify_submissions.is_none() && self.submissions_seen_at.is_none()
+    }
 }
 
 impl StaffMember {
@@ -136,5 +173,34 @@ impl Customer {
             .iter()
             .find(|company| company.tenant.id == tenant)
             .ok_or_else(|| ApiError::Forbidden("you have no access to this company's portal".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(seen: Option<OffsetDateTime>) -> StaffMember {
+        StaffMember {
+            sub: "staff-1".parse().unwrap(),
+            tenant_id: TenantId::new(),
+            email: "a@staff.example".parse().unwrap(),
+            role: Role::Viewer,
+            notify_submissions: None,
+            submissions_seen_at: seen,
+        }
+    }
+
+    #[test]
+    fn the_seen_marker_moves_forward_only_and_never_into_the_future() {
+        let now = OffsetDateTime::from_unix_timestamp(1_750_000_000).unwrap();
+        let seen = |at| StaffChoices { submissions_seen_at: Some(at), ..StaffChoices::default() };
+        let earlier = now - Duration::hours(1);
+        assert_eq!(seen(earlier).for_member(&member(None), now).unwrap().submissions_seen_at, Some(earlier));
+        let kept = seen(earlier).for_member(&member(Some(now)), now).unwrap();
+        assert!(kept.is_empty(), "{kept:?}");
+        assert!(seen(now + Duration::minutes(4)).for_member(&member(Some(earlier)), now).is_ok());
+        assert!(matches!(seen(now + Duration::hours(1)).for_member(&member(None), now), Err(ApiError::Invalid(_))));
+        assert!(matches!(StaffChoices::default().for_member(&member(None), now), Err(ApiError::Invalid(_))));
     }
 }

@@ -223,6 +223,7 @@ mod tests {
             email: format!("{sub}@staff.example").parse().unwrap(),
             role,
             notify_submissions: notify,
+            submissions_seen_at: None,
         }
     }
 

@@ -5,4 +5,5 @@
 
 mod customer;
 mod pages;
+mod staff;
 mod support;

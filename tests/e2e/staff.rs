@@ -119,3 +119,48 @@ async fn a_company_keeps_an_admin_and_staff_of_others_are_out_of_reach() -> anyh
     assert_eq!(t.admin.get("/staff").await?.expect(200)?["items"].as_array().unwrap().len(), 3);
     Ok(())
 }
+
+#[tokio::test]
+async fn each_staff_member_keeps_their_own_submissions_seen_marker_which_only_moves_forward() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let other = tenant_fixture().await?;
+    let me = t.viewer.get("/me").await?.expect(200)?;
+    assert!(me.get("submissionsSeenAt").is_none(), "never seen: {me}");
+
+    // Any role may set its own marker (a viewer too); the answer is `GET /me`'s.
+    let seen = "2025-03-01T10:00:00Z";
+    let me = t.viewer.send(Method::PATCH, "/me", Some(json!({ "submissionsSeenAt": seen }))).await?.expect(200)?;
+    assert_eq!(me["submissionsSeenAt"], seen, "{me}");
+    assert_eq!(me["tenant"]["id"], t.tenant.id.to_string());
+    assert_eq!(t.viewer.get("/me").await?.expect(200)?["submissionsSeenAt"], seen);
+
+    // It never moves back, and the other choice is left as it is.
+    let me = t
+        .viewer
+        .send(Method::PATCH, "/me", Some(json!({ "submissionsSeenAt": "2025-02-01T00:00:00Z", "notifySubmissions": false })))
+        .await?
+        .expect(200)?;
+    assert_eq!(me["submissionsSeenAt"], seen, "{me}");
+    assert_eq!(me["notifySubmissions"], false);
+    let later = "2025-03-02T08:30:00Z";
+    let me = t.viewer.send(Method::PATCH, "/me", Some(json!({ "submissionsSeenAt": later }))).await?.expect(200)?;
+    assert_eq!(me["submissionsSeenAt"], later);
+    assert_eq!(me["notifySubmissions"], false, "untouched: {me}");
+
+    // The marker is the caller's own: colleagues and other companies are unaffected.
+    assert!(t.admin.get("/me").await?.expect(200)?.get("submissionsSeenAt").is_none());
+    assert!(other.viewer.get("/me").await?.expect(200)?.get("submissionsSeenAt").is_none());
+
+    // Bad input: nothing to change, the future, not a timestamp, an unknown field.
+    for body in [
+        json!({}),
+        json!({ "submissionsSeenAt": "2999-01-01T00:00:00Z" }),
+        json!({ "submissionsSeenAt": "yesterday" }),
+        json!({ "submissionsSeenAt": seen, "role": "admin" }),
+    ] {
+        assert_problem(&t.viewer.send(Method::PATCH, "/me", Some(body)).await?, 422);
+    }
+    assert_problem(&anonymous().send(Method::PATCH, "/me", Some(json!({ "submissionsSeenAt": seen }))).await?, 401);
+    assert_eq!(t.viewer.get("/me").await?.expect(200)?["submissionsSeenAt"], later);
+    Ok(())
+}

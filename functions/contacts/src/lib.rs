@@ -10,7 +10,7 @@ use portal_shared::function::HttpFunction;
 use portal_shared::http::{
     json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route,
 };
-use portal_shared::identity::StaffMember;
+use portal_shared::identity::{StaffChoices, StaffMember};
 use portal_shared::model::{Action, ActivityEvent, Contact, Language, Organization, Tenant};
 use portal_shared::pagination::Page;
 use portal_shared::store::Store;
@@ -70,7 +70,9 @@ struct OrganizationInput {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct MyChanges {
-    notify_submissions: bool,
+    notify_submissions: Option<bool>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    submissions_seen_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,11 +130,17 @@ impl App {
         Ok(Me { staff, tenant })
     }
 
-    /// The caller's own choices (any role): whether they get submission emails.
+    /// The caller's own choices (any role): whether they get submission emails, and up to
+    /// when they have seen customer submissions.
     async fn update_me(&self, req: &Request) -> Result<Me, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         let input: MyChanges = json_body(req)?;
-        let staff = self.store.set_staff_notifications(&staff.sub, input.notify_submissions).await?;
+        let choices = StaffChoices {
+            notify_submissions: input.notify_submissions,
+            submissions_seen_at: input.submissions_seen_at,
+        }
+        .for_member(&staff, OffsetDateTime::now_utc())?;
+        let staff = self.store.update_staff_choices(&staff.sub, &choices).await?;
         let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
         Ok(Me { staff, tenant })
     }

@@ -282,6 +282,7 @@ impl App {
             email: input.email,
             role: input.role,
             notify_submissions: None,
+            submissions_seen_at: None,
         };
         if let Err(err) = self.store.create_staff_member(&member).await {
             self.delete_account(&member.email).await?;

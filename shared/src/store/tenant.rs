@@ -6,7 +6,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWrite
 use super::{Item, Store, conditional, from_item, s, to_item};
 use crate::domain::{AccentColor, DisplayName, LogoId, Role, Slug, TenantId, UserSub};
 use crate::error::ApiError;
-use crate::identity::StaffMember;
+use crate::identity::{StaffChoices, StaffMember};
+use time::format_description::well_known::Rfc3339;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
 use crate::model::{Logo, PendingLogo, Tenant};
 use crate::pagination::{Key, Page, PageRequest};
@@ -45,24 +46,30 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a staff member's choice about submission emails.
-    pub async fn set_staff_notifications(
-        &self,
-        sub: &UserSub,
-        notify_submissions: bool,
-    ) -> Result<StaffMember, ApiError> {
-        let result = self
+    /// Writes a staff member's own choices (`PATCH /me`); absent fields stay as they are.
+    pub async fn update_staff_choices(&self, sub: &UserSub, choices: &StaffChoices) -> Result<StaffMember, ApiError> {
+        let mut set = Vec::new();
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::user_pk(sub), keys::STAFF_MEMBERSHIP_SK.into())))
-            .update_expression("SET notifySubmissions = :notify")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":notify", AttributeValue::Bool(notify_submissions))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
+            .return_values(ReturnValue::AllNew);
+        if let Some(notify) = choices.notify_submissions {
+            set.push("notifySubmissions = :notify");
+            update = update.expression_attribute_values(":notify", AttributeValue::Bool(notify));
+        }
+        if let Some(seen) = choices.submissions_seen_at {
+            let seen = seen.format(&Rfc3339).map_err(|e| ApiError::Internal(format!("submissionsSeenAt: {e}")))?;
+            set.push("submissionsSeenAt = :seen");
+            update = update.expression_attribute_values(":seen", s(&seen));
+        }
+        if set.is_empty() {
+            return self.staff_member(sub).await?.ok_or(ApiError::NotFound("staff member"));
+        }
+        let result = update.update_expression(format!("SET {}", set.join(", "))).send().await;
         let output = conditional("UpdateItem", result, ApiError::NotFound("staff member"))?;
         from_item(output.attributes.unwrap_or_default())
     }
