@@ -90,6 +90,8 @@ pub async fn run(options: Options) -> Result<()> {
         stack.function_env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     env.extend([
         ("PUBLIC_URL".to_owned(), running.url()),
+        // Lambda sets both; boto3 reads only the second.
+        ("AWS_DEFAULT_REGION".to_owned(), stack.region.clone()),
         ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "portal-bench".to_owned()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "256".to_owned()),
         ("AWS_LAMBDA_FUNCTION_VERSION".to_owned(), "$LATEST".to_owned()),

@@ -13,7 +13,7 @@ use tokio::process::Command;
 use super::aws_proxy::{AwsProxy, Exchange};
 use super::cold::Program;
 use super::percentile;
-use super::routes::RouteCase;
+use super::routes::{RouteCase, TRANSACTIONAL_INVOCATIONS};
 use super::runtime_api::RuntimeApi;
 
 #[derive(Debug, Serialize)]
@@ -37,9 +37,13 @@ pub async fn series(
     cases: &[(&RouteCase, Value)],
     invocations: usize,
 ) -> Result<Vec<WarmSummary>> {
-    let per_case = invocations + 1;
-    runtime.arm(cases.iter().flat_map(|(_, event)| std::iter::repeat_n(event.clone(), per_case)));
+    let count = |case: &RouteCase| 1 + if case.transactional { invocations.min(TRANSACTIONAL_INVOCATIONS) } else { invocations };
+    runtime.arm(cases.iter().flat_map(|(case, event)| std::iter::repeat_n(event.clone(), count(case))));
     proxy.take_log();
+    // The function's own logs, for when an invocation fails.
+    let log_dir = crate::paths::repo_root().join("target").join("bench").join("logs");
+    std::fs::create_dir_all(&log_dir)?;
+    let log_path = log_dir.join(format!("{}.log", program.command.file_name().unwrap_or_default().to_string_lossy()));
     let mut child = Command::new(program.command)
         .args(&program.args)
         .env_clear()
@@ -47,26 +51,32 @@ pub async fn series(
         .envs(program.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("AWS_LAMBDA_RUNTIME_API", runtime.address.to_string())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(std::fs::File::create(&log_path)?)
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", program.command.display()))?;
     let mut summaries = Vec::new();
     for (case, _) in cases {
-        let mut outcomes = Vec::with_capacity(per_case);
-        for _ in 0..per_case {
+        let mut outcomes = Vec::with_capacity(count(case));
+        for _ in 0..count(case) {
             let outcome = tokio::time::timeout(Duration::from_secs(30), runtime.outcome())
                 .await
                 .ok()
                 .flatten()
                 .with_context(|| format!("{}: no response within 30 s", case.route))?;
             if !outcome.ok {
-                bail!("{} failed: {}", case.route, outcome.body);
+                bail!("{} failed: {} (logs: {})", case.route, outcome.body, log_path.display());
             }
             let status = serde_json::from_str::<Value>(&outcome.body).ok().and_then(|b| b["statusCode"].as_u64());
             if status != Some(u64::from(case.status)) {
-                bail!("{} answered {status:?}, not {}: {}", case.route, case.status, outcome.body);
+                bail!(
+                    "{} answered {status:?}, not {}: {} (logs: {})",
+                    case.route,
+                    case.status,
+                    outcome.body,
+                    log_path.display()
+                );
             }
             outcomes.push(outcome);
         }

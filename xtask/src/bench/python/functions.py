@@ -8,9 +8,9 @@ same presign), behind a minimal Lambda Runtime API loop like the managed Python 
 import json
 import os
 import sys
-import time
 import urllib.request
 import uuid
+from datetime import datetime, timezone
 
 import boto3
 from boto3.dynamodb.conditions import Key
@@ -51,11 +51,15 @@ def presign_download(event):
                 "ResponseContentDisposition": f"attachment; filename=\"{document['name']}\""},
         ExpiresIn=TTL,
     )
+    # The same activity event the Rust route records (see docs/data-model.md).
     event_id = str(uuid.uuid4())
     TABLE.put_item(Item={
-        "PK": f"TENANT#{tenant}", "SK": f"EVENT#{event_id}", "action": "downloaded",
+        "PK": f"TENANT#{tenant}", "SK": f"EVENT#{event_id}",
         "GSI2PK": f"TENANT#{tenant}#ACTIVITY#DOC#{document_id}", "GSI2SK": f"EVENT#{event_id}",
-        "actor": staff["sub"], "at": int(time.time()),
+        "id": event_id, "action": "document.downloaded",
+        "actor": {"kind": "staff", "sub": staff["sub"], "email": staff["email"]},
+        "at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "item": {"kind": "document", "id": document_id}, "itemName": document["name"],
     })
     return ok({"documentId": document_id, "download": {"method": "GET", "url": url, "headers": {}}})
 
