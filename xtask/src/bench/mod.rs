@@ -335,7 +335,7 @@ fn markdown(report: &Value) -> String {
             number(&c["peak_rss_max_mib"]),
         ));
     }
-    out.push_str("\n### Warm invocations (in-process handler time; overhead = time not spent waiting on AWS)\n\n");
+    out.push_str("\n### Warm invocations (release binary through the Runtime API; overhead = time not spent waiting on AWS)\n\n");
     out.push_str("| Route | Invocations | p50 (ms) | p99 (ms) | Overhead p50 (ms) | Overhead p99 (ms) | AWS requests |\n");
     out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for w in report["warm"].as_array().into_iter().flatten() {
