@@ -78,9 +78,8 @@ impl StaffChoices {
         if self.submissions_seen_at.is_some_and(|seen| seen > now + Self::CLOCK_SKEW) {
             return Err(ApiError::Invalid("submissionsSeenAt: must not be in the future".into()));
         }
-        let submissions_seen_at = self
-            .submissions_seen_at
-            .filter(|seen| member.submissions_seen_at.is_none_or(|current| *seen > current));
+        let submissions_seen_at =
+            self.submissions_seen_at.filter(|seen| member.submissions_seen_at.is_none_or(|current| *seen > current));
         Ok(Self { notify_submissions: self.notify_submissions, submissions_seen_at })
     }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use portal_tests::{
-    CUSTOMER_PASSWORD, anonymous, customer_login, emails_to, eventually, put_presigned, registered_customer, tenant_fixture,
-    unique,
+    CUSTOMER_PASSWORD, anonymous, customer_login, emails_to, eventually, put_presigned, registered_customer,
+    tenant_fixture, unique,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -57,7 +57,8 @@ async fn names(b: &Browser) -> Result<Vec<String>> {
 async fn wait_names(b: &Browser, expected: &[&str]) -> Result<()> {
     let deadline = tokio::time::Instant::now() + crate::support::WAIT;
     loop {
-        let busy = b.client.execute("return document.getElementById('shares-list').getAttribute('aria-busy')", vec![]).await?;
+        let busy =
+            b.client.execute("return document.getElementById('shares-list').getAttribute('aria-busy')", vec![]).await?;
         let shown = names(b).await?;
         if busy == "false" && shown == expected {
             return Ok(());
@@ -111,7 +112,10 @@ async fn invitation_path(email: &str, slug: &str) -> Result<String> {
     for message in emails_to(email).await?.iter().rev() {
         let body = message["body"].as_str().unwrap_or_default();
         if let Some(at) = body.find(&start) {
-            let token: String = body[at + start.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect();
+            let token: String = body[at + start.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                .collect();
             ensure!(token.len() == 43, "a malformed token in {body}");
             return Ok(format!("{start}{token}"));
         }
@@ -235,8 +239,11 @@ async fn invited_customer_registers_downloads_and_sends_a_document_back() -> Res
     let list = b.find("#submissions-list").await?;
     let list = &list;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    eventually(Duration::from_secs(10), || async move { Ok(list.attr("aria-busy").await?.as_deref() == Some("false")) })
-        .await?;
+    eventually(
+        Duration::from_secs(10),
+        || async move { Ok(list.attr("aria-busy").await?.as_deref() == Some("false")) },
+    )
+    .await?;
     b.click("#submissions-list button[data-withdraw]").await?;
     b.click("dialog button.button--danger").await?;
     b.wait_text("#submissions-empty", "not sent any").await?;

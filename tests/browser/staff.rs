@@ -62,7 +62,12 @@ async fn an_admin_shares_an_uploaded_file_with_a_new_contact_and_sees_it_in_the_
     let checked = js(&b, "return document.querySelector('#contacts-table tbody tr:first-child button.switch').getAttribute('aria-checked')").await?;
     ensure!(checked == "true", "the switch is on: {checked}");
     let contacts = t.admin.get("/contacts").await?.expect(200)?;
-    let contact = contacts["items"].as_array().context("items")?.iter().find(|c| c["email"] == email.as_str()).context("created")?;
+    let contact = contacts["items"]
+        .as_array()
+        .context("items")?
+        .iter()
+        .find(|c| c["email"] == email.as_str())
+        .context("created")?;
     ensure!(contact["accessStatus"] == "pending", "{contact}");
     let contact_id = contact["id"].as_str().context("id")?.to_owned();
     b.screenshot("contacts").await?;
@@ -96,7 +101,9 @@ async fn an_admin_shares_an_uploaded_file_with_a_new_contact_and_sees_it_in_the_
     let page = &b;
     eventually(Duration::from_secs(10), || async move {
         let shares = admin.get(shares_path).await?.expect(200)?;
-        Ok(shares["items"].as_array().is_some_and(|items| items.iter().any(|s| s["target"]["name"] == "Annual report.pdf")))
+        Ok(shares["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|s| s["target"]["name"] == "Annual report.pdf")))
     })
     .await?;
 
@@ -116,7 +123,10 @@ async fn an_admin_shares_an_uploaded_file_with_a_new_contact_and_sees_it_in_the_
     let customer_email = format!("{}@client.example", unique("cust"));
     let (customer, _) = registered_customer(&t.member, &customer_email).await?;
     let ticket = customer
-        .post(&format!("/portal/companies/{}/uploads", t.tenant.id), json!({ "fileName": "Signed.pdf", "contentType": "application/pdf", "size": 64 }))
+        .post(
+            &format!("/portal/companies/{}/uploads", t.tenant.id),
+            json!({ "fileName": "Signed.pdf", "contentType": "application/pdf", "size": 64 }),
+        )
         .await?
         .expect(201)?;
     put_presigned(&ticket["upload"], vec![b'x'; 64]).await?;
@@ -140,11 +150,15 @@ async fn an_admin_shares_an_uploaded_file_with_a_new_contact_and_sees_it_in_the_
     b.click("a[data-nav=settings]").await?;
     b.wait_text("#staff-table tbody", &admin_email).await?;
     let snippet = js(&b, "return document.getElementById('settings-snippet').value").await?;
-    ensure!(snippet.as_str().is_some_and(|s| s.starts_with("<a href=") && s.contains(&format!("/p/{}\"", t.tenant.slug))), "{snippet}");
+    ensure!(
+        snippet.as_str().is_some_and(|s| s.starts_with("<a href=") && s.contains(&format!("/p/{}\"", t.tenant.slug))),
+        "{snippet}"
+    );
     b.fill("#settings-accent", "#0b6e4f").await?;
     b.click("#settings-form button[type=submit]").await?;
     eventually(Duration::from_secs(10), || async move {
-        let accent = js(page, "return getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()").await?;
+        let accent =
+            js(page, "return getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()").await?;
         Ok(accent == "#0b6e4f")
     })
     .await?;
@@ -160,7 +174,10 @@ async fn an_admin_shares_an_uploaded_file_with_a_new_contact_and_sees_it_in_the_
 #[tokio::test]
 async fn a_viewer_sees_everything_read_only() -> Result<()> {
     let t = tenant_fixture().await?;
-    t.admin.post("/contacts", json!({ "email": format!("{}@client.example", unique("v")), "name": "Read Only" })).await?.expect(201)?;
+    t.admin
+        .post("/contacts", json!({ "email": format!("{}@client.example", unique("v")), "name": "Read Only" }))
+        .await?
+        .expect(201)?;
     t.admin.post("/folders", json!({ "name": "Contracts" })).await?.expect(201)?;
     let b = Browser::open("staff-viewer").await?;
     sign_in(&b, &format!("viewer@{}.example", t.tenant.slug)).await?;
@@ -181,7 +198,14 @@ async fn a_viewer_sees_everything_read_only() -> Result<()> {
 
     b.click("a[data-nav=drive]").await?;
     b.wait_text("#drive-table tbody", "Contracts").await?;
-    for css in ["#file-input", "#folder-form", "[data-action=rename]", "[data-action=delete]", "[data-action=move]", "[data-action=share]"] {
+    for css in [
+        "#file-input",
+        "#folder-form",
+        "[data-action=rename]",
+        "[data-action=delete]",
+        "[data-action=move]",
+        "[data-action=share]",
+    ] {
         ensure!(shown(&b, css).await? == 0, "a viewer sees no `{css}` in the drive");
     }
     ensure!(shown(&b, "[data-action=details]").await? == 1, "details stay readable");
@@ -205,7 +229,10 @@ return [...document.querySelectorAll('body *')]
 #[tokio::test]
 async fn the_dashboard_fits_a_phone() -> Result<()> {
     let t = tenant_fixture().await?;
-    t.admin.post("/contacts", json!({ "email": format!("{}@client.example", unique("m")), "name": "Mobile Person" })).await?.expect(201)?;
+    t.admin
+        .post("/contacts", json!({ "email": format!("{}@client.example", unique("m")), "name": "Mobile Person" }))
+        .await?
+        .expect(201)?;
     let b = Browser::open("staff-mobile").await?;
     b.resize(360, 800).await?;
     sign_in(&b, &format!("member@{}.example", t.tenant.slug)).await?;

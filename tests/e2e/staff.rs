@@ -137,7 +137,11 @@ async fn each_staff_member_keeps_their_own_submissions_seen_marker_which_only_mo
     // It never moves back, and the other choice is left as it is.
     let me = t
         .viewer
-        .send(Method::PATCH, "/me", Some(json!({ "submissionsSeenAt": "2025-02-01T00:00:00Z", "notifySubmissions": false })))
+        .send(
+            Method::PATCH,
+            "/me",
+            Some(json!({ "submissionsSeenAt": "2025-02-01T00:00:00Z", "notifySubmissions": false })),
+        )
         .await?
         .expect(200)?;
     assert_eq!(me["submissionsSeenAt"], seen, "{me}");

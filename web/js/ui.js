@@ -284,3 +284,45 @@ export function confirmDialog(title, message, confirmLabel = 'Confirm', { danger
     body.append(h('p', {}, message), h('div', { class: 'button-row' }, yes, no));
   });
 }
+
+/* ---------- drag and drop ---------- */
+
+function hasFiles(event) {
+  return Boolean(event.dataTransfer) && Array.from(event.dataTransfer.types || []).includes('Files');
+}
+
+let windowDropGuard = false;
+
+// Makes `zone` take dropped files (highlighted while files are dragged over it), and keeps a
+// file dropped anywhere else on the page from making the browser navigate to it.
+export function bindDropZone(zone, onFiles) {
+  const over = (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    zone.classList.add('is-dragover');
+  };
+  zone.addEventListener('dragenter', over);
+  zone.addEventListener('dragover', over);
+  zone.addEventListener('dragleave', (event) => {
+    if (!(event.relatedTarget instanceof Node) || !zone.contains(event.relatedTarget)) zone.classList.remove('is-dragover');
+  });
+  zone.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    zone.classList.remove('is-dragover');
+    onFiles(event.dataTransfer.files);
+  });
+  if (windowDropGuard) return;
+  windowDropGuard = true;
+  // A file dropped beside the zone must not make the browser navigate away to it.
+  for (const type of ['dragover', 'drop']) {
+    window.addEventListener(type, (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      if (hasFiles(event) && !(target && target.closest('.drop-zone'))) {
+        event.preventDefault();
+        if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
+      }
+    });
+  }
+}

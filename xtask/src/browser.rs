@@ -21,7 +21,9 @@ pub fn ensure_chromedriver() -> Result<PathBuf> {
         return Ok(CHROMEDRIVER.into());
     }
     if !is_root() {
-        bail!("the browser tests need Debian's chromium and chromium-driver: run as root, or `apt-get install chromium chromium-driver`");
+        bail!(
+            "the browser tests need Debian's chromium and chromium-driver: run as root, or `apt-get install chromium chromium-driver`"
+        );
     }
     eprintln!("xtask: installing chromium and chromium-driver (Debian packages) for the browser tests");
     let apt = |args: &[&str]| -> Result<()> {

@@ -146,8 +146,9 @@ pub fn web_plan(web: &Path) -> Result<Vec<WebObject>> {
         if key == "config.js" {
             bail!("{} would be overwritten: config.js is generated (deploy::config_js)", file.display());
         }
-        let content_type = content_type(&key)
-            .with_context(|| format!("{}: no Content-Type known for this file type (add it to deploy.rs)", file.display()))?;
+        let content_type = content_type(&key).with_context(|| {
+            format!("{}: no Content-Type known for this file type (add it to deploy.rs)", file.display())
+        })?;
         let cache_control = if key.ends_with(".html") { REVALIDATE } else { SHORT };
         let size = std::fs::metadata(&file)?.len();
         plan.push(WebObject { key, file: Some(file), content_type, cache_control, size });
@@ -176,7 +177,8 @@ fn samconfig_stack(config_env: &str) -> Result<(String, String)> {
             (name.trim() == key).then(|| value.trim().trim_matches('"').to_owned())
         })
     };
-    let stack = value("global", "stack_name").with_context(|| format!("no stack_name for {config_env} in samconfig.toml"))?;
+    let stack =
+        value("global", "stack_name").with_context(|| format!("no stack_name for {config_env} in samconfig.toml"))?;
     let region = value("deploy", "region").with_context(|| format!("no region for {config_env} in samconfig.toml"))?;
     Ok((stack, region))
 }
@@ -202,10 +204,7 @@ pub fn deploy_web(config_env: &str, dry_run: bool) -> Result<()> {
     let plan = web_plan(&web_dir())?;
     println!("{} objects (web/ and the generated config.js):", plan.len());
     for object in &plan {
-        println!(
-            "  {:<32} {:>8} B  {:<32} {}",
-            object.key, object.size, object.content_type, object.cache_control
-        );
+        println!("  {:<32} {:>8} B  {:<32} {}", object.key, object.size, object.content_type, object.cache_control);
     }
     if dry_run {
         return Ok(());

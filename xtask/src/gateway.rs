@@ -238,7 +238,9 @@ impl ApiGateway {
     /// would, after deserializing it).
     pub async fn invoke(&self, prepared: Prepared) -> Response<Body> {
         match serde_json::from_value::<ApiGatewayV2httpRequest>(prepared.event) {
-            Ok(event) => (self.functions.http[prepared.function])(Request::from(LambdaRequest::ApiGatewayV2(event))).await,
+            Ok(event) => {
+                (self.functions.http[prepared.function])(Request::from(LambdaRequest::ApiGatewayV2(event))).await
+            }
             Err(err) => ApiError::Malformed(format!("the request cannot be represented: {err}")).into_response(),
         }
     }

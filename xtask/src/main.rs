@@ -13,8 +13,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 use portal_shared::domain::Role;
-use xtask::emulator::{Backend, Emulator};
 use xtask::browser::CHROMEDRIVER_ENV;
+use xtask::emulator::{Backend, Emulator};
 use xtask::provision::{self, API_URL_ENV, LOCALSTACK_URL_ENV, Names, STACK_ENV, Stack};
 use xtask::seed::Seeder;
 use xtask::{deploy, gateway, paths};

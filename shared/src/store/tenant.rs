@@ -7,10 +7,10 @@ use super::{Item, Store, conditional, from_item, s, to_item};
 use crate::domain::{AccentColor, DisplayName, LogoId, Role, Slug, TenantId, UserSub};
 use crate::error::ApiError;
 use crate::identity::{StaffChoices, StaffMember};
-use time::format_description::well_known::Rfc3339;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
 use crate::model::{Logo, PendingLogo, Tenant};
 use crate::pagination::{Key, Page, PageRequest};
+use time::format_description::well_known::Rfc3339;
 
 /// A change of a tenant's settings: `None` leaves a field as it is.
 #[derive(Debug, Default)]

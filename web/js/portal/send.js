@@ -5,6 +5,7 @@ import { ApiError, putWithProgress } from '../api.js';
 import {
   announce,
   badge,
+  bindDropZone,
   confirmDialog,
   contentTypeOf,
   dateElement,
@@ -167,40 +168,6 @@ function uploadAll(fileList) {
   for (const file of files) uploadFile(file, tenantId);
 }
 
-function hasFiles(event) {
-  return Boolean(event.dataTransfer) && Array.from(event.dataTransfer.types || []).includes('Files');
-}
-
-function bindDropZone() {
-  const zone = byId('drop-zone');
-  const over = (event) => {
-    if (!hasFiles(event)) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-    zone.classList.add('is-dragover');
-  };
-  zone.addEventListener('dragenter', over);
-  zone.addEventListener('dragover', over);
-  zone.addEventListener('dragleave', (event) => {
-    if (!(event.relatedTarget instanceof Node) || !zone.contains(event.relatedTarget)) zone.classList.remove('is-dragover');
-  });
-  zone.addEventListener('drop', (event) => {
-    if (!hasFiles(event)) return;
-    event.preventDefault();
-    zone.classList.remove('is-dragover');
-    uploadAll(event.dataTransfer.files);
-  });
-  // A file dropped beside the zone must not make the browser navigate away to it.
-  for (const type of ['dragover', 'drop']) {
-    window.addEventListener(type, (event) => {
-      if (hasFiles(event) && !zone.contains(event.target)) {
-        event.preventDefault();
-        if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
-      }
-    });
-  }
-}
-
 /* ---------- own submissions ---------- */
 
 function submissionRow(doc) {
@@ -327,6 +294,6 @@ export function initSend() {
     input.value = ''; // lets the same file be chosen again
     uploadAll(files);
   });
-  bindDropZone();
+  bindDropZone(byId('drop-zone'), uploadAll);
   byId('submissions-list').addEventListener('click', onWithdraw);
 }

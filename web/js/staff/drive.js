@@ -1,7 +1,7 @@
 // Drive: nested folders with breadcrumbs, documents, uploads with progress (several files,
 // drag and drop), rename, move, delete, share, details (shares and activity).
 
-import { h, badge, setAlert, setBusy, isBusy, isSilent, problemMessage, announce, openDialog, confirmDialog, formatSize, dateElement, contentTypeOf, isHttpUrl, delay } from '../ui.js';
+import { h, badge, setAlert, setBusy, isBusy, isSilent, problemMessage, announce, openDialog, confirmDialog, formatSize, dateElement, contentTypeOf, isHttpUrl, delay, bindDropZone } from '../ui.js';
 import { ApiError, putWithProgress } from '../api.js';
 import { app, call, canWrite, allPages } from './state.js';
 import { pagedTable } from './list.js';
@@ -164,44 +164,6 @@ function toolbar(folderId, table, alert) {
   });
   bindDropZone(zone, uploadAll);
   return h('div', { class: 'drive-tools' }, folderForm, zone, uploadError, uploads);
-}
-
-function hasFiles(event) {
-  return Boolean(event.dataTransfer) && Array.from(event.dataTransfer.types || []).includes('Files');
-}
-
-let windowDropGuard = false;
-
-function bindDropZone(zone, onFiles) {
-  const over = (event) => {
-    if (!hasFiles(event)) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-    zone.classList.add('is-dragover');
-  };
-  zone.addEventListener('dragenter', over);
-  zone.addEventListener('dragover', over);
-  zone.addEventListener('dragleave', (event) => {
-    if (!(event.relatedTarget instanceof Node) || !zone.contains(event.relatedTarget)) zone.classList.remove('is-dragover');
-  });
-  zone.addEventListener('drop', (event) => {
-    if (!hasFiles(event)) return;
-    event.preventDefault();
-    zone.classList.remove('is-dragover');
-    onFiles(event.dataTransfer.files);
-  });
-  if (windowDropGuard) return;
-  windowDropGuard = true;
-  // A file dropped beside the zone must not make the browser navigate away to it.
-  for (const type of ['dragover', 'drop']) {
-    window.addEventListener(type, (event) => {
-      const target = event.target instanceof Element ? event.target : null;
-      if (hasFiles(event) && !(target && target.closest('.drop-zone'))) {
-        event.preventDefault();
-        if (event.dataTransfer) event.dataTransfer.dropEffect = 'none';
-      }
-    });
-  }
 }
 
 async function uploadFile(file, folderId, table, uploads, uploadError) {

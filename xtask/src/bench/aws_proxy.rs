@@ -43,16 +43,7 @@ impl AwsProxy {
             log: Mutex::default(),
         });
         let router = Router::new().fallback(forward).with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let (shutdown, mut stop) = watch::channel(false);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await;
-        });
+        let (address, shutdown) = super::serve_local(router).await?;
         Ok(Self { address, shared, shutdown })
     }
 

@@ -62,11 +62,7 @@ pub async fn run_once(api: &mut RuntimeApi, program: &Program<'_>, event: &Value
         bail!("{} failed its invocation: {}", program.command.display(), outcome.body);
     }
     let ms = |at: Instant| at.duration_since(started).as_secs_f64() * 1000.0;
-    Ok(ColdRun {
-        init_ms: init_at.map(ms).unwrap_or(f64::NAN),
-        total_ms: ms(outcome.at),
-        peak_rss_kib,
-    })
+    Ok(ColdRun { init_ms: init_at.map(ms).unwrap_or(f64::NAN), total_ms: ms(outcome.at), peak_rss_kib })
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {

@@ -86,8 +86,7 @@ pub async fn run(options: Options) -> Result<()> {
     let api = ApiGateway::new(&metered_config(&sdk), &stack, &running.url()).await?;
 
     // Cold starts.
-    let mut env: Vec<(String, String)> =
-        stack.function_env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let mut env: Vec<(String, String)> = stack.function_env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     env.extend([
         ("PUBLIC_URL".to_owned(), running.url()),
         // Lambda sets both; boto3 reads only the second.
@@ -104,8 +103,13 @@ pub async fn run(options: Options) -> Result<()> {
     let mut cold = Vec::new();
     let hello = binaries.join("portal-bench-hello");
     eprintln!("bench: cold starts ({} runs each) …", options.runs);
-    let floor = cold_series(&mut runtime, &Program { command: &hello, args: vec![], env: env.clone() }, &json!({}), options.runs)
-        .await?;
+    let floor = cold_series(
+        &mut runtime,
+        &Program { command: &hello, args: vec![], env: env.clone() },
+        &json!({}),
+        options.runs,
+    )
+    .await?;
     cold.push(summary("hello-world (Rust)", "any event", &floor));
     for (function, measured_with) in FUNCTIONS {
         let event = function_event(&api, &scenario, &cases, function, measured_with)?;
@@ -113,17 +117,28 @@ pub async fn run(options: Options) -> Result<()> {
         function_env.retain(|(k, _)| k != "AWS_LAMBDA_FUNCTION_NAME");
         function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
         let command = binaries.join(format!("portal-{function}"));
-        let runs = cold_series(&mut runtime, &Program { command: &command, args: vec![], env: function_env }, &event, options.runs)
-            .await
-            .with_context(|| format!("cold starts of {function}"))?;
+        let runs = cold_series(
+            &mut runtime,
+            &Program { command: &command, args: vec![], env: function_env },
+            &event,
+            options.runs,
+        )
+        .await
+        .with_context(|| format!("cold starts of {function}"))?;
         cold.push(summary(function, measured_with, &runs));
     }
     let python = crate::venv::EMULATOR.bin("python");
     let script = repo_root().join("xtask/src/bench/python/functions.py");
     for (name, rust_function, route) in PYTHON {
         let event = function_event(&api, &scenario, &cases, rust_function, route)?;
-        let program = Program { command: &python, args: vec![script.display().to_string(), (*name).to_owned()], env: env.clone() };
-        let runs = cold_series(&mut runtime, &program, &event, options.runs).await.with_context(|| format!("cold starts of {name}.py"))?;
+        let program = Program {
+            command: &python,
+            args: vec![script.display().to_string(), (*name).to_owned()],
+            env: env.clone(),
+        };
+        let runs = cold_series(&mut runtime, &program, &event, options.runs)
+            .await
+            .with_context(|| format!("cold starts of {name}.py"))?;
         cold.push(summary(&format!("{name} (Python 3 + boto3)"), route, &runs));
     }
 
@@ -134,10 +149,7 @@ pub async fn run(options: Options) -> Result<()> {
     let proxy = AwsProxy::start(&stack.endpoint).await?;
     let mut warm = Vec::new();
     for (function, _) in FUNCTIONS {
-        let mine: Vec<&RouteCase> = cases
-            .iter()
-            .filter(|c| routes::function_of(c.route) == Some(*function))
-            .collect();
+        let mine: Vec<&RouteCase> = cases.iter().filter(|c| routes::function_of(c.route) == Some(*function)).collect();
         if mine.is_empty() {
             continue;
         }
@@ -187,12 +199,21 @@ fn build_release() -> Result<PathBuf> {
         cargo.args(["-p", &format!("portal-{function}")]);
     }
     ensure!(cargo.status()?.success(), "the release build failed");
-    Ok(std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target")).join("release"))
+    Ok(std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+        .join("release"))
 }
 
 /// The event a function is cold-started with: the API Gateway event of its measured
 /// route, or the sample SQS event of a queue consumer.
-fn function_event(api: &ApiGateway, s: &Scenario, cases: &[routes::RouteCase], function: &str, measured_with: &str) -> Result<Value> {
+fn function_event(
+    api: &ApiGateway,
+    s: &Scenario,
+    cases: &[routes::RouteCase],
+    function: &str,
+    measured_with: &str,
+) -> Result<Value> {
     if let Some(sample) = measured_with.strip_prefix("sqs: ") {
         let path = repo_root().join("events").join(sample);
         return Ok(serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| path.display().to_string())?)?);
@@ -204,7 +225,12 @@ fn function_event(api: &ApiGateway, s: &Scenario, cases: &[routes::RouteCase], f
     Ok(routes::prepare(api, s, case)?.event)
 }
 
-async fn cold_series(runtime: &mut RuntimeApi, program: &Program<'_>, event: &Value, runs: usize) -> Result<Vec<ColdRun>> {
+async fn cold_series(
+    runtime: &mut RuntimeApi,
+    program: &Program<'_>,
+    event: &Value,
+    runs: usize,
+) -> Result<Vec<ColdRun>> {
     let mut all = Vec::with_capacity(runs);
     // One unmeasured start first: the binary's pages in the OS cache, like a warm host.
     cold::run_once(runtime, program, event).await?;
@@ -229,6 +255,22 @@ fn summary(program: &str, measured_with: &str, runs: &[ColdRun]) -> ColdSummary 
     }
 }
 
+/// Serves `router` on a free port of 127.0.0.1 until the returned sender says stop (or is
+/// dropped).
+pub async fn serve_local(router: axum::Router) -> Result<(std::net::SocketAddr, tokio::sync::watch::Sender<bool>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    Ok((address, shutdown))
+}
+
 pub fn percentile(values: &[f64], p: f64) -> f64 {
     if values.is_empty() {
         return f64::NAN;
@@ -245,7 +287,8 @@ fn package_sizes() -> Result<BTreeMap<String, u64>> {
     Ok(crate::deploy::package()?
         .into_iter()
         .map(|(zip, size)| {
-            let function = zip.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let function =
+                zip.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             (function, size)
         })
         .collect())
@@ -254,11 +297,17 @@ fn package_sizes() -> Result<BTreeMap<String, u64>> {
 fn machine() -> Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_default();
     let memory_gib = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|info| info.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|info| {
+            info.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map(|kb| (kb / 1024.0 / 1024.0).round())
         .unwrap_or_default();
     json!({
@@ -310,12 +359,22 @@ fn markdown(report: &Value) -> String {
     );
     let cold = report["cold"].as_array().cloned().unwrap_or_default();
     let floor = cold.first().cloned().unwrap_or_default();
-    let python_for = |route: &str| cold.iter().find(|c| c["program"].as_str().is_some_and(|p| p.contains("Python")) && c["measured_with"] == route).cloned();
-    out.push_str("### Cold start (exec → end of the first invocation; local Runtime API, AWS on the local emulator)\n\n");
+    let python_for = |route: &str| {
+        cold.iter()
+            .find(|c| c["program"].as_str().is_some_and(|p| p.contains("Python")) && c["measured_with"] == route)
+            .cloned()
+    };
+    out.push_str(
+        "### Cold start (exec → end of the first invocation; local Runtime API, AWS on the local emulator)\n\n",
+    );
     out.push_str("| Program | Measured with | Runs | Init p50 / p95 (ms) | Init ÷ floor | Total p50 / p95 (ms) | Python ÷ Rust (total p50) | Peak RSS (MiB) |\n");
     out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for c in &cold {
-        let ratio = c["init_p50_ms"].as_f64().zip(floor["init_p50_ms"].as_f64()).map(|(a, b)| format!("{:.2}×", a / b)).unwrap_or_default();
+        let ratio = c["init_p50_ms"]
+            .as_f64()
+            .zip(floor["init_p50_ms"].as_f64())
+            .map(|(a, b)| format!("{:.2}×", a / b))
+            .unwrap_or_default();
         let python = python_for(c["measured_with"].as_str().unwrap_or_default())
             .filter(|_| !c["program"].as_str().unwrap_or_default().contains("Python"))
             .and_then(|p| p["total_p50_ms"].as_f64().zip(c["total_p50_ms"].as_f64()))
@@ -335,11 +394,18 @@ fn markdown(report: &Value) -> String {
             number(&c["peak_rss_max_mib"]),
         ));
     }
-    out.push_str("\n### Warm invocations (release binary through the Runtime API; overhead = time not spent waiting on AWS)\n\n");
-    out.push_str("| Route | Invocations | p50 (ms) | p99 (ms) | Overhead p50 (ms) | Overhead p99 (ms) | AWS requests |\n");
+    out.push_str(
+        "\n### Warm invocations (release binary through the Runtime API; overhead = time not spent waiting on AWS)\n\n",
+    );
+    out.push_str(
+        "| Route | Invocations | p50 (ms) | p99 (ms) | Overhead p50 (ms) | Overhead p99 (ms) | AWS requests |\n",
+    );
     out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for w in report["warm"].as_array().into_iter().flatten() {
-        let calls = w["aws_calls"].as_object().map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+        let calls = w["aws_calls"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {:.3} | {:.3} | {} |\n",
             w["route"].as_str().unwrap_or_default(),

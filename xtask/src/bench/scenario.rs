@@ -43,7 +43,10 @@ impl Scenario {
         let document_id = id(&document)?;
         staff.wait_settled(&document_id, Duration::from_secs(30)).await?;
         let shared = staff
-            .post("/shares", json!({ "items": [{ "kind": "document", "id": document_id }], "contactIds": [contact_id] }))
+            .post(
+                "/shares",
+                json!({ "items": [{ "kind": "document", "id": document_id }], "contactIds": [contact_id] }),
+            )
             .await?;
         ensure!(shared.status < 300, "sharing failed: {} {}", shared.status, shared.json);
         Ok(Self {

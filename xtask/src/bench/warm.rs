@@ -37,7 +37,9 @@ pub async fn series(
     cases: &[(&RouteCase, Value)],
     invocations: usize,
 ) -> Result<Vec<WarmSummary>> {
-    let count = |case: &RouteCase| 1 + if case.transactional { invocations.min(TRANSACTIONAL_INVOCATIONS) } else { invocations };
+    let count = |case: &RouteCase| {
+        1 + if case.transactional { invocations.min(TRANSACTIONAL_INVOCATIONS) } else { invocations }
+    };
     runtime.arm(cases.iter().flat_map(|(case, event)| std::iter::repeat_n(event.clone(), count(case))));
     proxy.take_log();
     // The function's own logs, for when an invocation fails.
