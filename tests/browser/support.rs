@@ -204,6 +204,16 @@ impl Browser {
     }
 }
 
+impl Drop for Browser {
+    /// A test that failed before `close` still ends its browser: Chromium is chromedriver's
+    /// child and would outlive it.
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("pkill").args(["-TERM", "-P", &pid.to_string()]).status();
+        }
+    }
+}
+
 pub fn screenshots_dir() -> PathBuf {
     let dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
