@@ -1,4 +1,4 @@
-//! Browser tests: headless Chromium, driven over WebDriver (chromedriver), uses the real
+//! Browser tests: headless Chromium, driven over WebDriver (chromedriver), on the real
 //! pages served by the local gateway against the local AWS stack. Run with
 //! `cargo xtask test` (it installs Chromium and ChromeDriver when missing and starts the
 //! stack); screenshots of each major screen land in `target/screenshots/`.
