@@ -28,20 +28,30 @@ pub struct ColdRun {
     pub peak_rss_kib: u64,
 }
 
+impl Program<'_> {
+    /// The process as Lambda starts it: only the function's environment, polling `runtime`.
+    pub fn command(&self, runtime: &RuntimeApi) -> Command {
+        let mut command = Command::new(self.command);
+        command
+            .args(&self.args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("AWS_LAMBDA_RUNTIME_API", runtime.address.to_string())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+}
+
 /// Starts `program` once with `event` as its first invocation.
 pub async fn run_once(api: &mut RuntimeApi, program: &Program<'_>, event: &Value) -> Result<ColdRun> {
     api.arm([event.clone()]);
     let started = Instant::now();
-    let mut child = Command::new(program.command)
-        .args(&program.args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(program.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
-        .stdin(Stdio::null())
+    let mut child = program
+        .command(api)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", program.command.display()))?;
     let pid = child.id().context("no pid")?;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::Value;
-use tokio::process::Command;
 
 use super::aws_proxy::{AwsProxy, Exchange};
 use super::cold::Program;
@@ -46,16 +45,10 @@ pub async fn series(
     let log_dir = crate::paths::repo_root().join("target").join("bench").join("logs");
     std::fs::create_dir_all(&log_dir)?;
     let log_path = log_dir.join(format!("{}.log", program.command.file_name().unwrap_or_default().to_string_lossy()));
-    let mut child = Command::new(program.command)
-        .args(&program.args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(program.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("AWS_LAMBDA_RUNTIME_API", runtime.address.to_string())
-        .stdin(Stdio::null())
+    let mut child = program
+        .command(runtime)
         .stdout(std::fs::File::create(&log_path)?)
         .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", program.command.display()))?;
     let mut summaries = Vec::new();
