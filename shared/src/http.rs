@@ -58,9 +58,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = strip_position(&inner.to_string());
+        let at = |detail: String| if path == "." { detail } else { format!("{path}: {detail}") };
         match inner.classify() {
-            serde_json::error::Category::Data if path != "." => ApiError::Invalid(format!("{path}: {message}")),
-            serde_json::error::Category::Data => ApiError::Invalid(message),
+            serde_json::error::Category::Data => ApiError::Invalid(at(message)),
+            // serde_json reports an enum given a number, `null` or an array (`{"role": 5}`)
+            // as a syntax error; the body is well-formed JSON, so it is a wrong type (422).
+            _ if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
+                ApiError::Invalid(at("has the wrong type".into()))
+            }
             _ => ApiError::Malformed(format!("the body is not valid JSON: {message}")),
         }
     })?;
@@ -159,6 +164,23 @@ mod tests {
     fn bodies_parse_into_domain_types() {
         let thing = parse(Some("application/json; charset=utf-8"), r#"{"email":"A@b.co","count":2}"#).unwrap();
         assert_eq!(thing.email.as_str(), "a@b.co");
+    }
+
+    #[test]
+    fn an_enum_of_the_wrong_type_is_a_422_not_a_400() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct WithRole {
+            role: crate::domain::Role,
+        }
+        for body in [r#"{"role":5}"#, r#"{"role":null}"#, r#"{"role":[]}"#, r#"{"role":true}"#] {
+            let Err(ApiError::Invalid(message)) = parse_json::<WithRole>(body.as_bytes()) else {
+                panic!("{body} was not a 422")
+            };
+            assert_eq!(message, "role: has the wrong type", "{body}");
+        }
+        assert!(matches!(parse_json::<Vec<crate::domain::ItemRef>>(b"[[null]]"), Err(ApiError::Invalid(_))));
+        assert!(matches!(parse_json::<WithRole>(br#"{"role":5"#), Err(ApiError::Malformed(_))));
     }
 
     #[test]

@@ -1,0 +1,247 @@
+//! Strategies shared by the parser properties: hostile strings, plausible values, JSON
+//! trees built from a vocabulary of field names, and the one check every request body
+//! parser must pass.
+//!
+//! Used by `shared/tests/properties.rs` and, through `#[path]`, by the functions'
+//! `src/properties.rs` (their request body types are private to them).
+#![allow(dead_code)]
+
+use portal_shared::ApiError;
+use portal_shared::http::parse_json;
+use proptest::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Pieces that break parsers: traversal, encodings, separators, control and odd unicode.
+const NASTY: &[&str] = &[
+    "../",
+    "..",
+    ".",
+    "/",
+    "//",
+    "\\",
+    "%2e",
+    "%2E%2E%2F",
+    "%2F",
+    "%00",
+    "\0",
+    "\n",
+    "\r\n",
+    "\t",
+    " ",
+    "+",
+    "%",
+    "%%",
+    "@",
+    "#",
+    "?",
+    "&",
+    "=",
+    ";",
+    ",",
+    ":",
+    "'",
+    "\"",
+    "<script>",
+    "tenants/",
+    "documents/",
+    "branding/",
+    "\u{202e}",
+    "\u{feff}",
+    "\u{200b}",
+    "é",
+    "İ",
+    "ß",
+    "ﬁ",
+    "😀",
+    "\u{7f}",
+    "\u{85}",
+    "a",
+    "Z",
+    "0",
+    "9",
+    "-",
+    "_",
+    "~",
+    "{",
+    "}",
+    "[",
+    "]",
+    "null",
+    "true",
+    "-1",
+    "1e309",
+    "NaN",
+];
+
+/// Values that are (nearly) valid somewhere: ids, emails, dates, media types, enum words.
+pub const PLAUSIBLE: &[&str] = &[
+    "a@b.co",
+    "Ana.Lopez@Example.COM",
+    "x@localhost",
+    "report.pdf",
+    "application/pdf",
+    "image/png",
+    "text/plain",
+    "Image/PNG; charset=x",
+    "#1a73e8",
+    "#ZZZZZZ",
+    "folder",
+    "document",
+    "admin",
+    "member",
+    "viewer",
+    "en",
+    "fr",
+    "shares",
+    "123456",
+    "Acme",
+    "acme-corp",
+    "2026-01-31",
+    "2026-02-30",
+    "2026-01-31T12:00:00Z",
+    "2999-12-31T23:59:59Z",
+    "9999-12-31T23:59:59-23:59",
+    "0000-01-01T00:00:00+23:59",
+    "1970-01-01T00:00:00Z",
+    "access",
+    "Test-Passw0rd!42",
+    "YWJj",
+    "bzEw",
+    "bzk5OTk5OTk5OTk5OTk5OTk5OTk5",
+    "eyJQSyI6IlRFTkFOVCN4In0",
+    "",
+];
+
+/// A UUID in its canonical form, or in one of the spellings that must be refused.
+pub fn uuid_text() -> impl Strategy<Value = String> {
+    (any::<u128>(), 0..6u8).prop_map(|(bits, form)| {
+        let hex = format!("{bits:032x}");
+        let hyphenated = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+        match form {
+            0 | 1 => hyphenated,
+            2 => hyphenated.to_uppercase(),
+            3 => hex,
+            4 => format!("{{{hyphenated}}}"),
+            _ => format!("urn:uuid:{hyphenated}"),
+        }
+    })
+}
+
+/// Arbitrary strings, biased towards the pieces above; sometimes very long.
+pub fn hostile_string() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => proptest::sample::select(NASTY).prop_map(str::to_owned),
+        1 => proptest::sample::select(PLAUSIBLE).prop_map(str::to_owned),
+        1 => uuid_text(),
+        2 => any::<char>().prop_map(String::from),
+        1 => "[a-zA-Z0-9]{1,12}",
+    ];
+    prop_oneof![
+        6 => prop::collection::vec(piece, 0..10).prop_map(|parts| parts.concat()),
+        2 => any::<String>(),
+        1 => (proptest::sample::select(NASTY), 100..5000usize).prop_map(|(p, n)| p.repeat(n)),
+        1 => ("[a-z]{1,3}", 60..400usize).prop_map(|(p, n)| p.repeat(n)),
+    ]
+}
+
+/// A string that is plausible, a UUID, or hostile.
+pub fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => proptest::sample::select(PLAUSIBLE).prop_map(str::to_owned),
+        2 => uuid_text(),
+        3 => hostile_string(),
+    ]
+}
+
+fn number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        (0..200_000_000u64).prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        Just(Value::from(u64::MAX)),
+        Just(Value::from(-1)),
+        Just(Value::from(0)),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
+    ]
+}
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        1 => Just(Value::Null),
+        1 => any::<bool>().prop_map(Value::Bool),
+        2 => number(),
+        5 => any_text().prop_map(Value::String),
+    ]
+}
+
+/// JSON trees whose object keys mostly come from `fields` (the names the parser under test
+/// knows), so that the generated values reach past "unknown field" into each field's parser.
+pub fn json_value(fields: &'static [&'static str]) -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        6 => proptest::sample::select(fields).prop_map(str::to_owned),
+        1 => hostile_string(),
+    ];
+    let tree = leaf().prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            1 => prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            3 => prop::collection::btree_map(key.clone(), inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    });
+    // Mostly objects at the top, as request bodies are.
+    let object_key = prop_oneof![
+        6 => proptest::sample::select(fields).prop_map(str::to_owned),
+        1 => hostile_string(),
+    ];
+    prop_oneof![
+        4 => prop::collection::btree_map(object_key, tree.clone(), 0..7)
+            .prop_map(|map| Value::Object(map.into_iter().collect())),
+        1 => tree,
+    ]
+}
+
+/// Bytes that are JSON, nearly JSON or not JSON at all.
+pub fn body_bytes(fields: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        3 => json_value(fields).prop_map(|v| serde_json::to_vec(&v).unwrap()),
+        // Valid JSON cut short or with something after it.
+        2 => (json_value(fields), any::<prop::sample::Index>(), hostile_string()).prop_map(|(v, cut, tail)| {
+            let mut bytes = serde_json::to_vec(&v).unwrap();
+            if tail.len() % 2 == 0 {
+                bytes.truncate(cut.index(bytes.len() + 1));
+            } else {
+                bytes.extend_from_slice(tail.as_bytes());
+            }
+            bytes
+        }),
+        1 => prop::collection::vec(any::<u8>(), 0..300),
+        1 => hostile_string().prop_map(String::into_bytes),
+    ]
+}
+
+/// Whether an error is a client error (4xx): what every bad request must get.
+pub fn is_client_error(err: &ApiError) -> bool {
+    err.status().is_client_error()
+}
+
+/// The property of a request body parser: a JSON value either parses into `T` or is a 422
+/// (it is well-formed JSON, so never a 400, and never a 5xx); any bytes either parse or get
+/// a 4xx. Whatever parses is returned for type-specific checks.
+pub fn check_body<T: DeserializeOwned>(value: &Value, bytes: &[u8]) -> Result<(Option<T>, Option<T>), TestCaseError> {
+    let from_value = match parse_json::<T>(&serde_json::to_vec(value).unwrap()) {
+        Ok(parsed) => Some(parsed),
+        Err(err) => {
+            prop_assert_eq!(err.status().as_u16(), 422, "{} for {}: {}", std::any::type_name::<T>(), value, err);
+            None
+        }
+    };
+    let from_bytes = match parse_json::<T>(bytes) {
+        Ok(parsed) => Some(parsed),
+        Err(err) => {
+            prop_assert!(is_client_error(&err), "{} for {:?}: {}", std::any::type_name::<T>(), bytes, err);
+            None
+        }
+    };
+    Ok((from_value, from_bytes))
+}
