@@ -26,7 +26,7 @@ use proptest::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use support::{any_text, body_bytes, hostile_string, json_value, uuid_text};
+use support::{any_text, body_bytes, encode_all, hostile_string, json_value, key_text, uuid_text};
 
 /// Parses `raw`; whatever parses comes back unchanged through Display and through serde,
 /// and serde accepts exactly what `FromStr` accepts.
@@ -68,59 +68,6 @@ fn email_text() -> impl Strategy<Value = String> {
         1 => hostile_string(),
         1 => ("[a-z]{1,70}", "[a-z]{1,70}").prop_map(|(l, d)| format!("{l}@{d}.example")),
     ]
-}
-
-/// Text shaped like an object key: segments of ours and of an attacker's, with encoded or
-/// doubled separators.
-fn key_text() -> impl Strategy<Value = String> {
-    let segment = prop_oneof![
-        3 => Just("tenants".to_owned()),
-        4 => uuid_text(),
-        2 => Just("documents".to_owned()),
-        2 => Just("branding".to_owned()),
-        1 => Just("..".to_owned()),
-        1 => Just(".".to_owned()),
-        1 => Just(String::new()),
-        2 => hostile_string(),
-    ];
-    let separator = prop_oneof![6 => Just("/"), 1 => Just("%2F"), 1 => Just("%2f"), 1 => Just("//"), 1 => Just("+")];
-    let composed = prop::collection::vec((segment, separator), 0..7).prop_map(|parts| {
-        let mut key = String::new();
-        for (i, (segment, separator)) in parts.into_iter().enumerate() {
-            if i > 0 {
-                key.push_str(separator);
-            }
-            key.push_str(&segment);
-        }
-        key
-    });
-    // One of our keys, bent a little: most of these must be refused.
-    let bent = (any::<u128>(), any::<u128>(), any::<u128>(), any::<bool>(), 0..10u8).prop_map(
-        |(tenant, other, id, logo, bend)| {
-            let (tenant, other, id) =
-                (uuid::Uuid::from_u128(tenant), uuid::Uuid::from_u128(other), uuid::Uuid::from_u128(id));
-            let kind = if logo { "branding" } else { "documents" };
-            let key = format!("tenants/{tenant}/{kind}/{id}");
-            match bend {
-                0 => key,
-                1 => format!("tenants/{tenant}/../{other}/{kind}/{id}"),
-                2 => format!("tenants/{other}/..%2F{tenant}/{kind}/{id}"),
-                3 => format!("/{key}"),
-                4 => format!("{key}/"),
-                5 => key.replacen('/', "//", 2),
-                6 => key.to_uppercase(),
-                7 => format!("tenants/{tenant}/{kind}/{id}+"),
-                8 => format!("tenants/{tenant}%2F{kind}%2F{id}"),
-                _ => format!("tenants/{tenant}/{kind}/{id}/../../{other}/{kind}/{id}"),
-            }
-        },
-    );
-    prop_oneof![composed, bent]
-}
-
-/// Percent-encodes every byte (as a paranoid client or a proxy might), in either case.
-fn encode_all(text: &str, upper: bool) -> String {
-    text.bytes().map(|b| if upper { format!("%{b:02X}") } else { format!("%{b:02x}") }).collect()
 }
 
 /// What `from_event_key` must see through: `+` for space, then percent-decoding.

@@ -349,3 +349,6 @@ fn tokens(result: Option<AuthenticationResultType>) -> Result<Tokens, ApiError> 
         _ => Err(ApiError::Internal("Cognito returned incomplete tokens".into())),
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -288,3 +288,6 @@ impl App {
         self.store.organization_members(staff.tenant_id, id, &page_request(req)?).await
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -612,3 +612,6 @@ mod tests {
         assert!(query(&[("to", "2026-01-31"), ("from", "2026-01-01")]).is_ok());
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -266,3 +266,6 @@ impl App {
         self.store.contact_submissions(staff.tenant_id, id, &page).await
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -314,3 +314,6 @@ mod tests {
         assert!(check(&doc, &stored(5, None)).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -324,3 +324,6 @@ fn activated(sub: &UserSub, contact: portal_shared::domain::ContactId, at: Offse
 fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
     AttributeType::builder().name(name).value(value).build().map_err(|e| ApiError::Internal(e.to_string()))
 }
+
+#[cfg(test)]
+mod properties;

@@ -382,3 +382,6 @@ impl App {
 fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
     AttributeType::builder().name(name).value(value).build().map_err(|e| ApiError::Internal(e.to_string()))
 }
+
+#[cfg(test)]
+mod properties;

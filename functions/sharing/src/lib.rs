@@ -429,3 +429,6 @@ fn entry_name(entry: &DriveEntry) -> String {
         DriveEntry::Document(document) => document.name.to_string(),
     }
 }
+
+#[cfg(test)]
+mod properties;

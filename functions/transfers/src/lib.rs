@@ -128,3 +128,6 @@ impl App {
         Ok(DownloadTicket { document_id: document.id, download })
     }
 }
+
+#[cfg(test)]
+mod properties;

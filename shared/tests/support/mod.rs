@@ -113,15 +113,20 @@ pub const PLAUSIBLE: &[&str] = &[
     "",
 ];
 
+/// The canonical (hyphenated, lower-case) spelling of a UUID.
+pub fn hyphenated(bits: u128) -> String {
+    let hex = format!("{bits:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
 /// A UUID in its canonical form, or in one of the spellings that must be refused.
 pub fn uuid_text() -> impl Strategy<Value = String> {
     (any::<u128>(), 0..6u8).prop_map(|(bits, form)| {
-        let hex = format!("{bits:032x}");
-        let hyphenated = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+        let hyphenated = hyphenated(bits);
         match form {
             0 | 1 => hyphenated,
             2 => hyphenated.to_uppercase(),
-            3 => hex,
+            3 => format!("{bits:032x}"),
             4 => format!("{{{hyphenated}}}"),
             _ => format!("urn:uuid:{hyphenated}"),
         }
@@ -152,6 +157,58 @@ pub fn any_text() -> impl Strategy<Value = String> {
         2 => uuid_text(),
         3 => hostile_string(),
     ]
+}
+
+/// Text shaped like an object key: segments of ours and of an attacker's, with encoded or
+/// doubled separators.
+pub fn key_text() -> impl Strategy<Value = String> {
+    let segment = prop_oneof![
+        3 => Just("tenants".to_owned()),
+        4 => uuid_text(),
+        2 => Just("documents".to_owned()),
+        2 => Just("branding".to_owned()),
+        1 => Just("..".to_owned()),
+        1 => Just(".".to_owned()),
+        1 => Just(String::new()),
+        2 => hostile_string(),
+    ];
+    let separator = prop_oneof![6 => Just("/"), 1 => Just("%2F"), 1 => Just("%2f"), 1 => Just("//"), 1 => Just("+")];
+    let composed = prop::collection::vec((segment, separator), 0..7).prop_map(|parts| {
+        let mut key = String::new();
+        for (i, (segment, separator)) in parts.into_iter().enumerate() {
+            if i > 0 {
+                key.push_str(separator);
+            }
+            key.push_str(&segment);
+        }
+        key
+    });
+    // One of our keys, bent a little: most of these must be refused.
+    let bent = (any::<u128>(), any::<u128>(), any::<u128>(), any::<bool>(), 0..10u8).prop_map(
+        |(tenant, other, id, logo, bend)| {
+            let (tenant, other, id) = (hyphenated(tenant), hyphenated(other), hyphenated(id));
+            let kind = if logo { "branding" } else { "documents" };
+            let key = format!("tenants/{tenant}/{kind}/{id}");
+            match bend {
+                0 => key,
+                1 => format!("tenants/{tenant}/../{other}/{kind}/{id}"),
+                2 => format!("tenants/{other}/..%2F{tenant}/{kind}/{id}"),
+                3 => format!("/{key}"),
+                4 => format!("{key}/"),
+                5 => key.replacen('/', "//", 2),
+                6 => key.to_uppercase(),
+                7 => format!("tenants/{tenant}/{kind}/{id}+"),
+                8 => format!("tenants/{tenant}%2F{kind}%2F{id}"),
+                _ => format!("tenants/{tenant}/{kind}/{id}/../../{other}/{kind}/{id}"),
+            }
+        },
+    );
+    prop_oneof![composed, bent]
+}
+
+/// Percent-encodes every byte (as a paranoid client or a proxy might), in either case.
+pub fn encode_all(text: &str, upper: bool) -> String {
+    text.bytes().map(|b| if upper { format!("%{b:02X}") } else { format!("%{b:02x}") }).collect()
 }
 
 fn number() -> impl Strategy<Value = Value> {
