@@ -60,6 +60,9 @@ async fn unknown_routes_ids_and_queries_get_4xx() -> anyhow::Result<()> {
     for (method, path, status) in [
         (Method::GET, "/nope".to_owned(), 404),
         (Method::DELETE, "/contacts".to_owned(), 404),
+        // The API's root, also reached by a path whose `..` the client resolves.
+        (Method::POST, "/".to_owned(), 404),
+        (Method::GET, "/folders/%2e%2e".to_owned(), 404),
         (Method::GET, format!("/contacts/{missing}"), 404),
         (Method::GET, format!("/documents/{missing}"), 404),
         (Method::GET, format!("/documents/{missing}/download"), 404),

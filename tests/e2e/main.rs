@@ -9,6 +9,7 @@ mod customer;
 mod customer_isolation;
 mod drive;
 mod errors;
+mod fuzz;
 mod isolation;
 mod matrix;
 mod notifications;

@@ -299,6 +299,8 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
         )
         .route_service("/portal", tower_http::services::ServeFile::new(crate::paths::web_dir().join("portal.html")))
         .route(API_PREFIX, any(api))
+        // The wildcard below needs a non-empty rest: `/api/` is the API too (a 404 problem).
+        .route(&format!("{API_PREFIX}/"), any(api))
         .route(&format!("{API_PREFIX}/{{*path}}"), any(api))
         .fallback_service(tower_http::services::ServeDir::new(crate::paths::web_dir()))
         .with_state(Arc::clone(&state));

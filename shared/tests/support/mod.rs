@@ -223,7 +223,8 @@ fn number() -> impl Strategy<Value = Value> {
     ]
 }
 
-fn leaf() -> impl Strategy<Value = Value> {
+/// A JSON scalar: null, a boolean, a number (some out of every range) or a string.
+pub fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
         1 => Just(Value::Null),
         1 => any::<bool>().prop_map(Value::Bool),
@@ -235,11 +236,16 @@ fn leaf() -> impl Strategy<Value = Value> {
 /// JSON trees whose object keys mostly come from `fields` (the names the parser under test
 /// knows), so that the generated values reach past "unknown field" into each field's parser.
 pub fn json_value(fields: &'static [&'static str]) -> impl Strategy<Value = Value> {
+    json_value_with(fields, leaf().boxed())
+}
+
+/// [`json_value`] with the given scalars (e.g. ids of things that exist).
+pub fn json_value_with(fields: &'static [&'static str], leaf: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
     let key = prop_oneof![
         6 => proptest::sample::select(fields).prop_map(str::to_owned),
         1 => hostile_string(),
     ];
-    let tree = leaf().prop_recursive(4, 48, 6, move |inner| {
+    let tree = leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
             1 => prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             3 => prop::collection::btree_map(key.clone(), inner, 0..6)

@@ -1,0 +1,401 @@
+//! The whole API fuzzed end to end: random requests built from the route table (path
+//! templates filled with real, foreign, random and garbage ids; random query strings;
+//! random JSON or garbage bodies under random content types) go through the local gateway
+//! to the real functions, as a tenant's admin, as a registered customer and anonymously.
+//!
+//! Never a 5xx; every 4xx is `application/problem+json` carrying its own status; nothing
+//! of a second tenant is ever answered with a 2xx, named in a response, or changed.
+//!
+//! The requests come from a fixed seed, so a failure reproduces: the report names the seed
+//! and the request; `PORTAL_FUZZ_SEED=<n>` replays another sequence.
+
+#[path = "../../shared/tests/support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use portal_shared::routes::{Authorizer, ROUTES, Route};
+use portal_tests::{TenantFixture, anonymous, registered_customer, tenant_fixture, unique};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{Value, json};
+use xtask::client::ApiClient;
+
+/// Requests per caller (admin, customer, anonymous).
+const REQUESTS_PER_CALLER: usize = 200;
+const DEFAULT_SEED: u64 = 0x00F0_2217_5EED;
+
+/// Every field name a request body of the API has.
+const FIELDS: &[&str] = &[
+    "email",
+    "password",
+    "session",
+    "newPassword",
+    "code",
+    "refreshToken",
+    "token",
+    "name",
+    "organizationId",
+    "language",
+    "notifySubmissions",
+    "submissionsSeenAt",
+    "fileName",
+    "contentType",
+    "size",
+    "folderId",
+    "parentId",
+    "items",
+    "kind",
+    "id",
+    "availableUntil",
+    "contactIds",
+    "accentColor",
+    "notifyAccessClosed",
+    "role",
+    "emailNotifications",
+    "mutedCompanies",
+];
+
+/// Query parameters the API reads.
+const PARAMS: &[&str] = &["limit", "cursor", "q", "company", "folder", "type", "from", "to", "sort", "order", "v"];
+
+/// The things of one tenant that requests point at.
+#[derive(Clone)]
+struct Things {
+    tenant: String,
+    slug: String,
+    contact: String,
+    organization: String,
+    folder: String,
+    document: String,
+    staff: Vec<String>,
+}
+
+impl Things {
+    async fn make(t: &TenantFixture) -> anyhow::Result<Self> {
+        let admin = &t.admin;
+        let contact = admin
+            .post("/contacts", json!({ "email": format!("{}@fuzz.example", unique("c")), "name": "Fuzz Contact" }))
+            .await?
+            .expect(201)?;
+        let organization = admin.post("/organizations", json!({ "name": unique("org") })).await?.expect(201)?;
+        let folder = admin.post("/folders", json!({ "name": unique("folder") })).await?.expect(201)?;
+        let upload = admin
+            .post("/uploads", json!({ "fileName": "fuzz.txt", "contentType": "text/plain", "size": 4 }))
+            .await?
+            .expect(201)?;
+        let me = admin.get("/me").await?.expect(200)?;
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        Ok(Self {
+            tenant: t.tenant.id.to_string(),
+            slug: t.tenant.slug.to_string(),
+            contact: text(&contact["id"]),
+            organization: text(&organization["id"]),
+            folder: text(&folder["id"]),
+            document: text(&upload["document"]["id"]),
+            staff: vec![t.member_account.member.sub.to_string(), text(&me["sub"])],
+        })
+    }
+
+    /// Every id of this tenant (what must never come back to another tenant's callers).
+    fn ids(&self) -> Vec<String> {
+        let mut ids = vec![
+            self.tenant.clone(),
+            self.contact.clone(),
+            self.organization.clone(),
+            self.folder.clone(),
+            self.document.clone(),
+        ];
+        ids.extend(self.staff.iter().cloned());
+        ids
+    }
+}
+
+/// One generated request.
+#[derive(Debug, Clone)]
+struct Fuzzed {
+    method: String,
+    path: String,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl std::fmt::Display for Fuzzed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let body = String::from_utf8_lossy(&self.body[..self.body.len().min(300)]).into_owned();
+        write!(f, "{} {} [{:?}] {body:?}", self.method, self.path, self.content_type)
+    }
+}
+
+/// Percent-encodes a path segment (anything but unreserved characters).
+fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What fills a path parameter: this tenant's own things, the other tenant's, random ids,
+/// garbage (encoded) and raw traversal.
+fn parameter(name: &str, own: &Things, foreign: &Things, customer_contact: &str) -> BoxedStrategy<String> {
+    let pick = |own: Vec<String>, foreign: Vec<String>| {
+        let own = proptest::sample::select(own);
+        let foreign = proptest::sample::select(foreign);
+        prop_oneof![
+            4 => own,
+            3 => foreign,
+            1 => support::uuid_text(),
+            1 => support::hostile_string().prop_map(|s| segment(&s)),
+            1 => proptest::sample::select(vec!["..", "%2e%2e", "..%2F..%2Fetc", "%00", "%20", "x%2Fy", "*", "null"])
+                .prop_map(str::to_owned),
+        ]
+        .boxed()
+    };
+    match name {
+        "contactId" => pick(vec![own.contact.clone()], vec![foreign.contact.clone()]),
+        "organizationId" => pick(vec![own.organization.clone()], vec![foreign.organization.clone()]),
+        "documentId" => pick(vec![own.document.clone()], vec![foreign.document.clone()]),
+        "folderId" => pick(vec![own.folder.clone()], vec![foreign.folder.clone()]),
+        "itemId" => {
+            pick(vec![own.folder.clone(), own.document.clone()], vec![foreign.folder.clone(), foreign.document.clone()])
+        }
+        // Not the admin's own account: removing it would end the run's staff requests.
+        "staffId" => pick(vec![own.staff[0].clone()], foreign.staff.clone()),
+        "tenantId" => pick(vec![own.tenant.clone()], vec![foreign.tenant.clone()]),
+        "slug" => pick(vec![own.slug.clone()], vec![foreign.slug.clone()]),
+        _ => pick(vec![customer_contact.to_owned()], vec![foreign.contact.clone()]),
+    }
+}
+
+fn query() -> impl Strategy<Value = String> {
+    let pair = (
+        prop_oneof![6 => proptest::sample::select(PARAMS).prop_map(str::to_owned), 1 => support::hostile_string()],
+        prop_oneof![
+            3 => support::any_text(),
+            1 => proptest::sample::select(vec!["1", "0", "100", "101", "-1", "name", "size", "date", "asc", "desc", "image"])
+                .prop_map(str::to_owned),
+        ],
+    );
+    prop_oneof![
+        3 => Just(String::new()),
+        4 => prop::collection::vec(pair, 1..4).prop_map(|pairs| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in &pairs {
+                query.append_pair(name, value);
+            }
+            format!("?{}", query.finish())
+        }),
+        1 => proptest::sample::select(vec!["?cursor=%%%", "?limit", "?=", "?&&", "?limit=1&limit=2", "?q=%FF%FE", "?cursor=e30"])
+            .prop_map(str::to_owned),
+    ]
+}
+
+fn content_type() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        8 => Just(Some("application/json".to_owned())),
+        1 => Just(Some("application/json; charset=utf-8".to_owned())),
+        1 => Just(Some("text/plain".to_owned())),
+        1 => Just(Some("multipart/form-data; boundary=x".to_owned())),
+        1 => Just(None),
+        1 => "[a-z/;= -]{0,30}".prop_map(Some),
+    ]
+}
+
+/// Requests for one caller: mostly routes of the table with their own method, some with
+/// another method or a path of no route.
+fn requests(
+    own: &Things,
+    foreign: &Things,
+    customer_contact: &str,
+    authorizer: Authorizer,
+    skip: &'static [&'static str],
+) -> impl Strategy<Value = Fuzzed> {
+    let ids: Vec<String> = own.ids().into_iter().chain(foreign.ids()).collect();
+    let leaf = prop_oneof![4 => support::leaf(), 1 => proptest::sample::select(ids).prop_map(Value::String)].boxed();
+    let body = prop_oneof![
+        6 => support::json_value_with(FIELDS, leaf).prop_map(|v| serde_json::to_vec(&v).unwrap()),
+        2 => support::body_bytes(FIELDS),
+        1 => Just(Vec::new()),
+    ];
+    let (own, foreign, customer_contact) = (own.clone(), foreign.clone(), customer_contact.to_owned());
+    // Mostly the caller's own routes (to get past the authorizer), some public, a few others.
+    let routes = |keep: &dyn Fn(&Route) -> bool| -> Vec<&'static Route> {
+        ROUTES.iter().filter(|route| !skip.contains(&route.key().as_str()) && keep(route)).collect()
+    };
+    let route = prop_oneof![
+        6 => proptest::sample::select(routes(&|route| route.authorizer == authorizer)),
+        2 => proptest::sample::select(routes(&|route| route.authorizer == Authorizer::Public)),
+        1 => proptest::sample::select(routes(&|route| route.authorizer != authorizer && route.authorizer != Authorizer::Public)),
+    ];
+    let path = route.prop_flat_map(move |route| {
+        let params: Vec<BoxedStrategy<String>> = route
+            .path
+            .split('/')
+            .map(|part| {
+                if part.starts_with('{') {
+                    parameter(&part[1..part.len() - 1], &own, &foreign, &customer_contact)
+                } else {
+                    Just(part.to_owned()).boxed()
+                }
+            })
+            .collect();
+        (Just(route.method.to_owned()), params.prop_map(|parts| parts.join("/")))
+    });
+    let stray = (
+        proptest::sample::select(vec!["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).prop_map(str::to_owned),
+        prop::collection::vec(
+            prop_oneof![
+                2 => proptest::sample::select(ROUTES.iter().flat_map(|r| r.path.split('/')).filter(|s| !s.is_empty() && !s.starts_with('{')).collect::<Vec<_>>()).prop_map(str::to_owned),
+                1 => support::hostile_string().prop_map(|s| segment(&s)),
+                1 => support::uuid_text(),
+            ],
+            0..5,
+        )
+        .prop_map(|parts| format!("/{}", parts.join("/"))),
+    );
+    let target = prop_oneof![9 => path, 1 => stray];
+    (target, query(), content_type(), body).prop_map(|((method, path), query, content_type, body)| {
+        let body =
+            if matches!(method.as_str(), "POST" | "PUT" | "PATCH") || body.len() % 5 == 0 { body } else { Vec::new() };
+        Fuzzed { method, path: format!("{path}{query}"), content_type, body }
+    })
+}
+
+fn seed() -> u64 {
+    std::env::var("PORTAL_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SEED)
+}
+
+/// A deterministic runner: the same seed (and caller) makes the same choices.
+fn runner(seed: u64, caller: u8) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8] = caller;
+    TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// Another tenant's id in a 2xx body: as an id anywhere, or at all unless the caller sent
+/// it themselves (a name may echo what was typed).
+fn leak(value: &Value, key: Option<&str>, foreign: &[String], request: &str) -> Option<String> {
+    match value {
+        Value::String(text) => foreign.iter().find(|id| text.contains(id.as_str())).and_then(|id| {
+            let id_field =
+                key.is_some_and(|k| k == "id" || k == "sub" || k == "items" || k.ends_with("Id") || k.ends_with("Ids"));
+            (id_field || !request.contains(id.as_str())).then(|| format!("another tenant's {id} under {key:?}"))
+        }),
+        Value::Array(items) => items.iter().find_map(|item| leak(item, key, foreign, request)),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| leak(v, Some(k), foreign, request)),
+        _ => None,
+    }
+}
+
+/// Why a response breaks the rules, if it does.
+fn violation(request: &Fuzzed, response: &xtask::client::ApiResponse, foreign: &[String]) -> Option<String> {
+    let status = response.status;
+    if status >= 500 {
+        return Some(format!("a {status}"));
+    }
+    if (400..500).contains(&status) {
+        if response.content_type != "application/problem+json" {
+            return Some(format!("a {status} as {:?}", response.content_type));
+        }
+        if response.json["status"] != status {
+            return Some(format!("a {status} whose problem says status {}", response.json["status"]));
+        }
+        return None;
+    }
+    if (200..300).contains(&status) {
+        let path = request.path.split('?').next().unwrap_or_default();
+        // (A DELETE of something that is not there may answer 204; that it changed nothing
+        // of the other tenant is checked at the end.)
+        if let Some(id) = foreign.iter().find(|id| path.contains(id.as_str()))
+            && !(request.method == "DELETE" && status == 204)
+        {
+            return Some(format!("a {status} for another tenant's {id}"));
+        }
+        let sent = format!("{} {}", request.path, String::from_utf8_lossy(&request.body));
+        return leak(&response.json, None, foreign, &sent);
+    }
+    None
+}
+
+/// What the other tenant's admin sees of their tenant.
+async fn snapshot(admin: &ApiClient, t: &Things) -> anyhow::Result<Vec<(String, u16, Value)>> {
+    let mut seen = Vec::new();
+    let paths = [
+        "/contacts".to_owned(),
+        "/organizations".to_owned(),
+        "/drive".to_owned(),
+        "/documents".to_owned(),
+        "/submissions".to_owned(),
+        "/settings".to_owned(),
+        "/staff".to_owned(),
+        format!("/contacts/{}", t.contact),
+        format!("/contacts/{}/shares", t.contact),
+        format!("/contacts/{}/activity", t.contact),
+        format!("/organizations/{}/contacts", t.organization),
+        format!("/folders/{}/items", t.folder),
+        format!("/documents/{}", t.document),
+        format!("/documents/{}/activity", t.document),
+    ];
+    for path in paths {
+        let response = admin.get(&path).await?;
+        seen.push((path, response.status, response.json));
+    }
+    Ok(seen)
+}
+
+#[tokio::test]
+async fn random_requests_never_get_a_5xx_nor_reach_another_tenant() -> anyhow::Result<()> {
+    let seed = seed();
+    let a = tenant_fixture().await?;
+    let b = tenant_fixture().await?;
+    let own = Things::make(&a).await?;
+    let foreign = Things::make(&b).await?;
+    let (customer, customer_contact) =
+        registered_customer(&a.member, &format!("{}@customer.example", unique("fuzz"))).await?;
+    let before = snapshot(&b.admin, &foreign).await?;
+    let foreign_ids = foreign.ids();
+
+    // Signing the customer out would end the customer's part of the run.
+    let callers: [(&str, ApiClient, Authorizer, &'static [&'static str]); 3] = [
+        ("admin", a.admin.clone(), Authorizer::Staff, &[]),
+        ("customer", customer, Authorizer::Customer, &["POST /auth/customer/logout"]),
+        ("anonymous", anonymous(), Authorizer::Public, &[]),
+    ];
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for (caller, (who, client, authorizer, skip)) in callers.iter().enumerate() {
+        let strategy = requests(&own, &foreign, &customer_contact, *authorizer, skip);
+        let mut runner = runner(seed, caller as u8);
+        for index in 0..REQUESTS_PER_CALLER {
+            let request = strategy.new_tree(&mut runner).map_err(|e| anyhow::anyhow!("{e}"))?.current();
+            let response = client
+                .send_raw(request.method.parse()?, &request.path, request.content_type.as_deref(), request.body.clone())
+                .await?;
+            *statuses.entry(response.status).or_default() += 1;
+            if let Some(why) = violation(&request, &response, &foreign_ids) {
+                failures.push(format!("{who} #{index}: {request}\n    -> {why}: {}", response.json));
+            }
+        }
+    }
+    println!(
+        "fuzz: seed {seed}, {} requests in {:.1?}, statuses {statuses:?}",
+        callers.len() * REQUESTS_PER_CALLER,
+        started.elapsed()
+    );
+    assert!(
+        failures.is_empty(),
+        "PORTAL_FUZZ_SEED={seed}: {} requests broke the rules:\n{}",
+        failures.len(),
+        failures.iter().take(25).cloned().collect::<Vec<_>>().join("\n")
+    );
+    let after = snapshot(&b.admin, &foreign).await?;
+    for (before, after) in before.iter().zip(&after) {
+        assert_eq!(before, after, "PORTAL_FUZZ_SEED={seed}: the other tenant changed");
+    }
+    Ok(())
+}
