@@ -7,11 +7,13 @@
 //! of a second tenant is ever answered with a 2xx, named in a response, or changed.
 //!
 //! The requests come from a fixed seed, so a failure reproduces: the report names the seed
-//! and the request; `PORTAL_FUZZ_SEED=<n>` replays another sequence.
+//! and the request; `PORTAL_FUZZ_SEED=<n>` plays another sequence, `PORTAL_FUZZ_REQUESTS=<n>`
+//! makes it longer.
 
 #[path = "../../shared/tests/support/mod.rs"]
 mod support;
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use portal_shared::routes::{Authorizer, ROUTES, Route};
@@ -22,7 +24,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Value, json};
 use xtask::client::ApiClient;
 
-/// Requests per caller (admin, customer, anonymous).
+/// Requests per caller (admin, customer, anonymous); `PORTAL_FUZZ_REQUESTS` for a longer run.
 const REQUESTS_PER_CALLER: usize = 200;
 const DEFAULT_SEED: u64 = 0x00F0_2217_5EED;
 
@@ -195,13 +197,129 @@ fn query() -> impl Strategy<Value = String> {
 
 fn content_type() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
-        8 => Just(Some("application/json".to_owned())),
+        12 => Just(Some("application/json".to_owned())),
         1 => Just(Some("application/json; charset=utf-8".to_owned())),
         1 => Just(Some("text/plain".to_owned())),
         1 => Just(Some("multipart/form-data; boundary=x".to_owned())),
         1 => Just(None),
         1 => "[a-z/;= -]{0,30}".prop_map(Some),
     ]
+}
+
+/// Values at the edges of what the API takes: extreme instants and offsets, long text.
+const EDGES: &[&str] = &[
+    "9999-12-31T23:59:59-23:59",
+    "9999-12-31T23:59:59Z",
+    "0000-01-01T00:00:00+23:59",
+    "1970-01-01T00:00:00Z",
+    "2999-01-01T00:00:00.999999999+14:00",
+    "2026-02-29T00:00:00Z",
+    "folder",
+    "document",
+    "admin",
+    "viewer",
+    "image/png",
+    "application/octet-stream",
+    "#ABCDEF",
+    "a@b.co",
+    "",
+    " ",
+];
+
+/// A valid body for each route that takes one, naming the caller's own things.
+struct Examples(Vec<(String, Value)>);
+
+impl Examples {
+    fn new(own: &Things) -> Self {
+        let email = format!("{}@fuzz.example", unique("e"));
+        let future = "2999-01-01T00:00:00Z";
+        let item = json!({ "kind": "document", "id": own.document });
+        Self(vec![
+            ("POST /auth/staff/login".into(), json!({ "email": email, "password": "Wrong-Passw0rd!1" })),
+            ("POST /auth/customer/login".into(), json!({ "email": email, "password": "Wrong-Passw0rd!1" })),
+            ("POST /auth/staff/refresh".into(), json!({ "refreshToken": "x.y.z" })),
+            ("POST /auth/customer/refresh".into(), json!({ "refreshToken": "x.y.z" })),
+            (
+                "POST /auth/staff/new-password".into(),
+                json!({ "email": email, "session": "s", "newPassword": "New-Passw0rd!1" }),
+            ),
+            ("POST /auth/customer/forgot-password".into(), json!({ "email": email })),
+            (
+                "POST /auth/customer/reset-password".into(),
+                json!({ "email": email, "code": "123456", "newPassword": "New-Passw0rd!1" }),
+            ),
+            ("POST /registration".into(), json!({ "token": "a".repeat(43), "password": "New-Passw0rd!1" })),
+            ("POST /registration/confirm".into(), json!({ "email": email, "code": "123456" })),
+            ("POST /registration/resend".into(), json!({ "email": email })),
+            ("PATCH /me".into(), json!({ "notifySubmissions": true, "submissionsSeenAt": "2026-01-01T00:00:00Z" })),
+            (
+                "POST /contacts".into(),
+                json!({ "email": email, "name": "Fuzzed", "organizationId": own.organization, "language": "fr" }),
+            ),
+            (
+                "PATCH /contacts/{contactId}".into(),
+                json!({ "name": "Renamed", "organizationId": own.organization, "language": "en" }),
+            ),
+            ("POST /organizations".into(), json!({ "name": "Fuzzed Org" })),
+            ("PATCH /organizations/{organizationId}".into(), json!({ "name": "Renamed Org" })),
+            (
+                "POST /uploads".into(),
+                json!({ "fileName": "f.pdf", "contentType": "application/pdf", "size": 10, "folderId": own.folder }),
+            ),
+            ("PATCH /documents/{documentId}".into(), json!({ "name": "g.pdf", "folderId": own.folder })),
+            ("POST /folders".into(), json!({ "name": "Sub", "parentId": own.folder })),
+            ("PATCH /folders/{folderId}".into(), json!({ "name": "Moved", "parentId": Value::Null })),
+            ("POST /shares".into(), json!({ "items": [item], "contactIds": [own.contact], "availableUntil": future })),
+            (
+                "PUT /contacts/{contactId}/shares".into(),
+                json!({ "items": [{ "kind": "folder", "id": own.folder, "availableUntil": future }] }),
+            ),
+            (
+                "PATCH /settings".into(),
+                json!({ "name": "Fuzzed Co", "accentColor": "#123456", "notifyAccessClosed": false }),
+            ),
+            ("POST /settings/logo".into(), json!({ "contentType": "image/png", "size": 10 })),
+            ("POST /staff".into(), json!({ "email": email, "role": "viewer" })),
+            ("PATCH /staff/{staffId}".into(), json!({ "role": "member" })),
+            (
+                "POST /portal/companies/{tenantId}/uploads".into(),
+                json!({ "fileName": "back.pdf", "contentType": "application/pdf", "size": 3 }),
+            ),
+            (
+                "PUT /portal/preferences".into(),
+                json!({ "emailNotifications": false, "mutedCompanies": [own.tenant], "language": "fr" }),
+            ),
+        ])
+    }
+
+    fn of(&self, key: &str) -> Option<Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+}
+
+/// A valid body with up to two edits: a field dropped, renamed or given another value.
+fn mutated(example: Value, leaf: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+    let fields: Vec<String> = example.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    prop::collection::vec((proptest::sample::select(fields), 0..5u8, leaf), 0..3)
+        .prop_map(move |edits| {
+            let mut body = example.clone();
+            let object = body.as_object_mut().expect("examples are objects");
+            for (field, edit, value) in edits {
+                match edit {
+                    0 => {
+                        object.remove(&field);
+                    }
+                    1 => {
+                        object.insert(format!("{field}X"), value);
+                    }
+                    _ => {
+                        object.insert(field, value);
+                    }
+                }
+            }
+            body
+        })
+        .boxed()
 }
 
 /// Requests for one caller: mostly routes of the table with their own method, some with
@@ -214,12 +332,20 @@ fn requests(
     skip: &'static [&'static str],
 ) -> impl Strategy<Value = Fuzzed> {
     let ids: Vec<String> = own.ids().into_iter().chain(foreign.ids()).collect();
-    let leaf = prop_oneof![4 => support::leaf(), 1 => proptest::sample::select(ids).prop_map(Value::String)].boxed();
-    let body = prop_oneof![
-        6 => support::json_value_with(FIELDS, leaf).prop_map(|v| serde_json::to_vec(&v).unwrap()),
+    let edge = prop_oneof![
+        2 => proptest::sample::select(ids).prop_map(Value::String),
+        2 => proptest::sample::select(EDGES).prop_map(|text| Value::String(text.to_owned())),
+        1 => proptest::sample::select(vec![json!(u64::MAX), json!(-1), json!(0), json!(1e300), json!([]), json!({}), Value::Null]),
+    ];
+    let leaf = prop_oneof![3 => support::leaf(), 2 => edge].boxed();
+    let random = prop_oneof![
+        6 => support::json_value_with(FIELDS, leaf.clone()).prop_map(|v| serde_json::to_vec(&v).unwrap()),
         2 => support::body_bytes(FIELDS),
         1 => Just(Vec::new()),
-    ];
+    ]
+    .boxed();
+    let examples = Examples::new(own);
+    let random_stray = random.clone();
     let (own, foreign, customer_contact) = (own.clone(), foreign.clone(), customer_contact.to_owned());
     // Mostly the caller's own routes (to get past the authorizer), some public, a few others.
     let routes = |keep: &dyn Fn(&Route) -> bool| -> Vec<&'static Route> {
@@ -242,7 +368,16 @@ fn requests(
                 }
             })
             .collect();
-        (Just(route.method.to_owned()), params.prop_map(|parts| parts.join("/")))
+        // A valid body of the route, bent a little, or anything at all.
+        let body = match examples.of(&route.key()) {
+            Some(example) => prop_oneof![
+                4 => mutated(example, leaf.clone()).prop_map(|v| serde_json::to_vec(&v).unwrap()),
+                1 => random.clone(),
+            ]
+            .boxed(),
+            None => random.clone(),
+        };
+        (Just(route.method.to_owned()), params.prop_map(|parts| parts.join("/")), body)
     });
     let stray = (
         proptest::sample::select(vec!["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]).prop_map(str::to_owned),
@@ -255,13 +390,18 @@ fn requests(
             0..5,
         )
         .prop_map(|parts| format!("/{}", parts.join("/"))),
+        random_stray,
     );
     let target = prop_oneof![9 => path, 1 => stray];
-    (target, query(), content_type(), body).prop_map(|((method, path), query, content_type, body)| {
+    (target, query(), content_type()).prop_map(|((method, path, body), query, content_type)| {
         let body =
             if matches!(method.as_str(), "POST" | "PUT" | "PATCH") || body.len() % 5 == 0 { body } else { Vec::new() };
         Fuzzed { method, path: format!("{path}{query}"), content_type, body }
     })
+}
+
+fn requests_per_caller() -> usize {
+    std::env::var("PORTAL_FUZZ_REQUESTS").ok().and_then(|n| n.parse().ok()).unwrap_or(REQUESTS_PER_CALLER)
 }
 
 fn seed() -> u64 {
@@ -276,23 +416,28 @@ fn runner(seed: u64, caller: u8) -> TestRunner {
     TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
 
-/// Another tenant's id in a 2xx body: as an id anywhere, or at all unless the caller sent
-/// it themselves (a name may echo what was typed).
-fn leak(value: &Value, key: Option<&str>, foreign: &[String], request: &str) -> Option<String> {
+/// Another tenant's id in a 2xx body: as an id anywhere, or at all unless some request of
+/// the run sent it (a name may echo what was typed, now or earlier).
+fn leak(value: &Value, key: Option<&str>, foreign: &[String], sent: &HashSet<String>) -> Option<String> {
     match value {
         Value::String(text) => foreign.iter().find(|id| text.contains(id.as_str())).and_then(|id| {
             let id_field =
                 key.is_some_and(|k| k == "id" || k == "sub" || k == "items" || k.ends_with("Id") || k.ends_with("Ids"));
-            (id_field || !request.contains(id.as_str())).then(|| format!("another tenant's {id} under {key:?}"))
+            (id_field || !sent.contains(id.as_str())).then(|| format!("another tenant's {id} under {key:?}"))
         }),
-        Value::Array(items) => items.iter().find_map(|item| leak(item, key, foreign, request)),
-        Value::Object(fields) => fields.iter().find_map(|(k, v)| leak(v, Some(k), foreign, request)),
+        Value::Array(items) => items.iter().find_map(|item| leak(item, key, foreign, sent)),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| leak(v, Some(k), foreign, sent)),
         _ => None,
     }
 }
 
 /// Why a response breaks the rules, if it does.
-fn violation(request: &Fuzzed, response: &xtask::client::ApiResponse, foreign: &[String]) -> Option<String> {
+fn violation(
+    request: &Fuzzed,
+    response: &xtask::client::ApiResponse,
+    foreign: &[String],
+    sent: &HashSet<String>,
+) -> Option<String> {
     let status = response.status;
     if status >= 500 {
         return Some(format!("a {status}"));
@@ -315,8 +460,7 @@ fn violation(request: &Fuzzed, response: &xtask::client::ApiResponse, foreign: &
         {
             return Some(format!("a {status} for another tenant's {id}"));
         }
-        let sent = format!("{} {}", request.path, String::from_utf8_lossy(&request.body));
-        return leak(&response.json, None, foreign, &sent);
+        return leak(&response.json, None, foreign, sent);
     }
     None
 }
@@ -367,24 +511,27 @@ async fn random_requests_never_get_a_5xx_nor_reach_another_tenant() -> anyhow::R
     ];
     let started = Instant::now();
     let mut failures = Vec::new();
+    let mut sent = HashSet::new();
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     for (caller, (who, client, authorizer, skip)) in callers.iter().enumerate() {
         let strategy = requests(&own, &foreign, &customer_contact, *authorizer, skip);
         let mut runner = runner(seed, caller as u8);
-        for index in 0..REQUESTS_PER_CALLER {
+        for index in 0..requests_per_caller() {
             let request = strategy.new_tree(&mut runner).map_err(|e| anyhow::anyhow!("{e}"))?.current();
+            let text = format!("{} {}", request.path, String::from_utf8_lossy(&request.body));
+            sent.extend(foreign_ids.iter().filter(|id| text.contains(id.as_str())).cloned());
             let response = client
                 .send_raw(request.method.parse()?, &request.path, request.content_type.as_deref(), request.body.clone())
                 .await?;
             *statuses.entry(response.status).or_default() += 1;
-            if let Some(why) = violation(&request, &response, &foreign_ids) {
+            if let Some(why) = violation(&request, &response, &foreign_ids, &sent) {
                 failures.push(format!("{who} #{index}: {request}\n    -> {why}: {}", response.json));
             }
         }
     }
     println!(
         "fuzz: seed {seed}, {} requests in {:.1?}, statuses {statuses:?}",
-        callers.len() * REQUESTS_PER_CALLER,
+        callers.len() * requests_per_caller(),
         started.elapsed()
     );
     assert!(
