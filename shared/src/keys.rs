@@ -189,3 +189,9 @@ pub fn share_batch_sk(contact: ContactId) -> String {
 pub fn submitted_notification(document: DocumentId) -> String {
     format!("SUBMITTED#{document}")
 }
+
+/// The lease held while one staff member saves a contact's selection (see
+/// `Store::lease_selection`).
+pub fn selection_lease_sk(contact: ContactId) -> String {
+    format!("SELECTION#{contact}")
+}

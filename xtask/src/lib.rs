@@ -10,6 +10,7 @@ pub mod deploy;
 mod drift;
 pub mod emulator;
 pub mod gateway;
+pub mod load;
 pub mod metering;
 pub mod paths;
 pub mod provision;

@@ -5,6 +5,9 @@
 //! - `package` — every function built for Lambda (arm64, release) and zipped.
 //! - `bench` — cold starts, warm latency, AWS requests per route, package sizes and memory
 //!   (see `docs/performance.md`).
+//! - `soak` — the long load run: 50 concurrent staff and customer sessions × 200 operations
+//!   through the gateway against a fresh local stack, bounded in count and time, with the
+//!   final state checked against a model of what was done (see `xtask/src/load.rs`).
 //! - `deploy-web` — web/ and config.js to the stack's web bucket, then a CloudFront
 //!   invalidation (`--dry-run` lists the objects; `--config-env` picks the samconfig.toml
 //!   environment, `default` unless given).
@@ -21,6 +24,7 @@ use xtask::{deploy, gateway, paths};
 
 const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] | package \
                      | bench [--runs N] [--invocations N] [--no-package] \
+                     | soak [--clients N] [--requests N] [--seconds N] [--seed N] \
                      | deploy-web [--config-env default|dev|prod] [--dry-run]";
 const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
         Some("test") => runtime.block_on(test(&args[1..])),
         Some("package") => package(),
         Some("bench") => runtime.block_on(bench(&args[1..])),
+        Some("soak") => runtime.block_on(soak(&args[1..])),
         Some("deploy-web") => deploy_web(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -117,6 +122,42 @@ async fn bench(args: &[String]) -> Result<ExitCode> {
     }
     xtask::bench::run(options).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The long load run (the end-to-end suite runs a small one): a fresh stack and gateway, the
+/// load, its report; a failed check is a non-zero exit.
+async fn soak(args: &[String]) -> Result<ExitCode> {
+    init_logs();
+    let mut options = xtask::load::Options::new(50, 200, 900);
+    options.progress = Some(std::time::Duration::from_secs(30));
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut count = |name: &str| -> Result<u64> {
+            args.next().and_then(|n| n.parse().ok()).with_context(|| format!("{name} needs a number"))
+        };
+        match arg.as_str() {
+            "--clients" => options.clients = count("--clients")?.clamp(1, 500) as usize,
+            "--requests" => options.requests = count("--requests")?.clamp(1, 10_000) as usize,
+            "--seconds" => options.seconds = count("--seconds")?.clamp(1, 3600),
+            "--seed" => options.seed = count("--seed")?,
+            other => bail!("unknown soak option {other}; {USAGE}"),
+        }
+    }
+    let (emulator, stack) = start_stack().await?;
+    let gateway = gateway::start(&stack, 0).await?;
+    eprintln!(
+        "xtask: gateway {}; soak: {} sessions × {} operations, new operations for at most {} s",
+        gateway.url(),
+        options.clients,
+        options.requests,
+        options.seconds
+    );
+    let report = xtask::load::run(&gateway.api_url(), &stack, &options).await;
+    gateway.stop().await;
+    drop(emulator);
+    let report = report?;
+    println!("{report}");
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn package() -> Result<ExitCode> {

@@ -45,6 +45,9 @@ pub const IAM_ACTIONS: &[&str] = &[
 pub const MAX_ITEMS: usize = 100;
 /// At most this many contacts in one share request (an organization counts its members).
 pub const MAX_CONTACTS: usize = 100;
+/// How long a save of a contact's selection holds its lease (far longer than a save of
+/// `MAX_ITEMS` items takes; a save that dies keeps others out at most this long).
+pub const SELECTION_LEASE_SECONDS: i64 = 60;
 
 pub struct App {
     store: Store,
@@ -272,17 +275,25 @@ impl App {
     }
 
     /// Sharing with a contact who never had access opens it (the invitation is emailed);
-    /// a closed access stays closed until staff reopen it.
+    /// a pending access whose invitation is still owed (its email failed, and this is the
+    /// retry) gets it now; a closed access stays closed until staff reopen it.
     async fn open_access(&self, staff: &StaffMember, contact: Contact) -> Result<Contact, ApiError> {
-        if contact.access_status != AccessStatus::None {
-            return Ok(contact);
-        }
-        let applied = portal_shared::access::apply(&self.store, staff, contact, Change::Open).await?;
-        if applied.invite {
+        let (contact, invite) = match contact.access_status {
+            AccessStatus::None => {
+                let applied = portal_shared::access::apply(&self.store, staff, contact, Change::Open).await?;
+                (applied.contact, applied.invite)
+            }
+            AccessStatus::Pending => {
+                let owed = self.store.invitation_request(staff.tenant_id, contact.id).await?;
+                (contact, owed.is_some_and(|request| request.is_owed()))
+            }
+            _ => (contact, false),
+        };
+        if invite {
             let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
-            self.inviter.invite(&tenant, &applied.contact).await?;
+            self.inviter.invite(&tenant, &contact).await?;
         }
-        Ok(applied.contact)
+        Ok(contact)
     }
 
     /// What is currently shared with a contact, one page at a time (a page may hold fewer
@@ -307,13 +318,30 @@ impl App {
     }
 
     /// Replaces a contact's selection: items not in it are unshared, new ones shared, and
-    /// the expiry of kept ones updated. Each change is written with its trail entry.
+    /// the expiry of kept ones updated. Each change is written with its trail entry. The
+    /// writes are many, so a lease on the selection serializes saves of the same contact's
+    /// selection: a second save while one is in progress is a 409, never a mix of both.
     async fn replace_selection(&self, req: &Request) -> Result<Vec<SharedItem>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let contact = self.contact(&staff, req).await?;
         let selection: Selection = json_body(req)?;
         let now = OffsetDateTime::now_utc();
+        let holder = self.store.lease_selection(staff.tenant_id, contact.id, now, SELECTION_LEASE_SECONDS).await?;
+        let saved = self.save_selection(&staff, &contact, selection, now).await;
+        let released = self.store.release_selection(staff.tenant_id, contact.id, &holder).await;
+        let saved = saved?;
+        released?;
+        Ok(saved)
+    }
+
+    async fn save_selection(
+        &self,
+        staff: &StaffMember,
+        contact: &Contact,
+        selection: Selection,
+        now: OffsetDateTime,
+    ) -> Result<Vec<SharedItem>, ApiError> {
         if selection.items.len() > MAX_ITEMS {
             return Err(ApiError::Invalid(format!("items: at most {MAX_ITEMS} items")));
         }
@@ -371,11 +399,11 @@ impl App {
             }
         }
         if !wanted.is_empty() {
-            self.open_access(&staff, contact.clone()).await?;
+            self.open_access(staff, contact.clone()).await?;
         }
         tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, items = wanted.len(), "selection saved");
         let shares = self.store.all_contact_shares(staff.tenant_id, contact.id).await?;
-        self.resolve(&staff, shares).await
+        self.resolve(staff, shares).await
     }
 
     async fn unshare(&self, req: &Request) -> Result<(), ApiError> {

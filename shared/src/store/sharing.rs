@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 
-use super::{Index, Store, from_item, s, to_item};
+use super::{Index, Store, conditional, from_item, s, to_item};
 use crate::domain::{ContactId, ItemId, ItemRef, TenantId};
 use crate::error::ApiError;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
@@ -80,6 +80,62 @@ impl Store {
             writes.push(self.event_write(tenant, event)?);
         }
         self.transact("PutShare", writes).await
+    }
+
+    /// Takes the lease on a contact's selection for `seconds`, so that two saves of the same
+    /// selection never interleave their writes (which could leave a mix of both). A lease
+    /// held by another save that has not expired is a 409; an expired one (its holder
+    /// died) is taken over. Returns the holder token that [`Store::release_selection`]
+    /// needs.
+    pub async fn lease_selection(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        now: time::OffsetDateTime,
+        seconds: i64,
+    ) -> Result<String, ApiError> {
+        let holder = uuid::Uuid::new_v4().to_string();
+        let until = AttributeValue::N((now.unix_timestamp() + seconds).to_string());
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::selection_lease_sk(contact))))
+            .update_expression("SET holder = :holder, leasedUntil = :until, #ttl = :until")
+            .condition_expression("attribute_not_exists(#pk) OR leasedUntil < :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
+            .expression_attribute_values(":holder", s(holder.clone()))
+            .expression_attribute_values(":until", until)
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .send()
+            .await;
+        conditional(
+            "UpdateItem",
+            result,
+            ApiError::Conflict(
+                "another save of this contact's selection is in progress; reload it and try again".into(),
+            ),
+        )?;
+        Ok(holder)
+    }
+
+    /// Releases a selection lease, if `holder` still holds it (an expired lease another
+    /// save took over is left to that save).
+    pub async fn release_selection(&self, tenant: TenantId, contact: ContactId, holder: &str) -> Result<(), ApiError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::selection_lease_sk(contact))))
+            .condition_expression("holder = :holder")
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await;
+        match conditional("DeleteItem", result, ApiError::Conflict(String::new())) {
+            Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     /// Removes a share, with its activity entry (404 if it was not shared).
