@@ -73,3 +73,6 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod properties;
