@@ -45,6 +45,11 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("a dependency is temporarily unavailable, retry later")]
     Unavailable,
+    /// Too many attempts of one kind for one email in the current window (see
+    /// `rate_limit`). The detail is the same for every email, so that it never tells whether
+    /// an account exists; the wait is only in the `Retry-After` header.
+    #[error("too many attempts; wait before trying again (see Retry-After)")]
+    TooManyRequests { retry_after_seconds: u64 },
     /// A bug or an unexpected dependency failure. The message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -72,6 +77,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +98,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Unavailable => "service-unavailable",
+            Self::TooManyRequests { .. } => "too-many-requests",
             Self::Internal(_) => "internal-error",
         }
     }
@@ -109,6 +116,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Unavailable => "Service unavailable",
+            Self::TooManyRequests { .. } => "Too many requests",
             Self::Internal(_) => "Internal error",
         }
     }
@@ -138,6 +146,9 @@ impl ApiError {
         headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Self::TooManyRequests { retry_after_seconds } = self {
+            headers.insert(http::header::RETRY_AFTER, HeaderValue::from(retry_after_seconds.max(1)));
         }
         response
     }
@@ -222,5 +233,21 @@ mod tests {
         let response = ApiError::Unavailable.into_response();
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "1");
+    }
+
+    #[test]
+    fn too_many_requests_says_when_to_retry_and_nothing_else() {
+        let response = ApiError::TooManyRequests { retry_after_seconds: 421 }.into_response();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()["retry-after"], "421");
+        assert_eq!(response.headers()["content-type"], PROBLEM_JSON);
+        let json = body_json(&response);
+        assert_eq!(json["type"], "/problems/too-many-requests");
+        // The body is the same whatever the wait, so two answers compare equal byte for byte.
+        let other = ApiError::TooManyRequests { retry_after_seconds: 3 }.into_response();
+        assert_eq!(json, body_json(&other));
+        // Never "retry now".
+        let zero = ApiError::TooManyRequests { retry_after_seconds: 0 }.into_response();
+        assert_eq!(zero.headers()["retry-after"], "1");
     }
 }

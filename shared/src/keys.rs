@@ -195,3 +195,14 @@ pub fn submitted_notification(document: DocumentId) -> String {
 pub fn selection_lease_sk(contact: ContactId) -> String {
     format!("SELECTION#{contact}")
 }
+
+/// A rate-limit counter of one purpose and one email, by the email's hex SHA-256 (see
+/// `rate_limit`).
+pub fn rate_limit_pk(purpose: &str, email_hash: &str) -> String {
+    format!("RATE#{purpose}#{email_hash}")
+}
+
+/// One fixed window of a rate-limit counter, by its start (epoch seconds).
+pub fn rate_limit_sk(window_start: i64) -> String {
+    format!("WINDOW#{window_start}")
+}

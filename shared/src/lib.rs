@@ -18,6 +18,7 @@ pub mod keys;
 pub mod model;
 pub mod object_key;
 pub mod pagination;
+pub mod rate_limit;
 pub mod resources;
 pub mod routes;
 pub mod secrets;

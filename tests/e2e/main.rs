@@ -18,6 +18,7 @@ mod object_events;
 mod organizations;
 mod presigned;
 mod races;
+mod rate_limits;
 mod settings;
 mod sharing;
 mod slice;

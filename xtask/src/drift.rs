@@ -227,6 +227,48 @@ fn the_openapi_document_describes_exactly_the_served_routes() {
     assert_eq!(documented, expected);
 }
 
+#[test]
+fn the_rate_limited_routes_are_throttled_harder_than_the_rest() {
+    use portal_shared::rate_limit::Purpose;
+    let template = template();
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    let limits = |settings: &Value, what: &str| {
+        let limit = |name: &str| {
+            settings[name].as_f64().filter(|v| *v > 0.0).unwrap_or_else(|| panic!("{what}: no positive {name}"))
+        };
+        (limit("ThrottlingBurstLimit"), limit("ThrottlingRateLimit"))
+    };
+    let (default_burst, default_rate) = limits(&api["DefaultRouteSettings"], "DefaultRouteSettings");
+    for purpose in Purpose::ALL {
+        let route = purpose.route();
+        let (burst, rate) = limits(&api["RouteSettings"][route], route);
+        assert!(burst < default_burst && rate < default_rate, "{route} is not throttled harder than the default");
+    }
+    for (key, _) in api["RouteSettings"].as_mapping().expect("RouteSettings") {
+        assert!(ROUTES.iter().any(|r| r.key() == text(key)), "RouteSettings for {key:?}, not a route");
+    }
+}
+
+#[test]
+fn the_openapi_document_gives_the_rate_limited_routes_their_429() {
+    use portal_shared::rate_limit::Purpose;
+    let openapi = load(crate::paths::openapi_path());
+    for purpose in Purpose::ALL {
+        let (method, path) = purpose.route().split_once(' ').unwrap();
+        let responses = &openapi["paths"][path][method.to_lowercase().as_str()]["responses"];
+        assert_eq!(
+            responses["429"]["$ref"].as_str(),
+            Some("#/components/responses/TooManyRequests"),
+            "{}",
+            purpose.route()
+        );
+    }
+    let response = &openapi["components"]["responses"]["TooManyRequests"];
+    assert!(response["headers"]["Retry-After"].is_mapping(), "{response:?}");
+    let types = strings(&openapi["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]);
+    assert!(types.contains("/problems/too-many-requests"), "{types:?}");
+}
+
 /// What each function's code declares it calls, by template function name.
 const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
     ("auth", portal_auth::IAM_ACTIONS),

@@ -76,7 +76,12 @@ impl Functions {
         let http = HashMap::from([
             (
                 "auth",
-                http_function(portal_auth::App::new(sdk, &stack.staff_pool.client_id, &stack.customer_pool.client_id)),
+                http_function(portal_auth::App::new(
+                    sdk,
+                    table,
+                    &stack.staff_pool.client_id,
+                    &stack.customer_pool.client_id,
+                )),
             ),
             (
                 "registration",

@@ -2,6 +2,8 @@
 //! invited staff, and token refresh.
 //!
 //! Every failure to sign in answers the same 401, whether or not the email exists.
+//! Sign-in and the password reset are rate-limited per email (`portal_shared::rate_limit`)
+//! before anything else is called.
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client;
@@ -14,23 +16,28 @@ use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::Email;
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, respond, route_key, unknown_route};
+use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::{ConfirmationCode, Password};
+use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares).
-/// (All public Cognito APIs, authorized by the app client and the user's own tokens.)
+/// (All public Cognito APIs, authorized by the app client and the user's own tokens; the
+/// table only for the rate-limit counters.)
 pub const IAM_ACTIONS: &[&str] = &[
     "cognito-idp:InitiateAuth",
     "cognito-idp:RespondToAuthChallenge",
     "cognito-idp:GlobalSignOut",
     "cognito-idp:ForgotPassword",
     "cognito-idp:ConfirmForgotPassword",
+    "dynamodb:UpdateItem",
 ];
 
 pub struct App {
     cognito: Client,
+    limiter: RateLimiter,
     staff_client_id: String,
     customer_client_id: String,
 }
@@ -134,7 +141,13 @@ pub struct Tokens {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::STAFF_CLIENT_ID)?, config::required(config::CUSTOMER_CLIENT_ID)?))
+        let store = Store::new(aws::dynamodb_client(sdk), config::required(config::TABLE_NAME)?);
+        Ok(Self::with_limiter(
+            sdk,
+            RateLimiter::from_env(store)?,
+            config::required(config::STAFF_CLIENT_ID)?,
+            config::required(config::CUSTOMER_CLIENT_ID)?,
+        ))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -153,9 +166,25 @@ impl HttpFunction for App {
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, staff_client_id: impl Into<String>, customer_client_id: impl Into<String>) -> Self {
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        staff_client_id: impl Into<String>,
+        customer_client_id: impl Into<String>,
+    ) -> Self {
+        let limiter = RateLimiter::new(Store::new(aws::dynamodb_client(sdk), table));
+        Self::with_limiter(sdk, limiter, staff_client_id, customer_client_id)
+    }
+
+    fn with_limiter(
+        sdk: &SdkConfig,
+        limiter: RateLimiter,
+        staff_client_id: impl Into<String>,
+        customer_client_id: impl Into<String>,
+    ) -> Self {
         Self {
             cognito: aws::cognito_client(sdk),
+            limiter,
             staff_client_id: staff_client_id.into(),
             customer_client_id: customer_client_id.into(),
         }
@@ -170,6 +199,11 @@ impl App {
 
     async fn login(&self, req: &Request, pool: Pool) -> Result<SignIn, ApiError> {
         let input: Login = json_body(req)?;
+        let purpose = match pool {
+            Pool::Staff => Purpose::StaffLogin,
+            Pool::Customer => Purpose::CustomerLogin,
+        };
+        self.limiter.check(purpose, &input.email).await?;
         let parameters = [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.expose())];
         self.initiate(pool, AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
     }
@@ -194,6 +228,7 @@ impl App {
     /// Emails a reset code; the answer is the same whether or not the account exists.
     async fn forgot(&self, req: &Request) -> Result<Accepted, ApiError> {
         let input: Forgot = json_body(req)?;
+        self.limiter.check(Purpose::ForgotPassword, &input.email).await?;
         if let Err(err) = self
             .cognito
             .forgot_password()
@@ -212,6 +247,7 @@ impl App {
     /// expired code answer alike.
     async fn reset(&self, req: &Request) -> Result<(), ApiError> {
         let input: Reset = json_body(req)?;
+        self.limiter.check(Purpose::ResetPassword, &input.email).await?;
         use aws_sdk_cognitoidentityprovider::operation::confirm_forgot_password::ConfirmForgotPasswordError as E;
         match self
             .cognito
@@ -236,6 +272,12 @@ impl App {
                     | E::NotAuthorizedException(_)
                     | E::TooManyFailedAttemptsException(_),
                 ) => ApiError::Invalid("code: the code is not valid or has expired".into()),
+                // moto answers an unknown user with ResourceNotFound (AWS: UserNotFound); it
+                // must look like any other refused code. A wrong client id would break every
+                // sign-in before it got here.
+                Some(E::ResourceNotFoundException(_)) => {
+                    ApiError::Invalid("code: the code is not valid or has expired".into())
+                }
                 _ => ApiError::from_sdk("ConfirmForgotPassword", err),
             }),
         }

@@ -6,6 +6,8 @@
 //! sends; then the contact's access becomes `active`. A customer who already has an account
 //! (invited by a second company) proves it with their password and is linked at once.
 //! Confirming and resending answer the same whether or not the email has an account.
+//! Each route is rate-limited per email (`portal_shared::rate_limit`; registering, per
+//! invited email) before any Cognito call.
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
@@ -20,6 +22,7 @@ use portal_shared::domain::{AccessStatus, Email, UserSub};
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, respond, route_key, unknown_route};
 use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, PendingSignup, UploaderKind};
+use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::{ConfirmationCode, Password};
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws, tokens};
@@ -45,6 +48,7 @@ pub const IAM_ACTIONS: &[&str] = &[
 
 pub struct App {
     store: Store,
+    limiter: RateLimiter,
     cognito: Cognito,
     pool_id: String,
     client_id: String,
@@ -86,12 +90,13 @@ pub struct Accepted {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(
+        let app = Self::new(
             sdk,
             config::required(config::TABLE_NAME)?,
             config::required(config::CUSTOMER_USER_POOL_ID)?,
             config::required(config::CUSTOMER_CLIENT_ID)?,
-        ))
+        );
+        Ok(Self { limiter: RateLimiter::from_env(app.store.clone())?, ..app })
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -114,8 +119,10 @@ impl App {
         pool_id: impl Into<String>,
         client_id: impl Into<String>,
     ) -> Self {
+        let store = Store::new(aws::dynamodb_client(sdk), table);
         Self {
-            store: Store::new(aws::dynamodb_client(sdk), table),
+            limiter: RateLimiter::new(store.clone()),
+            store,
             cognito: aws::cognito_client(sdk),
             pool_id: pool_id.into(),
             client_id: client_id.into(),
@@ -149,6 +156,8 @@ impl App {
         let input: Registration = json_body(req)?;
         let (hash, invitation) = self.invitation(&input.token).await?;
         let email = invitation.email.clone();
+        // Per invited email: an existing account's password is checked below.
+        self.limiter.check(Purpose::Register, &email).await?;
         let now = OffsetDateTime::now_utc();
         let signed_up = self
             .cognito
@@ -258,6 +267,7 @@ impl App {
     /// account becomes active. Any refusal answers the same, account or not.
     async fn confirm(&self, req: &Request) -> Result<Registered, ApiError> {
         let input: Confirmation = json_body(req)?;
+        self.limiter.check(Purpose::ConfirmSignup, &input.email).await?;
         match self
             .cognito
             .confirm_sign_up()
@@ -299,6 +309,7 @@ impl App {
     /// Sends the confirmation code again; the answer never says whether the email exists.
     async fn resend(&self, req: &Request) -> Result<Accepted, ApiError> {
         let input: Resend = json_body(req)?;
+        self.limiter.check(Purpose::ResendCode, &input.email).await?;
         if let Err(err) = self
             .cognito
             .resend_confirmation_code()

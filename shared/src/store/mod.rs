@@ -9,6 +9,7 @@ mod activity;
 mod customers;
 mod drive;
 mod notifications;
+mod rate_limits;
 mod sharing;
 mod tenant;
 
