@@ -191,6 +191,31 @@ pub async fn customer_login(email: &str) -> Result<ApiClient> {
     Ok(anonymous().with_token(tokens["accessToken"].as_str().unwrap_or_default()))
 }
 
+/// One request through an in-process gateway (`xtask::gateway::ApiGateway`, the functions
+/// called in this process, e.g. to meter or log them): its status and JSON body.
+pub async fn call_in_process(
+    api: &xtask::gateway::ApiGateway,
+    method: &reqwest::Method,
+    path_and_query: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> Result<(u16, serde_json::Value)> {
+    let mut request = http::Request::builder().method(method.as_str()).uri(path_and_query);
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let (parts, ()) = request.body(())?.into_parts();
+    let path = path_and_query.split('?').next().unwrap_or_default();
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    let prepared = api.prepare(&parts, path, &bytes.into()).map_err(|e| anyhow::anyhow!("{method} {path}: {e}"))?;
+    let response = api.invoke(prepared).await;
+    let json = serde_json::from_slice(response.body().as_ref()).unwrap_or(serde_json::Value::Null);
+    Ok((response.status().as_u16(), json))
+}
+
 /// Asserts an RFC 9457 problem response with `status`.
 pub fn assert_problem(response: &ApiResponse, status: u16) {
     assert_eq!(response.status, status, "unexpected status, body: {}", response.json);
@@ -247,5 +272,14 @@ print(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(kid.clone());
         Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_der(der))?)
+    }
+
+    /// The algorithm-confusion attack: an HS256 token under the pool's key id, its HMAC
+    /// keyed with `secret` (e.g. the pool's public key bytes, which anyone can fetch).
+    pub fn sign_hs256(claims: &Value, secret: &[u8]) -> Result<String> {
+        let (kid, _) = emulator_key()?;
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret))?)
     }
 }

@@ -73,6 +73,7 @@ pub async fn apply(
         email: contact.email.clone(),
         requested_at: now,
         requested_by: staff.sub.clone(),
+        sent_at: None,
     });
     let event = ActivityEvent::new(action(next), staff.actor(), now).contact(contact.id);
     let changed = store

@@ -4,10 +4,26 @@
 //! `AWS_ENDPOINT_URL_<SERVICE>`), which is how the functions reach moto or LocalStack.
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::{HttpClient, SharedHttpClient, http_client_fn};
 
 /// Loads the SDK configuration from the environment (region, credentials, endpoint).
 pub async fn load() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    aws_config::defaults(BehaviorVersion::latest()).http_client(connect_on_first_use()).load().await
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc), set up on its first
+/// request instead of when a client is built.
+///
+/// The default client reads and parses the system's trust store as soon as any client is
+/// built from it (its `validate_base_client_config`, on purpose), which was ~2 ms of a
+/// 5 ms init (`docs/performance.md`). Behind `http_client_fn`, which has no such hook,
+/// that happens on the first request, which needs the trust store anyway.
+fn connect_on_first_use() -> SharedHttpClient {
+    let client = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+        .build_https();
+    http_client_fn(move |settings, components| client.http_connector(settings, components))
 }
 
 /// An S3 client; path-style addressing when a custom endpoint is set (emulators do not

@@ -4,6 +4,7 @@
 //! where an error becomes an HTTP status. A 5xx is either a dependency that is unavailable
 //! (503 with `Retry-After`) or a bug (500, details only in the logs).
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use http::{HeaderValue, StatusCode};
@@ -155,14 +156,16 @@ impl ApiError {
 
     /// Maps a failed AWS SDK call: throttling, timeouts and unreachable endpoints are
     /// transient (503, retry); anything else is a bug or a misconfiguration (500).
-    pub fn from_sdk<E, R>(operation: &str, err: SdkError<E, R>) -> Self
+    pub fn from_sdk<E>(operation: &str, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let transient = match &err {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-            SdkError::ServiceError(service) => is_transient_code(service.err().code()),
+            // A 5xx is the service failing, whatever its code says.
+            SdkError::ServiceError(service) => {
+                is_transient_code(service.err().code()) || service.raw().status().is_server_error()
+            }
             _ => false,
         };
         if transient {
@@ -183,9 +186,12 @@ fn is_transient_code(code: Option<&str>) -> bool {
                 | "ProvisionedThroughputExceededException"
                 | "RequestLimitExceeded"
                 | "TooManyRequestsException"
+                | "RequestThrottled"
                 | "ServiceUnavailable"
                 | "InternalServerError"
                 | "InternalErrorException"
+                | "InternalError"
+                | "InternalFailure"
                 | "SlowDown"
                 | "TransactionConflictException"
         )

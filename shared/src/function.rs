@@ -17,6 +17,24 @@ pub trait HttpFunction: Send + Sync + Sized + 'static {
 
     /// Serves one request; errors are already rendered as problem+json.
     fn handle(&self, req: Request) -> impl Future<Output = Response<Body>> + Send;
+
+    /// [`handle`](Self::handle) with the headers every API response carries: what Lambda
+    /// runs and what the local gateway calls.
+    fn serve(&self, req: Request) -> impl Future<Output = Response<Body>> + Send {
+        async move {
+            let mut response = self.handle(req).await;
+            protective_headers(response.headers_mut());
+            response
+        }
+    }
+}
+
+/// The API's answers are data for the pages' scripts, never documents to render or keep:
+/// browsers must not sniff another type into them, and no cache may store them (they
+/// hold one caller's data).
+pub fn protective_headers(headers: &mut http::HeaderMap) {
+    headers.insert(http::header::X_CONTENT_TYPE_OPTIONS, http::HeaderValue::from_static("nosniff"));
+    headers.entry(http::header::CACHE_CONTROL).or_insert(http::HeaderValue::from_static("no-store"));
 }
 
 /// The Lambda entry point of an HTTP function.
@@ -26,7 +44,7 @@ pub async fn run<F: HttpFunction>() -> Result<(), lambda_http::Error> {
     let app = Arc::new(F::from_env(&sdk)?);
     lambda_http::run(lambda_http::service_fn(move |req| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(app.handle(req).await) }
+        async move { Ok::<_, Infallible>(app.serve(req).await) }
     }))
     .await
 }

@@ -26,10 +26,13 @@ impl Inviter {
         Self { store, mailer, public_url: public_url.into().trim_end_matches('/').to_owned() }
     }
 
-    /// Stores a new token's hash and emails the contact their registration link. Each call
-    /// makes a new link; older unused links keep working until they expire.
+    /// Stores a new token's hash and emails the contact their registration link, then
+    /// marks the contact's invitation request as sent. Each call makes a new link; older
+    /// unused links keep working until they expire. A link whose email could not be sent
+    /// is removed again: nobody could ever use it.
     pub async fn invite(&self, tenant: &Tenant, contact: &Contact) -> Result<(), ApiError> {
         let token = tokens::new_token();
+        let hash = tokens::hash(&token);
         let now = OffsetDateTime::now_utc();
         let record = InvitationToken {
             tenant_id: tenant.id,
@@ -38,7 +41,6 @@ impl Inviter {
             valid_until: now + time::Duration::days(VALID_DAYS),
             used_at: None,
         };
-        self.store.put_invitation_token(&tokens::hash(&token), &record).await?;
         let base = &self.public_url;
         let context = serde_json::json!({
             "company": tenant.name,
@@ -49,7 +51,18 @@ impl Inviter {
             "preferencesUrl": format!("{base}/p/{}#preferences", tenant.slug),
         });
         let message = render("invitation", contact.language, &context)?;
-        self.mailer.send(&contact.email, tenant.name.as_str(), &message, None).await?;
+        self.store.put_invitation_token(&hash, &record).await?;
+        if let Err(err) = self.mailer.send(&contact.email, tenant.name.as_str(), &message, None).await {
+            if let Err(cleanup) = self.store.delete_invitation_token(&hash).await {
+                tracing::warn!(tenant = %tenant.id, contact = %contact.id, error = %cleanup, "unsent invitation token left to expire");
+            }
+            return Err(err);
+        }
+        // The email is out: the request succeeds even if the mark cannot be written (then a
+        // later share to this pending contact sends the invitation once more).
+        if let Err(err) = self.store.mark_invitation_sent(tenant.id, contact.id, now).await {
+            tracing::warn!(tenant = %tenant.id, contact = %contact.id, error = %err, "invitation sent but not marked");
+        }
         tracing::info!(tenant = %tenant.id, contact = %contact.id, "invitation emailed");
         Ok(())
     }

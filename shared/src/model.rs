@@ -76,9 +76,10 @@ pub struct Contact {
     pub created_by: UserSub,
 }
 
-/// A request to email a contact their invitation to the portal, queued when staff open
-/// access. The email (with its single-use registration token) is sent by the notifications
-/// side, which keeps only the token's hash.
+/// A request to email a contact their invitation to the portal, written with the access
+/// change that owes it. The email (with its single-use registration token, of which only
+/// the hash is kept) is sent right after; `sent_at` records that it was, so that a retried
+/// share still sends an invitation a failure left owed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvitationRequest {
@@ -88,6 +89,15 @@ pub struct InvitationRequest {
     #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
     pub requested_by: UserSub,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+impl InvitationRequest {
+    /// Whether its email is still owed.
+    pub fn is_owed(&self) -> bool {
+        self.sent_at.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -54,6 +54,9 @@ async fn requests_without_a_valid_token_are_401() -> anyhow::Result<()> {
     bad_tokens.push(("tampered".into(), Some(format!("{}.{}.{}", parts[0], other_payload, parts[2]))));
     // Unsigned (`alg: none`).
     bad_tokens.push(("alg none".into(), Some(format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]))));
+    // HS256 keyed with the pool's public JWKS document (algorithm confusion).
+    let jwks = reqwest::get(&env().stack.staff_pool.jwks_url).await?.bytes().await?;
+    bad_tokens.push(("alg HS256".into(), Some(forge::sign_hs256(&access_claims(&sub), &jwks)?)));
 
     for (what, token) in bad_tokens {
         let client = match &token {

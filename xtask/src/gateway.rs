@@ -64,7 +64,7 @@ fn http_function<F: HttpFunction>(app: F) -> HttpHandler {
     let app = Arc::new(app);
     Arc::new(move |req| {
         let app = Arc::clone(&app);
-        Box::pin(async move { app.handle(req).await })
+        Box::pin(async move { app.serve(req).await })
     })
 }
 
@@ -288,11 +288,24 @@ impl Drop for RunningGateway {
 
 /// Starts the gateway on 127.0.0.1:`port` (0 = any free port) and the SQS relay.
 pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
-    let sdk = stack.sdk_config().await;
+    start_with(&stack.sdk_config().await, stack, port, Relay::Queues).await
+}
+
+/// Whether a gateway also relays the queues to their functions: one gateway per stack
+/// should, or they would take each other's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relay {
+    Queues,
+    None,
+}
+
+/// [`start`] with the functions' AWS clients built from `sdk` (the fault tests point it at
+/// a fault proxy).
+pub async fn start_with(sdk: &SdkConfig, stack: &Stack, port: u16, relay: Relay) -> Result<RunningGateway> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     let state = Arc::new(GatewayState {
-        api: ApiGateway::new(&sdk, stack, &format!("http://{address}")).await?,
+        api: ApiGateway::new(sdk, stack, &format!("http://{address}")).await?,
         config_js: format!("window.PORTAL_CONFIG = {};\n", json!({ "apiBase": API_PREFIX })),
     });
     let router = Router::new()
@@ -320,7 +333,10 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
         }
     });
     let mut tasks = vec![server];
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    if relay == Relay::None {
+        return Ok(RunningGateway { address, shutdown, tasks });
+    }
+    let sqs = aws_sdk_sqs::Client::new(sdk);
     for (queue_url, queue_arn, handler) in [
         (stack.queue_url.clone(), stack.queue_arn.clone(), Arc::clone(&state.api.functions.object_events)),
         (
@@ -348,7 +364,9 @@ async fn config_js(State(state): State<Arc<GatewayState>>) -> impl IntoResponse 
 }
 
 fn problem(err: ApiError) -> AxumResponse {
-    to_axum(err.into_response())
+    let mut response = err.into_response();
+    portal_shared::function::protective_headers(response.headers_mut());
+    to_axum(response)
 }
 
 fn to_axum(response: Response<Body>) -> AxumResponse {

@@ -2,6 +2,7 @@
 //! the repository), provisioning from the shared resource definitions, seeding, and the
 //! local API gateway. Used by `cargo xtask` and by the end-to-end tests.
 
+pub mod aws_proxy;
 pub mod bench;
 pub mod browser;
 pub mod client;
@@ -11,6 +12,7 @@ mod drift;
 pub mod emulator;
 pub mod gateway;
 pub mod load;
+pub mod local_server;
 pub mod metering;
 pub mod paths;
 pub mod provision;

@@ -213,7 +213,13 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: ContactId = path_param(req, "contactId")?;
-        let contact = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
+        let Some(contact) = self.store.contact(staff.tenant_id, id).await? else {
+            // The retry of a delete that failed after the contact went (a 503): remove its
+            // share records now (reads never show them: the contact is gone).
+            let leftovers = self.store.all_contact_shares(staff.tenant_id, id).await?;
+            self.store.delete_shares(staff.tenant_id, &leftovers).await?;
+            return Err(ApiError::NotFound("contact"));
+        };
         let event = ActivityEvent::new(Action::ContactDeleted, staff.actor(), OffsetDateTime::now_utc()).contact(id);
         self.store.delete_contact(staff.tenant_id, &contact, &event).await?;
         if contact.customer_sub.is_some() {

@@ -143,7 +143,11 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: DocumentId = path_param(req, "documentId")?;
-        let document = self.store.document(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("document"))?;
+        let Some(document) = self.store.document(staff.tenant_id, id).await? else {
+            // The retry of a delete that failed after the document went: finish it.
+            self.delete_leftover_shares(&staff, ItemRef::Document(id)).await?;
+            return Err(ApiError::NotFound("document"));
+        };
         self.storage.delete_all_versions(document.object_key()).await?;
         let item = ItemRef::Document(id);
         let event = ActivityEvent::new(Action::DocumentDeleted, staff.actor(), OffsetDateTime::now_utc())
@@ -242,11 +246,30 @@ impl App {
         Ok(after)
     }
 
+    /// Share records of an item that is gone: a delete removes the item first, then its
+    /// shares; when the second step failed (a 503), the retry finds the item gone and
+    /// removes them here. Reads never show them meanwhile (they resolve shares against the
+    /// live items).
+    async fn delete_leftover_shares(&self, staff: &StaffMember, item: ItemRef) -> Result<(), ApiError> {
+        let shares = self.store.all_item_shares(staff.tenant_id, item).await?;
+        if !shares.is_empty() {
+            self.store.delete_shares(staff.tenant_id, &shares).await?;
+            tracing::info!(tenant = %staff.tenant_id, item = ?item, shares = shares.len(), "leftover shares deleted");
+        }
+        Ok(())
+    }
+
     async fn delete_folder(&self, req: &Request) -> Result<(), ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: FolderId = path_param(req, "folderId")?;
-        self.store.delete_folder(staff.tenant_id, id).await?;
+        if let Err(err) = self.store.delete_folder(staff.tenant_id, id).await {
+            if err == ApiError::NotFound("folder") {
+                // The retry of a delete that failed after the folder went: finish it.
+                self.delete_leftover_shares(&staff, ItemRef::Folder(id)).await?;
+            }
+            return Err(err);
+        }
         let shares = self.store.all_item_shares(staff.tenant_id, ItemRef::Folder(id)).await?;
         self.store.delete_shares(staff.tenant_id, &shares).await?;
         tracing::info!(tenant = %staff.tenant_id, folder = %id, "folder deleted");

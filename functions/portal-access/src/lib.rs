@@ -134,8 +134,12 @@ impl App {
             let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
             self.inviter.invite(&tenant, &contact).await?;
         }
-        if applied.changed && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
+        if change == Change::Close && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
+            // Also when the access was closed already: this is then the retry of a closing
+            // whose sign-out failed (signing out twice is harmless).
             portal_shared::accounts::sign_out_everywhere(&self.cognito, &self.customer_pool_id, &contact.email).await?;
+        }
+        if applied.changed && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
             // The closing stands even if the optional notice cannot be sent now.
             let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
             if let Err(err) = self.notifier.access_closed(&tenant, &contact).await {

@@ -25,6 +25,18 @@ impl Store {
         self.put_all_new("PutInvitationToken", [item], "this invitation token exists already").await
     }
 
+    /// Removes a token that was never emailed (its email could not be sent).
+    pub async fn delete_invitation_token(&self, hash: &str) -> Result<(), ApiError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::invitation_token_pk(hash), keys::INVITATION_TOKEN_SK.into())))
+            .send()
+            .await
+            .map_err(|e| ApiError::from_sdk("DeleteInvitationToken", e))?;
+        Ok(())
+    }
+
     pub async fn invitation_token(&self, hash: &str) -> Result<Option<InvitationToken>, ApiError> {
         self.get(keys::invitation_token_pk(hash), keys::INVITATION_TOKEN_SK.into()).await
     }

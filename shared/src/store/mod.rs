@@ -125,14 +125,16 @@ fn is_conditional_failure<E: aws_smithy_types::error::metadata::ProvideErrorMeta
 }
 
 /// The outcome of a conditional single-item write: a failed condition means `on_condition`.
-fn conditional<T, E, R>(
+fn conditional<T, E>(
     operation: &str,
-    result: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+    >,
     on_condition: ApiError,
 ) -> Result<T, ApiError>
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match result {
         Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => Err(on_condition),
@@ -484,6 +486,28 @@ impl Store {
         contact: ContactId,
     ) -> Result<Option<InvitationRequest>, ApiError> {
         self.get(keys::tenant_pk(tenant), keys::invitation_request_sk(contact)).await
+    }
+
+    /// Records that the invitation a request owed was emailed.
+    pub async fn mark_invitation_sent(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        at: OffsetDateTime,
+    ) -> Result<(), ApiError> {
+        let timestamp = at.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats");
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::invitation_request_sk(contact))))
+            .update_expression("SET sentAt = :at")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":at", s(timestamp))
+            .send()
+            .await;
+        conditional("MarkInvitationSent", result, ApiError::NotFound("invitation request")).map(|_| ())
     }
 
     // --- organizations -----------------------------------------------------------------

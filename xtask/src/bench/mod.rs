@@ -3,7 +3,6 @@
 //! package sizes and peak memory. Results go to `target/bench/` (JSON, one file per run
 //! plus `latest.json`) and to the results section of `docs/performance.md`.
 
-pub mod aws_proxy;
 pub mod cold;
 pub mod routes;
 pub mod runtime_api;
@@ -19,11 +18,11 @@ use anyhow::{Context, Result, bail, ensure};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use self::aws_proxy::AwsProxy;
 use self::cold::{ColdRun, Program};
 use self::routes::RouteCase;
 use self::runtime_api::RuntimeApi;
 use self::scenario::Scenario;
+use crate::aws_proxy::AwsProxy;
 use crate::emulator::{Backend, Emulator};
 use crate::gateway::{self, ApiGateway};
 use crate::metering::metered_config;
@@ -259,22 +258,6 @@ fn summary(program: &str, measured_with: &str, runs: &[ColdRun]) -> ColdSummary 
     }
 }
 
-/// Serves `router` on a free port of 127.0.0.1 until the returned sender says stop (or is
-/// dropped).
-pub async fn serve_local(router: axum::Router) -> Result<(std::net::SocketAddr, tokio::sync::watch::Sender<bool>)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (shutdown, mut stop) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await;
-    });
-    Ok((address, shutdown))
-}
-
 pub fn percentile(values: &[f64], p: f64) -> f64 {
     if values.is_empty() {
         return f64::NAN;
@@ -399,25 +382,30 @@ fn markdown(report: &Value) -> String {
         ));
     }
     out.push_str(
-        "\n### Warm invocations (release binary through the Runtime API; overhead = time not spent waiting on AWS)\n\n",
+        "\n### Warm invocations (release binary through the Runtime API)\n\n\
+         Overhead is the invocation's time not spent waiting on AWS (wall clock, so it also \
+         counts time the function waited for a CPU that moto held); CPU is the time the \
+         function's process ran on a CPU for the invocation (its own work, nothing else).\n\n",
     );
     out.push_str(
-        "| Route | Invocations | p50 (ms) | p99 (ms) | Overhead p50 (ms) | Overhead p99 (ms) | AWS requests |\n",
+        "| Route | Invocations | p50 (ms) | p99 (ms) | Overhead p50 (ms) | Overhead p99 (ms) | CPU p50 (ms) | CPU p99 (ms) | AWS requests |\n",
     );
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for w in report["warm"].as_array().into_iter().flatten() {
         let calls = w["aws_calls"]
             .as_object()
             .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "))
             .unwrap_or_default();
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {:.3} | {:.3} | {} |\n",
+            "| `{}` | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} |\n",
             w["route"].as_str().unwrap_or_default(),
             w["invocations"],
             number(&w["p50_ms"]),
             number(&w["p99_ms"]),
             w["overhead_p50_ms"].as_f64().unwrap_or(f64::NAN),
             w["overhead_p99_ms"].as_f64().unwrap_or(f64::NAN),
+            w["cpu_p50_ms"].as_f64().unwrap_or(f64::NAN),
+            w["cpu_p99_ms"].as_f64().unwrap_or(f64::NAN),
             if calls.is_empty() { "none".to_owned() } else { calls },
         ));
     }

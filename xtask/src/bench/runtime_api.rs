@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use axum::Router;
@@ -26,12 +26,18 @@ pub struct Outcome {
     pub at: Instant,
     pub ok: bool,
     pub body: String,
+    /// CPU time the function's process used between the two (all its threads), when the
+    /// process is known (see [`RuntimeApi::watch_process`]).
+    pub cpu: Option<Duration>,
 }
 
 struct Shared {
     events: Mutex<VecDeque<Value>>,
-    /// When each handed-out event (by request id) was handed out.
-    served: Mutex<Vec<Instant>>,
+    /// When each handed-out event (by request id) was handed out, with the process's CPU
+    /// time then.
+    served: Mutex<Vec<(Instant, Option<Duration>)>>,
+    /// The process whose CPU time each invocation is charged.
+    pid: Mutex<Option<u32>>,
     outcomes: mpsc::UnboundedSender<Outcome>,
 }
 
@@ -45,14 +51,19 @@ pub struct RuntimeApi {
 impl RuntimeApi {
     pub async fn start() -> Result<Self> {
         let (sender, outcomes) = mpsc::unbounded_channel();
-        let shared = Arc::new(Shared { events: Mutex::default(), served: Mutex::default(), outcomes: sender });
+        let shared = Arc::new(Shared {
+            events: Mutex::default(),
+            served: Mutex::default(),
+            pid: Mutex::default(),
+            outcomes: sender,
+        });
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(Arc::clone(&shared));
-        let (address, shutdown) = super::serve_local(router).await?;
+        let (address, shutdown) = crate::local_server::serve_local(router).await?;
         Ok(Self { address, shared, outcomes, shutdown })
     }
 
@@ -66,7 +77,12 @@ impl RuntimeApi {
 
     /// When the first armed event was asked for: the process had finished its init.
     pub fn first_poll(&self) -> Option<Instant> {
-        self.shared.served.lock().expect("served").first().copied()
+        self.shared.served.lock().expect("served").first().map(|(at, _)| *at)
+    }
+
+    /// Charges each invocation from now on the CPU time process `pid` uses for it.
+    pub fn watch_process(&self, pid: Option<u32>) {
+        *self.shared.pid.lock().expect("pid") = pid;
     }
 
     /// Waits for the next invocation to finish.
@@ -88,9 +104,10 @@ async fn next(State(shared): State<Arc<Shared>>) -> (StatusCode, HeaderMap, Stri
         std::future::pending::<()>().await;
         unreachable!()
     };
+    let cpu = shared.cpu_time();
     let request_id = {
         let mut served = shared.served.lock().expect("served");
-        served.push(Instant::now());
+        served.push((Instant::now(), cpu));
         served.len() - 1
     };
     let mut headers = HeaderMap::new();
@@ -107,13 +124,29 @@ async fn next(State(shared): State<Arc<Shared>>) -> (StatusCode, HeaderMap, Stri
     (StatusCode::OK, headers, event.to_string())
 }
 
+impl Shared {
+    /// The watched process's CPU time so far: the sum over its threads of the first field
+    /// of `/proc/{pid}/task/{tid}/schedstat` (nanoseconds on a CPU).
+    fn cpu_time(&self) -> Option<Duration> {
+        let pid = (*self.pid.lock().expect("pid"))?;
+        let mut total = 0u64;
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+            total += stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0);
+        }
+        Some(Duration::from_nanos(total))
+    }
+}
+
 fn report(shared: &Shared, id: Option<&str>, ok: bool, body: Bytes) -> StatusCode {
+    let cpu_now = shared.cpu_time();
     let at = Instant::now();
-    let served = id
+    let (served, cpu_then) = id
         .and_then(|id| id.parse::<usize>().ok())
         .and_then(|id| shared.served.lock().expect("served").get(id).copied())
-        .unwrap_or(at);
-    let _ = shared.outcomes.send(Outcome { served, at, ok, body: String::from_utf8_lossy(&body).into_owned() });
+        .unwrap_or((at, None));
+    let cpu = cpu_now.zip(cpu_then).map(|(now, then)| now.saturating_sub(then));
+    let _ = shared.outcomes.send(Outcome { served, at, ok, body: String::from_utf8_lossy(&body).into_owned(), cpu });
     StatusCode::ACCEPTED
 }
 

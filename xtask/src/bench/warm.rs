@@ -9,11 +9,11 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::aws_proxy::{AwsProxy, Exchange};
 use super::cold::Program;
 use super::percentile;
 use super::routes::{RouteCase, TRANSACTIONAL_INVOCATIONS};
 use super::runtime_api::RuntimeApi;
+use crate::aws_proxy::{AwsProxy, Exchange};
 
 #[derive(Debug, Serialize)]
 pub struct WarmSummary {
@@ -23,6 +23,10 @@ pub struct WarmSummary {
     pub p99_ms: f64,
     pub overhead_p50_ms: f64,
     pub overhead_p99_ms: f64,
+    /// CPU time the function's process spent per invocation (its own work; no waiting, no
+    /// time lost to other processes on the machine).
+    pub cpu_p50_ms: f64,
+    pub cpu_p99_ms: f64,
     /// AWS requests of one invocation, per service.
     pub aws_calls: BTreeMap<String, u32>,
 }
@@ -51,6 +55,7 @@ pub async fn series(
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", program.command.display()))?;
+    runtime.watch_process(child.id());
     let mut summaries = Vec::new();
     for (case, _) in cases {
         let mut outcomes = Vec::with_capacity(count(case));
@@ -76,7 +81,7 @@ pub async fn series(
             outcomes.push(outcome);
         }
         let log = proxy.take_log();
-        let (mut times, mut overheads) = (Vec::new(), Vec::new());
+        let (mut times, mut overheads, mut cpu) = (Vec::new(), Vec::new(), Vec::new());
         let mut aws_calls = BTreeMap::new();
         for (index, outcome) in outcomes.iter().enumerate() {
             let during: Vec<&Exchange> =
@@ -91,6 +96,7 @@ pub async fn series(
             let waiting = union(&during);
             times.push(total.as_secs_f64() * 1000.0);
             overheads.push(total.saturating_sub(waiting).as_secs_f64() * 1000.0);
+            cpu.extend(outcome.cpu.map(|c| c.as_secs_f64() * 1000.0));
         }
         summaries.push(WarmSummary {
             route: case.route.to_owned(),
@@ -99,6 +105,8 @@ pub async fn series(
             p99_ms: percentile(&times, 99.0),
             overhead_p50_ms: percentile(&overheads, 50.0),
             overhead_p99_ms: percentile(&overheads, 99.0),
+            cpu_p50_ms: percentile(&cpu, 50.0),
+            cpu_p99_ms: percentile(&cpu, 99.0),
             aws_calls,
         });
     }
