@@ -12,6 +12,8 @@ use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i32 = 50;
 pub const MAX_LIMIT: i32 = 100;
+/// The longest key value DynamoDB takes (a sort key's limit; ours are all far shorter).
+pub const MAX_KEY_BYTES: usize = 1024;
 
 /// A page request parsed from `?limit=&cursor=`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -32,7 +34,12 @@ impl Cursor {
     pub fn decode(text: &str) -> Result<Self, ApiError> {
         let bad = || ApiError::Malformed("cursor is not valid".into());
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
-        serde_json::from_slice(&bytes).map(Self).map_err(|_| bad())
+        let keys: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        // Never one of ours, and DynamoDB would refuse it as a start key (a 500, not a 400).
+        if keys.values().any(|value| value.len() > MAX_KEY_BYTES) {
+            return Err(bad());
+        }
+        Ok(Self(keys))
     }
 
     /// The cursor must hold exactly these key attributes (an extra one would reach
@@ -99,6 +106,13 @@ mod tests {
         let mut padded = cursor.clone();
         padded.0.insert("GSI1PK".into(), "TENANT#other".into());
         assert!(padded.check(&scope("TENANT#other", "CONTACT#")).is_err());
+    }
+
+    #[test]
+    fn cursors_with_keys_longer_than_dynamodb_takes_are_refused() {
+        let long = format!("CONTACT#{}", "z".repeat(MAX_KEY_BYTES));
+        let cursor = Cursor(BTreeMap::from([("PK".into(), "TENANT#a".into()), ("SK".into(), long)]));
+        assert_eq!(Cursor::decode(&cursor.encode()), Err(ApiError::Malformed("cursor is not valid".into())));
     }
 
     #[test]

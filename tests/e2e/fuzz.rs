@@ -174,7 +174,56 @@ fn parameter(name: &str, own: &Things, foreign: &Things, customer_contact: &str)
     }
 }
 
-fn query() -> impl Strategy<Value = String> {
+/// Base64url without padding (how the API encodes its page cursors).
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut text = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            text.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    text
+}
+
+/// Page cursors as an attacker would craft them: the table's key attributes, with values
+/// in either tenant's partitions, under every item prefix, some past DynamoDB's key sizes.
+fn cursor(own: &Things, foreign: &Things) -> BoxedStrategy<String> {
+    let tenants = vec![own.tenant.clone(), foreign.tenant.clone()];
+    let ids: Vec<String> = own.ids().into_iter().chain(foreign.ids()).chain([String::new()]).collect();
+    let partition = (
+        proptest::sample::select(tenants),
+        proptest::sample::select(vec![
+            "",
+            "#IN#ROOT",
+            "#IN#",
+            "#SUBMISSIONS",
+            "#ORG#",
+            "#SUBMITTED#",
+            "#SHARED#",
+            "#ACTIVITY#CONTACT#",
+        ]),
+        proptest::sample::select(ids.clone()),
+    )
+        .prop_map(|(tenant, middle, id)| format!("TENANT#{tenant}{middle}{id}"));
+    let sort = (
+        proptest::sample::select(vec![
+            "CONTACT#", "DOC#", "ORG#", "STAFF#", "FOLDER#", "SHARE#", "EVENT#", "USER#", "STAFF", "PROFILE", "",
+        ]),
+        proptest::sample::select(ids),
+        proptest::sample::select(vec![0usize, 0, 0, 1, 1100, 2100]),
+    )
+        .prop_map(|(prefix, id, pad)| format!("{prefix}{id}{}", "z".repeat(pad)));
+    let value =
+        prop_oneof![3 => partition, 3 => sort, 1 => support::any_text().prop_map(|t| t.chars().take(200).collect())];
+    let name = proptest::sample::select(vec!["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]);
+    prop::collection::btree_map(name, value, 1..5)
+        .prop_map(|keys| base64url(&serde_json::to_vec(&keys).unwrap()))
+        .boxed()
+}
+
+fn query(cursor: BoxedStrategy<String>) -> impl Strategy<Value = String> {
     let pair = (
         prop_oneof![6 => proptest::sample::select(PARAMS).prop_map(str::to_owned), 1 => support::hostile_string()],
         prop_oneof![
@@ -194,6 +243,7 @@ fn query() -> impl Strategy<Value = String> {
         }),
         1 => proptest::sample::select(vec!["?cursor=%%%", "?limit", "?=", "?&&", "?limit=1&limit=2", "?q=%FF%FE", "?cursor=e30"])
             .prop_map(str::to_owned),
+        2 => (cursor, 1..=100u8).prop_map(|(cursor, limit)| format!("?cursor={cursor}&limit={limit}")),
     ]
 }
 
@@ -347,6 +397,7 @@ fn requests(
     ]
     .boxed();
     let examples = Examples::new(own);
+    let cursor = cursor(own, foreign);
     let random_stray = random.clone();
     let (own, foreign, customer_contact) = (own.clone(), foreign.clone(), customer_contact.to_owned());
     // Mostly the caller's own routes (to get past the authorizer), some public, a few others.
@@ -395,7 +446,7 @@ fn requests(
         random_stray,
     );
     let target = prop_oneof![9 => path, 1 => stray];
-    (target, query(), content_type()).prop_map(|((method, path, body), query, content_type)| {
+    (target, query(cursor), content_type()).prop_map(|((method, path, body), query, content_type)| {
         let body =
             if matches!(method.as_str(), "POST" | "PUT" | "PATCH") || body.len() % 5 == 0 { body } else { Vec::new() };
         // (A URL is bounded: API Gateway refuses long ones, and so does the client.)
@@ -549,5 +600,92 @@ async fn random_requests_never_get_a_5xx_nor_reach_another_tenant() -> anyhow::R
     for (before, after) in before.iter().zip(&after) {
         assert_eq!(before, after, "PORTAL_FUZZ_SEED={seed}: the other tenant changed");
     }
+    Ok(())
+}
+
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let digits: Vec<u32> =
+        text.bytes().map(|b| ALPHABET.iter().position(|a| *a == b).map(|p| p as u32)).collect::<Option<_>>()?;
+    let mut bytes = Vec::new();
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, d)| n | (d << (18 - 6 * i)));
+        bytes.extend((0..chunk.len().saturating_sub(1)).map(|i| (n >> (16 - 8 * i)) as u8));
+    }
+    Some(bytes)
+}
+
+/// Real page cursors of every listing, bent: moved into the other tenant's partition, given
+/// an extra key, stripped of one, cut to their prefix, or grown past DynamoDB's key sizes.
+/// Each is a 400 or a page of the caller's own things, never a 5xx nor the other tenant's.
+#[tokio::test]
+async fn crafted_page_cursors_stay_in_the_callers_partition() -> anyhow::Result<()> {
+    let a = tenant_fixture().await?;
+    let b = tenant_fixture().await?;
+    let own = Things::make(&a).await?;
+    Things::make(&a).await?; // a second of each, so that every listing has a next page
+    let foreign = Things::make(&b).await?;
+    let foreign_ids = foreign.ids();
+    let listings = [
+        "/contacts".to_owned(),
+        "/organizations".to_owned(),
+        "/documents".to_owned(),
+        "/drive".to_owned(),
+        "/staff".to_owned(),
+        format!("/contacts/{}/activity", own.contact),
+        format!("/documents/{}/activity", own.document),
+    ];
+    let mut checked = 0;
+    for listing in &listings {
+        let first = a.admin.get(&format!("{listing}?limit=1")).await?.expect(200)?;
+        let Some(cursor) = first["nextCursor"].as_str() else { continue };
+        let keys: std::collections::BTreeMap<String, String> =
+            serde_json::from_slice(&base64url_decode(cursor).expect("cursors are base64url"))?;
+        let mut bent = Vec::new();
+        let moved = keys.iter().map(|(k, v)| (k.clone(), v.replace(&own.tenant, &foreign.tenant))).collect();
+        bent.push(("moved to the other tenant", moved));
+        let mut extra = keys.clone();
+        extra.insert("GSI9PK".into(), format!("TENANT#{}", foreign.tenant));
+        bent.push(("an extra key", extra));
+        for name in keys.keys() {
+            let mut fewer = keys.clone();
+            fewer.remove(name);
+            bent.push(("a key fewer", fewer));
+            for pad in [1100, 2100] {
+                let mut long = keys.clone();
+                long.get_mut(name).unwrap().push_str(&"z".repeat(pad));
+                bent.push(("a key too long", long));
+            }
+            let mut cut = keys.clone();
+            let value = cut.get_mut(name).unwrap();
+            if let Some(at) = value.rfind('#') {
+                value.truncate(at + 1);
+                bent.push(("a key cut to its prefix", cut));
+            }
+        }
+        for (how, keys) in bent {
+            let cursor = base64url(&serde_json::to_vec(&keys)?);
+            let response = a.admin.get(&format!("{listing}?limit=5&cursor={cursor}")).await?;
+            let request = Fuzzed {
+                method: "GET".into(),
+                path: format!("{listing}?cursor=…"),
+                content_type: None,
+                body: Vec::new(),
+            };
+            let why = violation(&request, &response, &foreign_ids, &HashSet::new());
+            // A key longer than DynamoDB takes is refused before the query (DynamoDB would
+            // answer a ValidationException: a 5xx).
+            let expected_400 = how == "a key too long";
+            assert!(
+                why.is_none() && matches!(response.status, 200 | 400) && (!expected_400 || response.status == 400),
+                "{listing} with a cursor {how} ({keys:?}): {} {:?} {}",
+                response.status,
+                why,
+                response.json
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} cursors were checked");
     Ok(())
 }
