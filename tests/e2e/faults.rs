@@ -128,15 +128,16 @@ fn shape(key: &str) -> String {
 }
 
 /// The shapes of the items `after` has that `before` did not, or has changed, counted;
-/// activity events left out (every attempt that changed something is on the trail).
+/// left out: activity events (every attempt that changed something is on the trail) and
+/// share batches (an outbox the suite's gateway drains on its own schedule).
 fn written(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> BTreeMap<String, usize> {
     let mut shapes = BTreeMap::new();
     for (key, value) in after {
-        if before.get(key) != Some(value) && !key.contains("|EVENT#") {
+        if before.get(key) != Some(value) && !key.contains("|EVENT#") && !key.contains("|NOTIFY#") {
             *shapes.entry(shape(key)).or_default() += 1;
         }
     }
-    for key in before.keys().filter(|key| !after.contains_key(*key)) {
+    for key in before.keys().filter(|key| !after.contains_key(*key) && !key.contains("|NOTIFY#")) {
         *shapes.entry(format!("deleted {}", shape(key))).or_default() += 1;
     }
     shapes
