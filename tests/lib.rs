@@ -191,6 +191,28 @@ pub async fn customer_login(email: &str) -> Result<ApiClient> {
     Ok(anonymous().with_token(tokens["accessToken"].as_str().unwrap_or_default()))
 }
 
+/// Every item of the table whose JSON form mentions one of `needles`, as JSON (a full
+/// scan: for checks of what was, or was not, written anywhere).
+pub async fn items_mentioning(needles: &[String]) -> Result<Vec<serde_json::Value>> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let page = dynamodb.scan().table_name(&env().stack.table).set_exclusive_start_key(start).send().await?;
+        for item in page.items() {
+            let json: serde_json::Value = serde_dynamo::from_item(item.clone())?;
+            let text = json.to_string();
+            if needles.iter().any(|needle| text.contains(needle.as_str())) {
+                found.push(json);
+            }
+        }
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
 /// One request through an in-process gateway (`xtask::gateway::ApiGateway`, the functions
 /// called in this process, e.g. to meter or log them): its status and JSON body.
 pub async fn call_in_process(

@@ -13,9 +13,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
-use portal_tests::{ApiResponse, CUSTOMER_PASSWORD, env, registered_customer, sdk, tenant_fixture, unique};
+use portal_tests::{
+    ApiResponse, CUSTOMER_PASSWORD, env, items_mentioning, registered_customer, sdk, tenant_fixture, unique,
+};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use xtask::aws_proxy::{AwsProxy, Fault};
 use xtask::client::ApiClient;
 use xtask::gateway::{self, Relay, RunningGateway};
@@ -76,27 +78,12 @@ fn assert_unavailable(what: &str, response: &ApiResponse) {
 /// users with a marker as email. Other tests write to the same table meanwhile, so the
 /// markers keep this to the request's own items.
 async fn snapshot(markers: &[String]) -> Result<BTreeMap<String, String>> {
-    let sdk = sdk().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let mut items = BTreeMap::new();
-    let mut start = None;
-    loop {
-        let page = dynamodb.scan().table_name(&env().stack.table).set_exclusive_start_key(start).send().await?;
-        for item in page.items() {
-            let json: Value = serde_dynamo::from_item(item.clone())?;
-            let text = json.to_string();
-            if markers.iter().any(|m| text.contains(m.as_str())) {
-                items.insert(
-                    format!("{}|{}", json["PK"].as_str().unwrap_or("?"), json["SK"].as_str().unwrap_or("?")),
-                    text,
-                );
-            }
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            break;
-        }
+    for json in items_mentioning(markers).await? {
+        let key = format!("{}|{}", json["PK"].as_str().unwrap_or("?"), json["SK"].as_str().unwrap_or("?"));
+        items.insert(key, json.to_string());
     }
+    let sdk = sdk().await;
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     for marker in markers.iter().filter(|m| m.contains('@')) {
         for pool in [&env().stack.customer_pool.id, &env().stack.staff_pool.id] {
