@@ -36,8 +36,12 @@ const STAFF_PASSWORD: &str = "Load-Passw0rd!42";
 const CUSTOMER_PASSWORD: &str = "Load-Customer-Passw0rd!9";
 /// Any one HTTP request (API or S3) longer than this counts as failed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long an upload may take to settle (object-events through the SQS relay).
+/// How long a staff session waits for its upload to settle (object-events through the SQS
+/// relay) before it moves on; a slower settle is counted, not failed (the final checks wait
+/// for it).
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the final checks wait, in all, for every stored upload to settle.
+const FINAL_SETTLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The size and bounds of a run.
 #[derive(Debug, Clone)]
@@ -99,6 +103,9 @@ pub struct Report {
     pub shares: usize,
     pub contacts: usize,
     pub stopped_by_time: bool,
+    /// Staff uploads that had not settled after [`SETTLE_TIMEOUT`] (the final checks wait
+    /// for them: a slow emulator is reported, not failed).
+    pub slow_settles: usize,
     pub stopped_by_cap: bool,
     /// Every check that failed (empty: the run passed).
     pub failures: Vec<String>,
@@ -142,22 +149,49 @@ impl fmt::Display for Report {
         writeln!(f, "  API latency: p50 {:.1?}, p99 {:.1?}, max {:.1?}", self.p50, self.p99, self.max)?;
         writeln!(
             f,
-            "  model at the end: {} uploads, {} active shares, {} contacts",
-            self.uploads, self.shares, self.contacts
+            "  model at the end: {} uploads, {} active shares, {} contacts; {} uploads took over {:?} to settle",
+            self.uploads, self.shares, self.contacts, self.slow_settles, SETTLE_TIMEOUT
         )?;
         if self.failures.is_empty() {
             write!(f, "  checks: all passed")
         } else {
-            writeln!(f, "  checks: {} FAILED", self.failures.len())?;
-            for failure in self.failures.iter().take(50) {
-                writeln!(f, "    - {failure}")?;
+            writeln!(
+                f,
+                "  checks: {} FAILED, by kind (ids and numbers elided), with a first example:",
+                self.failures.len()
+            )?;
+            let mut kinds: BTreeMap<String, (usize, &String)> = BTreeMap::new();
+            for failure in &self.failures {
+                kinds.entry(failure_kind(failure)).or_insert((0, failure)).0 += 1;
             }
-            if self.failures.len() > 50 {
-                write!(f, "    … and {} more", self.failures.len() - 50)?;
+            for (kind, (count, example)) in kinds.iter().take(40) {
+                writeln!(f, "    - {count} × {kind}\n        e.g. {example}")?;
             }
             Ok(())
         }
     }
+}
+
+/// A failure with its ids and numbers elided, to group failures of one kind.
+fn failure_kind(failure: &str) -> String {
+    let mut kind = String::new();
+    let mut token = String::new();
+    let flush = |token: &mut String, kind: &mut String| {
+        let id_like = token.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            && (token.len() >= 8 || token.chars().all(|c| c.is_ascii_digit()));
+        kind.push_str(if id_like && !token.is_empty() { "…" } else { token });
+        token.clear();
+    };
+    for c in failure.chars().take(200) {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut kind);
+            kind.push(c);
+        }
+    }
+    flush(&mut token, &mut kind);
+    kind
 }
 
 /// A small deterministic generator (SplitMix64), so a seed gives the same mix.
@@ -202,6 +236,7 @@ struct Stats {
     latencies: Vec<Duration>,
     kinds: BTreeMap<&'static str, usize>,
     operations: usize,
+    slow_settles: usize,
     failures: Vec<String>,
 }
 
@@ -452,12 +487,13 @@ pub async fn run(api_url: &str, stack: &Stack, options: &Options) -> Result<Repo
                 tokio::time::sleep(every).await;
                 let stats = run.recorder.stats.lock().unwrap();
                 eprintln!(
-                    "load: {:>5.0?}: {} operations, {} HTTP requests, statuses {:?}, {} failures",
+                    "load: {:>5.0?}: {} operations, {} HTTP requests, statuses {:?}, {} failures{}",
                     started.elapsed(),
                     stats.operations,
                     run.recorder.http.load(Ordering::Relaxed),
                     stats.statuses,
-                    stats.failures.len()
+                    stats.failures.len(),
+                    stats.failures.last().map(|last| format!(" (last: {last})")).unwrap_or_default()
                 );
             }
         })
@@ -516,6 +552,7 @@ pub async fn run(api_url: &str, stack: &Stack, options: &Options) -> Result<Repo
         contacts,
         stopped_by_time,
         stopped_by_cap,
+        slow_settles: stats.slow_settles,
         failures: stats.failures,
     })
 }
@@ -534,7 +571,7 @@ const STAFF_OPERATIONS: [(&str, u32); 10] = [
 ];
 
 const CUSTOMER_OPERATIONS: [(&str, u32); 4] =
-    [("list shares", 35), ("customer download", 40), ("upload back", 10), ("portal me", 15)];
+    [("list shares", 40), ("customer download", 30), ("upload back", 10), ("portal me", 20)];
 
 async fn session_loop(run: &Run, mut session: Session, mut rng: Rng, requests: usize) {
     for _ in 0..requests {
@@ -755,8 +792,14 @@ async fn staff_upload(run: &Run, tenant: usize, me: usize, client: &ApiClient, r
         match document.json["status"].as_str() {
             Some("available") => break,
             Some("pending") if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+            Some("pending") => {
+                // The emulator is behind (every DynamoDB request is serialized); the final
+                // checks wait for it. Not shared or downloaded by this session meanwhile.
+                recorder.stats.lock().unwrap().slow_settles += 1;
+                return;
+            }
             other => {
-                recorder.fail(format!("upload {id}: {other:?} after {:?}", SETTLE_TIMEOUT));
+                recorder.fail(format!("upload {id}: {other:?}"));
                 return;
             }
         }
@@ -895,12 +938,12 @@ async fn verify(
     customers: &[(usize, String, String, ApiClient)],
 ) -> Result<()> {
     let recorder = &run.recorder;
+    let deadline = Instant::now() + FINAL_SETTLE_TIMEOUT;
     for (t, tenant) in run.model.tenants.iter().enumerate() {
         let tenant = tenant.lock().await;
         let Some(checker) = staff.get(&t) else { continue };
         // Every stored upload settles as one available document (customer uploads were not
-        // waited for during the run).
-        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        // waited for during the run, and slow staff ones not to the end).
         let listed = loop {
             let Some(listed) = all_pages(recorder, checker, "/documents").await else { break None };
             let pending = listed
@@ -912,7 +955,7 @@ async fn verify(
             if pending == 0 || Instant::now() >= deadline {
                 break Some(listed);
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
         };
         if let Some(listed) = listed {
             let ids = ids_of(&listed, "/id");

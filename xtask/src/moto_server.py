@@ -6,12 +6,26 @@ without a lock, so under load two concurrent requests can both pass (measured wi
 moto 5.2.5: a claim-once condition let two senders through). The portal's exactly-once
 guarantees rest on that atomicity, so the local stack restores it with one lock around
 DynamoDB request handling; every other service stays concurrent.
+
+moto also remembers every model object it ever made (`instances_tracked`, only read by its
+`/moto-api/data.json` dashboard and cleared by a reset), and a transaction deep-copies the
+whole table first (its rollback copy), so every TransactWriteItems kept a copy of the table
+for good: measured, a 3,000-item table grew the server by 4 MB per transaction (150
+transactions: 86 MB → 718 MB, 870 ms each), and `cargo xtask soak` took it past 16 GB. No
+test reads DynamoDB from the dashboard, so DynamoDB's tracked objects are forgotten after
+each request (the same 150 transactions: 96 MB, 140 ms each). The dashboard's
+`/moto-api/data.json` (the tests read sent emails there) takes the same lock: it reads every
+tracked object's attributes twice without a lock, so a DynamoDB request in between made it
+answer 500 (`Object of type Item is not JSON serializable`) under load.
 """
 
 import sys
 import threading
 
+from moto.core.model_instances import model_data
 from moto.dynamodb.responses import DynamoHandler
+from moto.moto_api._internal import urls as moto_api_urls
+from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.server import main
 
 _lock = threading.Lock()
@@ -20,10 +34,29 @@ _call_action = DynamoHandler.call_action
 
 def _serialized_call_action(self):
     with _lock:
-        return _call_action(self)
+        try:
+            return _call_action(self)
+        finally:
+            _forget_dynamodb_instances()
+
+
+def _forget_dynamodb_instances():
+    for model in model_data.get("dynamodb", {}).values():
+        model.instances_tracked = []
 
 
 DynamoHandler.call_action = _serialized_call_action
+
+_model_data = MotoAPIResponse.model_data
+
+
+def _serialized_model_data(self, *args, **kwargs):
+    with _lock:
+        return _model_data(self, *args, **kwargs)
+
+
+MotoAPIResponse.model_data = _serialized_model_data
+moto_api_urls.url_paths["{0}/moto-api/data.json"] = moto_api_urls.response_instance.model_data
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

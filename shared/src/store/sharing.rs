@@ -164,7 +164,7 @@ impl Store {
     }
 
     /// One page of what is shared with a contact, expired shares included (the caller
-    /// decides; see [`Share::is_current`]).
+    /// decides; see [`Share::is_current`]), read consistently.
     pub async fn contact_shares(
         &self,
         tenant: TenantId,
@@ -181,7 +181,10 @@ impl Store {
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#sk", SK)
             .expression_attribute_values(":pk", s(&partition))
-            .expression_attribute_values(":prefix", s(&prefix));
+            .expression_attribute_values(":prefix", s(&prefix))
+            // Consistent: an unshare takes effect on the customer's next request, and a save
+            // of the selection (under its lease) sees every write of the save before it.
+            .consistent_read(true);
         super::query_page(query, page, &[(PK, Key::Equals(&partition)), (SK, Key::StartsWith(&prefix))]).await
     }
 
