@@ -181,6 +181,29 @@ pub async fn registered_customer(staff: &ApiClient, email: &str) -> Result<(ApiC
     xtask::seed::registered_customer(&env().api_url, &env().stack.endpoint, staff, email, CUSTOMER_PASSWORD).await
 }
 
+/// A customer registered from `t`'s invitation, with one settled document (`file_name`,
+/// `bytes`) that `t`'s member shared with them: the customer's client, their contact id
+/// and the document id.
+pub async fn customer_with_a_shared_document(
+    t: &TenantFixture,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<(ApiClient, String, String)> {
+    let email = format!("{}@customer.example", unique("shared"));
+    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
+    let doc = t.member.upload(file_name, "text/plain", bytes).await?;
+    let doc_id = doc["id"].as_str().unwrap_or_default().to_owned();
+    t.member.wait_settled(&doc_id, std::time::Duration::from_secs(30)).await?;
+    t.member
+        .post(
+            "/shares",
+            serde_json::json!({ "items": [{ "kind": "document", "id": doc_id }], "contactIds": [contact_id] }),
+        )
+        .await?
+        .expect(200)?;
+    Ok((customer, contact_id, doc_id))
+}
+
 pub const CUSTOMER_PASSWORD: &str = "Customer-Passw0rd!9";
 
 pub async fn customer_login(email: &str) -> Result<ApiClient> {

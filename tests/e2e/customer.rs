@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use portal_tests::{
-    CUSTOMER_PASSWORD, anonymous, assert_problem, customer_login, emails_to, eventually, invitation_token,
-    put_presigned, registered_customer, tenant_fixture, unique,
+    CUSTOMER_PASSWORD, anonymous, assert_problem, customer_login, customer_with_a_shared_document, emails_to,
+    eventually, invitation_token, put_presigned, registered_customer, tenant_fixture, unique,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -404,15 +404,7 @@ async fn bad_registrations_are_refused_and_create_nothing() -> anyhow::Result<()
 #[tokio::test]
 async fn a_customer_cannot_delete_rename_or_overwrite_what_staff_shared() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let email = format!("{}@customer.example", unique("nd"));
-    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
-    let doc = t.member.upload("Shared.txt", "text/plain", b"shared").await?;
-    let doc_id = doc["id"].as_str().unwrap().to_owned();
-    t.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
-    t.member
-        .post("/shares", json!({ "items": [{ "kind": "document", "id": doc_id }], "contactIds": [contact_id] }))
-        .await?
-        .expect(200)?;
+    let (customer, contact_id, doc_id) = customer_with_a_shared_document(&t, "Shared.txt", b"shared").await?;
     let tenant_id = t.tenant.id.to_string();
 
     // The staff routes that change documents refuse a customer's token outright.

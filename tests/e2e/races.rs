@@ -9,27 +9,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use portal_object_events::notification::ObjectCreated;
 use portal_object_events::{App, Outcome};
 use portal_shared::object_key::ObjectKey;
-use portal_tests::{TenantFixture, env, registered_customer, sdk, tenant_fixture, unique};
+use portal_tests::{TenantFixture, customer_with_a_shared_document, env, sdk, tenant_fixture};
 use reqwest::Method;
 use serde_json::{Value, json};
 use xtask::client::ApiClient;
-
-/// A registered customer with one settled document shared with them.
-async fn customer_with_a_shared_document(
-    t: &TenantFixture,
-    bytes: &[u8],
-) -> anyhow::Result<(ApiClient, String, String)> {
-    let email = format!("{}@customer.example", unique("race"));
-    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
-    let doc = t.member.upload("Race.txt", "text/plain", bytes).await?;
-    let doc_id = doc["id"].as_str().unwrap().to_owned();
-    t.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
-    t.member
-        .post("/shares", json!({ "items": [{ "kind": "document", "id": doc_id }], "contactIds": [contact_id] }))
-        .await?
-        .expect(200)?;
-    Ok((customer, contact_id, doc_id))
-}
 
 /// One download request: when it was sent, when it was answered, and the answer.
 struct Attempt {
@@ -117,7 +100,7 @@ async fn check_download_outcome(
 async fn closing_access_while_the_customer_downloads() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
     let bytes = b"closing race".to_vec();
-    let (customer, contact_id, doc_id) = customer_with_a_shared_document(&t, &bytes).await?;
+    let (customer, contact_id, doc_id) = customer_with_a_shared_document(&t, "Race.txt", &bytes).await?;
     let path = format!("/portal/companies/{}/documents/{doc_id}/download", t.tenant.id);
     let admin = t.admin.clone();
     let access = format!("/contacts/{contact_id}/access");
@@ -140,7 +123,7 @@ async fn closing_access_while_the_customer_downloads() -> anyhow::Result<()> {
 async fn unsharing_while_a_download_url_is_requested() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
     let bytes = b"unsharing race".to_vec();
-    let (customer, contact_id, doc_id) = customer_with_a_shared_document(&t, &bytes).await?;
+    let (customer, contact_id, doc_id) = customer_with_a_shared_document(&t, "Race.txt", &bytes).await?;
     let path = format!("/portal/companies/{}/documents/{doc_id}/download", t.tenant.id);
     let member = t.member.clone();
     let unshare_path = format!("/contacts/{contact_id}/shares/{doc_id}");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use portal_tests::{
-    CUSTOMER_PASSWORD, TenantFixture, env, invitation_token, registered_customer, tenant_fixture, unique,
+    CUSTOMER_PASSWORD, TenantFixture, customer_with_a_shared_document, env, invitation_token, tenant_fixture, unique,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -31,15 +31,7 @@ pub struct World {
 
 pub async fn world() -> Result<World> {
     let t = tenant_fixture().await?;
-    let document = t.member.upload("Faults.txt", "text/plain", b"fault tolerant").await?;
-    let document = document["id"].as_str().context("document id")?.to_owned();
-    t.member.wait_settled(&document, Duration::from_secs(30)).await?;
-    let email = format!("{}@faults.example", unique("customer"));
-    let (customer, contact) = registered_customer(&t.member, &email).await?;
-    t.member
-        .post("/shares", json!({ "items": [{ "kind": "document", "id": document }], "contactIds": [contact] }))
-        .await?
-        .expect(200)?;
+    let (customer, _, document) = customer_with_a_shared_document(&t, "Faults.txt", b"fault tolerant").await?;
     Ok(World { t, document, customer })
 }
 
