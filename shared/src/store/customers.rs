@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use time::OffsetDateTime;
 
-use super::{Item, Store, conditional, from_item, s, to_item};
+use super::{Item, Store, from_item, s, to_item, took_effect};
 use crate::domain::{AccessStatus, ContactId, DocumentId, Email, TenantId, UserSub};
 use crate::error::ApiError;
 use crate::keys::{self, PK, SK};
@@ -239,10 +239,7 @@ impl Store {
             .expression_attribute_values(":at", s(rfc3339(at)))
             .send()
             .await;
-        match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
-            Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
-            Err(err) => Err(err),
-        }
+        took_effect("UpdateItem", result).map(|_| ())
     }
 
     /// Deletes a customer's own submission while staff have not seen it (409 once they

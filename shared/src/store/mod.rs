@@ -142,6 +142,25 @@ where
     }
 }
 
+/// Whether a conditional single-item write took effect: a failed condition is `false`,
+/// not an error (claims, leases, counters and clean-ups that someone else may have done).
+fn took_effect<T, E>(
+    operation: &str,
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+    >,
+) -> Result<bool, ApiError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+        Err(err) => Err(ApiError::from_sdk(operation, err)),
+    }
+}
+
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }

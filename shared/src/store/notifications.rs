@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteIte
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{Store, conditional, from_item, s};
+use super::{Store, conditional, from_item, s, took_effect};
 use crate::domain::{ContactId, ItemRef, TenantId};
 use crate::error::ApiError;
 use crate::keys::{self, PK, SK};
@@ -95,11 +95,7 @@ impl Store {
             .expression_attribute_values(":now", n(now.unix_timestamp()))
             .send()
             .await;
-        match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
-            Ok(_) => Ok(true),
-            Err(ApiError::Conflict(_)) => Ok(false),
-            Err(err) => Err(err),
-        }
+        took_effect("UpdateItem", result)
     }
 
     /// Marks a claimed notification sent (kept a month for the record, then TTL).
@@ -261,10 +257,7 @@ impl Store {
                     .expression_attribute_names("#items", "items")
                     .send()
                     .await;
-                match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
-                    Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
-                    Err(err) => Err(err),
-                }
+                took_effect("UpdateItem", result).map(|_| ())
             }
             Err(err) => Err(err),
         }
@@ -282,9 +275,6 @@ impl Store {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
-            Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
-            Err(err) => Err(err),
-        }
+        took_effect("UpdateItem", result).map(|_| ())
     }
 }

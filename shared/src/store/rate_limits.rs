@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Store, conditional};
+use super::{Store, took_effect};
 use crate::error::ApiError;
 use crate::keys;
 
@@ -26,10 +26,6 @@ impl Store {
             .expression_attribute_values(":ttl", AttributeValue::N(expires_at.to_string()))
             .send()
             .await;
-        match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
-            Ok(_) => Ok(true),
-            Err(ApiError::Conflict(_)) => Ok(false),
-            Err(err) => Err(err),
-        }
+        took_effect("UpdateItem", result)
     }
 }

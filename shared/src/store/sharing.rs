@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 
-use super::{Index, Store, conditional, from_item, s, to_item};
+use super::{Index, Store, conditional, from_item, s, to_item, took_effect};
 use crate::domain::{ContactId, ItemId, ItemRef, TenantId};
 use crate::error::ApiError;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
@@ -132,10 +132,7 @@ impl Store {
             .expression_attribute_values(":holder", s(holder))
             .send()
             .await;
-        match conditional("DeleteItem", result, ApiError::Conflict(String::new())) {
-            Ok(_) | Err(ApiError::Conflict(_)) => Ok(()),
-            Err(err) => Err(err),
-        }
+        took_effect("DeleteItem", result).map(|_| ())
     }
 
     /// Removes a share, with its activity entry (404 if it was not shared).
