@@ -1,15 +1,33 @@
 //! AWS SDK configuration, loaded once per cold start and shared by every client.
 //!
+//! Every client reports its requests to [`crate::metering`] (an SDK interceptor), so each
+//! invocation's log line says what it asked of AWS and how long it waited.
+//!
 //! `aws-config` honours the SDK's standard `AWS_ENDPOINT_URL` (and the service-specific
 //! `AWS_ENDPOINT_URL_<SERVICE>`), which is how the functions reach moto or LocalStack.
 
+use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::{HttpClient, SharedHttpClient, http_client_fn};
 
+#[cfg(any(feature = "dynamodb", feature = "s3", feature = "cognito", feature = "ses", feature = "sqs"))]
+use crate::metering::AwsRequestMeter;
+
 /// Loads the SDK configuration from the environment (region, credentials, endpoint).
+///
+/// Lambda gives every function its role's credentials and its region as environment
+/// variables, so the functions read only those. The SDK's default chains would otherwise
+/// build, in every cold start, providers a function never asks: web identity (an STS
+/// client, with its endpoint rules parsed), the instance metadata service, ECS, profiles
+/// (~0.25 ms of a ~2 ms init, `docs/performance.md`).
 pub async fn load() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).http_client(connect_on_first_use()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .region(EnvironmentVariableRegionProvider::new())
+        .http_client(connect_on_first_use())
+        .load()
+        .await
 }
 
 /// The SDK's default HTTPS client (hyper 1, rustls with aws-lc), set up on its first
@@ -30,18 +48,25 @@ fn connect_on_first_use() -> SharedHttpClient {
 /// serve virtual-hosted bucket names on 127.0.0.1).
 #[cfg(feature = "s3")]
 pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
-    let s3_config = aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some()).build();
+    let s3_config = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(config.endpoint_url().is_some())
+        .interceptor(AwsRequestMeter::new("s3"))
+        .build();
     aws_sdk_s3::Client::from_conf(s3_config)
 }
 
 #[cfg(feature = "dynamodb")]
 pub fn dynamodb_client(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(config)
+    let config = aws_sdk_dynamodb::config::Builder::from(config).interceptor(AwsRequestMeter::new("dynamodb")).build();
+    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 #[cfg(feature = "cognito")]
 pub fn cognito_client(config: &SdkConfig) -> aws_sdk_cognitoidentityprovider::Client {
-    aws_sdk_cognitoidentityprovider::Client::new(config)
+    let config = aws_sdk_cognitoidentityprovider::config::Builder::from(config)
+        .interceptor(AwsRequestMeter::new("cognito-idp"))
+        .build();
+    aws_sdk_cognitoidentityprovider::Client::from_conf(config)
 }
 
 /// An SES client that does not retry by itself: a retried SendEmail whose first attempt
@@ -49,12 +74,15 @@ pub fn cognito_client(config: &SdkConfig) -> aws_sdk_cognitoidentityprovider::Cl
 /// up instead, where the notification outbox knows what was sent (SQS redelivery).
 #[cfg(feature = "ses")]
 pub fn ses_client(config: &SdkConfig) -> aws_sdk_sesv2::Client {
-    let ses_config =
-        aws_sdk_sesv2::config::Builder::from(config).retry_config(aws_config::retry::RetryConfig::disabled()).build();
+    let ses_config = aws_sdk_sesv2::config::Builder::from(config)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .interceptor(AwsRequestMeter::new("ses"))
+        .build();
     aws_sdk_sesv2::Client::from_conf(ses_config)
 }
 
 #[cfg(feature = "sqs")]
 pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(config)
+    let config = aws_sdk_sqs::config::Builder::from(config).interceptor(AwsRequestMeter::new("sqs")).build();
+    aws_sdk_sqs::Client::from_conf(config)
 }

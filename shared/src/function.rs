@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use lambda_http::{Body, Request, Response};
 
 use crate::config::ConfigError;
+use crate::metering::{Cost, measured};
 
 pub trait HttpFunction: Send + Sync + Sized + 'static {
     /// Builds the function's clients and configuration (once per cold start).
@@ -44,7 +45,29 @@ pub async fn run<F: HttpFunction>() -> Result<(), lambda_http::Error> {
     let app = Arc::new(F::from_env(&sdk)?);
     lambda_http::run(lambda_http::service_fn(move |req| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(app.serve(req).await) }
+        async move {
+            let route = crate::http::route_key(&req).unwrap_or("(no route)").to_owned();
+            let (response, cost) = measured(app.serve(req)).await;
+            log_invocation(&route, Some(response.status().as_u16()), &cost);
+            Ok::<_, Infallible>(response)
+        }
     }))
     .await
+}
+
+/// One line per invocation with what it cost (the benchmark reads these too):
+/// `{"message":"invocation","route":"GET /contacts","status":200,"ms":…,"aws_wait_ms":…,
+/// "overhead_ms":…,"cpu_ms":…,"aws":"dynamodb 2"}`.
+pub fn log_invocation(route: &str, status: Option<u16>, cost: &Cost) {
+    let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
+    tracing::info!(
+        route,
+        status,
+        ms = ms(cost.elapsed),
+        aws_wait_ms = ms(cost.aws.waiting),
+        overhead_ms = ms(cost.overhead()),
+        cpu_ms = ms(cost.cpu),
+        aws = %cost.aws,
+        "invocation"
+    );
 }

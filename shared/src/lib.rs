@@ -15,6 +15,7 @@ pub mod function;
 pub mod http;
 pub mod identity;
 pub mod keys;
+pub mod metering;
 pub mod model;
 pub mod object_key;
 pub mod pagination;

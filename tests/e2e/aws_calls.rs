@@ -12,7 +12,7 @@ use portal_tests::{env, sdk};
 use xtask::bench::routes as bench_routes;
 use xtask::bench::scenario::Scenario;
 use xtask::gateway::ApiGateway;
-use xtask::metering::{metered, metered_config};
+use portal_shared::metering;
 
 use crate::writes::{WRITES, world};
 
@@ -41,7 +41,7 @@ fn budget() -> Result<BTreeMap<String, [u32; 5]>> {
 async fn every_measured_route_stays_within_its_aws_request_budget() -> Result<()> {
     let budget = budget()?;
     let scenario = Scenario::seed(&env().stack, &env().api_url).await?;
-    let api = ApiGateway::new(&metered_config(&sdk().await), &env().stack, "http://127.0.0.1").await?;
+    let api = ApiGateway::new(&sdk().await, &env().stack, "http://127.0.0.1").await?;
     let cases = bench_routes::cases(&scenario);
     let mut over = Vec::new();
     let mut measured = Vec::new();
@@ -72,7 +72,8 @@ async fn every_measured_route_stays_within_its_aws_request_budget() -> Result<()
             .map(|(route, _)| route.key())
             .with_context(|| format!("{write:?}: no route for {} {}", attempt.method, attempt.path))?;
         let call = call_in_process(&api, &attempt.method, &attempt.path, attempt.caller.token(), attempt.body.as_ref());
-        let (answer, calls) = metered(call).await;
+        let (answer, cost) = metering::measured(call).await;
+        let calls = cost.aws;
         let (status, body) = answer?;
         ensure!(status < 300, "{write:?}: {status} {body}");
         let counts = SERVICES.map(|service| calls.count(service));

@@ -18,7 +18,6 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use tokio::sync::watch;
 
-use crate::metering::describe_request;
 
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -230,4 +229,31 @@ mod tests {
         let decisions: Vec<_> = ["s3", "dynamodb", "ses", "sqs"].iter().map(|s| faults.decide(s)).collect();
         assert_eq!(decisions, [None, Some(Fault::ServerError), None, None]);
     }
+}
+
+/// The service (from SigV4's credential scope, or the JSON protocol's target for the
+/// unsigned Cognito calls) and, where the protocol names it, the operation of an HTTP
+/// request to AWS, given its method and a header lookup.
+pub fn describe_request(method: &str, header: impl Fn(&str) -> Option<String>) -> (String, Option<String>) {
+    let target = header("x-amz-target");
+    let operation = target.as_deref().and_then(|t| t.rsplit('.').next()).map(str::to_owned);
+    let from_scope = header("authorization").and_then(|auth| {
+        // `AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/dynamodb/aws4_request, …`
+        let scope = auth.split("Credential=").nth(1)?.split(',').next()?.to_owned();
+        scope.split('/').nth(3).map(str::to_owned)
+    });
+    let service = from_scope
+        .or_else(|| {
+            target.as_deref().map(|t| match t.split('.').next().unwrap_or_default() {
+                "AWSCognitoIdentityProviderService" => "cognito-idp".to_owned(),
+                other => other.to_ascii_lowercase(),
+            })
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let operation = operation.or_else(|| match service.as_str() {
+        // REST protocols: the method is enough to tell a read from a write.
+        "s3" | "ses" => Some(method.to_owned()),
+        _ => None,
+    });
+    (service, operation)
 }

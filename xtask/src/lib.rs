@@ -13,7 +13,6 @@ pub mod emulator;
 pub mod gateway;
 pub mod load;
 pub mod local_server;
-pub mod metering;
 pub mod paths;
 pub mod provision;
 pub mod seed;

@@ -7,14 +7,20 @@ use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, service_fn};
 
-#[tokio::main]
+// One invocation at a time per sandbox: a single-threaded runtime starts no worker
+// threads and hands no work between threads (docs/performance.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     portal_shared::telemetry::init();
     let sdk = portal_shared::aws::load().await;
     let app = Arc::new(portal_object_events::App::from_env(&sdk)?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let app = Arc::clone(&app);
-        async move { app.handle(event.payload).await }
+        async move {
+            let (result, cost) = portal_shared::metering::measured(app.handle(event.payload)).await;
+            portal_shared::function::log_invocation("object-events", None, &cost);
+            result
+        }
     }))
     .await
 }

@@ -22,10 +22,8 @@ use self::cold::{ColdRun, Program};
 use self::routes::RouteCase;
 use self::runtime_api::RuntimeApi;
 use self::scenario::Scenario;
-use crate::aws_proxy::AwsProxy;
 use crate::emulator::{Backend, Emulator};
 use crate::gateway::{self, ApiGateway};
-use crate::metering::metered_config;
 use crate::paths::repo_root;
 use crate::provision::{self, Names};
 
@@ -82,7 +80,7 @@ pub async fn run(options: Options) -> Result<()> {
     let running = gateway::start(&stack, 0).await?;
     let scenario = Scenario::seed(&stack, &running.api_url()).await?;
     let sdk = stack.sdk_config().await;
-    let api = ApiGateway::new(&metered_config(&sdk), &stack, &running.url()).await?;
+    let api = ApiGateway::new(&sdk, &stack, &running.url()).await?;
 
     // Cold starts.
     let mut env: Vec<(String, String)> = stack.function_env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
@@ -95,7 +93,7 @@ pub async fn run(options: Options) -> Result<()> {
         ("AWS_LAMBDA_FUNCTION_VERSION".to_owned(), "$LATEST".to_owned()),
         ("AWS_LAMBDA_LOG_GROUP_NAME".to_owned(), "/aws/lambda/bench".to_owned()),
         ("AWS_LAMBDA_LOG_STREAM_NAME".to_owned(), "bench".to_owned()),
-        ("RUST_LOG".to_owned(), "warn".to_owned()),
+        ("RUST_LOG".to_owned(), warm::LOG_FILTER.to_owned()),
         // Every cold start and warm invocation signs the same accounts in: far more than the
         // per-email limits allow. Raised, not switched off, so the counters' request is
         // measured as deployed.
@@ -146,10 +144,8 @@ pub async fn run(options: Options) -> Result<()> {
     }
 
     // Warm invocations: each function's release binary, started once, answers every
-    // request of its routes through the Runtime API; its AWS requests go through a
-    // recording proxy, which splits the time into waiting on AWS and its own work.
+    // request of its routes through the Runtime API, and logs what each one cost.
     eprintln!("bench: warm invocations ({} per route) …", options.invocations);
-    let proxy = AwsProxy::start(&stack.endpoint).await?;
     let mut warm = Vec::new();
     for (function, _) in FUNCTIONS {
         let mine: Vec<&RouteCase> = cases.iter().filter(|c| routes::function_of(c.route) == Some(*function)).collect();
@@ -157,8 +153,7 @@ pub async fn run(options: Options) -> Result<()> {
             continue;
         }
         let mut function_env = env.clone();
-        function_env.retain(|(k, _)| k != "AWS_ENDPOINT_URL" && k != "AWS_LAMBDA_FUNCTION_NAME");
-        function_env.push(("AWS_ENDPOINT_URL".to_owned(), proxy.url()));
+        function_env.retain(|(k, _)| k != "AWS_LAMBDA_FUNCTION_NAME");
         function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
         let command = binaries.join(format!("portal-{function}"));
         let program = Program { command: &command, args: vec![], env: function_env };
@@ -167,12 +162,11 @@ pub async fn run(options: Options) -> Result<()> {
             cases_events.push((*case, routes::prepare(&api, &scenario, case)?.event));
         }
         warm.extend(
-            warm::series(&mut runtime, &proxy, &program, &cases_events, options.invocations)
+            warm::series(&mut runtime, &program, &cases_events, options.invocations)
                 .await
                 .with_context(|| format!("warm invocations of {function}"))?,
         );
     }
-    drop(proxy);
     running.stop().await;
     drop(emulator);
 
@@ -383,29 +377,35 @@ fn markdown(report: &Value) -> String {
     }
     out.push_str(
         "\n### Warm invocations (release binary through the Runtime API)\n\n\
-         Overhead is the invocation's time not spent waiting on AWS (wall clock, so it also \
-         counts time the function waited for a CPU that moto held); CPU is the time the \
-         function's process ran on a CPU for the invocation (its own work, nothing else).\n\n",
+         *End to end* is the Runtime API's time from handing the event out to the response; \
+         the other columns are the function's own per-invocation log line, measured in-process \
+         around the handler: its time, its *overhead* (time not spent waiting on AWS), the \
+         *CPU* the process used meanwhile (its own work, nothing else), and its AWS requests. \
+         *Invocation CPU* is the whole invocation's, the runtime's exchange included.\n\n",
     );
     out.push_str(
-        "| Route | Invocations | p50 (ms) | p99 (ms) | Overhead p50 (ms) | Overhead p99 (ms) | CPU p50 (ms) | CPU p99 (ms) | AWS requests |\n",
+        "| Route | Invocations | End to end p50 / p99 (ms) | Handler p50 / p99 (ms) | Overhead p50 / p99 (ms) | CPU p50 / p99 (ms) | Invocation CPU p99 (ms) | AWS requests |\n",
     );
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    let ms = |value: &Value| format!("{:.3}", value.as_f64().unwrap_or(f64::NAN));
     for w in report["warm"].as_array().into_iter().flatten() {
         let calls = w["aws_calls"]
             .as_object()
             .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "))
             .unwrap_or_default();
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} |\n",
+            "| `{}` | {} | {} / {} | {} / {} | {} / {} | {} / {} | {} | {} |\n",
             w["route"].as_str().unwrap_or_default(),
             w["invocations"],
             number(&w["p50_ms"]),
             number(&w["p99_ms"]),
-            w["overhead_p50_ms"].as_f64().unwrap_or(f64::NAN),
-            w["overhead_p99_ms"].as_f64().unwrap_or(f64::NAN),
-            w["cpu_p50_ms"].as_f64().unwrap_or(f64::NAN),
-            w["cpu_p99_ms"].as_f64().unwrap_or(f64::NAN),
+            ms(&w["handler_p50_ms"]),
+            ms(&w["handler_p99_ms"]),
+            ms(&w["overhead_p50_ms"]),
+            ms(&w["overhead_p99_ms"]),
+            ms(&w["cpu_p50_ms"]),
+            ms(&w["cpu_p99_ms"]),
+            ms(&w["invocation_cpu_p99_ms"]),
             if calls.is_empty() { "none".to_owned() } else { calls },
         ));
     }

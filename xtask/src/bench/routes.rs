@@ -2,8 +2,6 @@
 //! be repeated as is (reads, and writes that leave the data as they found it), against
 //! the seeded [`Scenario`].
 
-use std::time::Instant;
-
 use anyhow::{Context, Result};
 use axum::body::Bytes;
 use lambda_http::{Body, Response};
@@ -11,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::scenario::Scenario;
 use crate::gateway::{ApiGateway, Prepared};
-use crate::metering::{Calls, metered};
+use portal_shared::metering::{AwsRequests, measured};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caller {
@@ -164,26 +162,21 @@ pub fn prepare(api: &ApiGateway, s: &Scenario, case: &RouteCase) -> Result<Prepa
     api.prepare(&parts, path, &body).map_err(|err| anyhow::anyhow!("{}: {err}", case.route))
 }
 
-/// A measured invocation: the response, how long the handler took, and its AWS requests.
+/// A measured invocation: the response and its AWS requests.
 pub struct Invocation {
     pub response: Response<Body>,
-    pub seconds: f64,
-    pub calls: Calls,
+    pub calls: AwsRequests,
 }
 
 pub async fn invoke(api: &ApiGateway, s: &Scenario, case: &RouteCase) -> Result<Invocation> {
     let prepared = prepare(api, s, case)?;
-    let ((response, seconds), calls) = metered(async {
-        let started = Instant::now();
-        let response = api.invoke(prepared).await;
-        (response, started.elapsed().as_secs_f64())
-    })
-    .await;
+    let (response, cost) = measured(api.invoke(prepared)).await;
+    let calls = cost.aws;
     let status = response.status().as_u16();
     if status != case.status {
         let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
         return Err(anyhow::anyhow!("{} answered {status}, not {}: {body}", case.route, case.status))
             .context("the benchmark's request is no longer right");
     }
-    Ok(Invocation { response, seconds, calls })
+    Ok(Invocation { response, calls })
 }
