@@ -1,6 +1,10 @@
 //! Cursor pagination over DynamoDB queries. A cursor is the query's `LastEvaluatedKey`,
 //! base64url-encoded JSON; on the way back in it is checked to lie inside the caller's own
 //! partition and item type, so a crafted cursor cannot read another tenant's items.
+//! [`merge`] pages a list made of several such queries (a customer's submissions at every
+//! company).
+
+pub mod merge;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,8 @@
 //! Browser journeys (customer): the invitation email's link → register → activate → sign in →
 //! the shared file with the company's name and colours → download (same bytes) → send a file
 //! back → own submissions → notification preferences → sign out; search, filters and sort
-//! narrowing the list; the forgotten-password screens; phone width. Staff act through the API.
+//! narrowing the list; the forgotten-password screens; phone width; own submissions to two
+//! companies paged with "Show more". Staff act through the API.
 
 use std::time::Duration;
 
@@ -66,6 +67,31 @@ async fn wait_names(b: &Browser, expected: &[&str]) -> Result<()> {
         if tokio::time::Instant::now() >= deadline {
             b.screenshot("names-timeout").await?;
             anyhow::bail!("the list shows {shown:?}, expected {expected:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until "Documents you sent" shows `count` rows (and is not loading); their names, in order.
+async fn wait_sent(b: &Browser, count: usize) -> Result<Vec<String>> {
+    let deadline = tokio::time::Instant::now() + crate::support::WAIT;
+    loop {
+        let value = b
+            .client
+            .execute(
+                "const list = document.getElementById('submissions-list'); \
+                 return { busy: list.getAttribute('aria-busy'), \
+                          names: [...list.querySelectorAll('.item__name')].map((e) => e.textContent) };",
+                Vec::new(),
+            )
+            .await?;
+        let names: Vec<String> = serde_json::from_value(value["names"].clone())?;
+        if value["busy"] == "false" && names.len() == count {
+            return Ok(names);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            b.screenshot("sent-timeout").await?;
+            anyhow::bail!("the sent list shows {} rows, expected {count}", names.len());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -267,7 +293,7 @@ async fn invited_customer_registers_downloads_and_sends_a_document_back() -> Res
 async fn search_filters_and_sort_narrow_the_list() -> Result<()> {
     let t = tenant_fixture().await?;
     let email = format!("{}@customer.example", unique("filters"));
-    let (_customer, contact_id) = registered_customer(&t.member, &email).await?;
+    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
     let folder = t.member.post("/folders", json!({ "name": "Tax 2025" })).await?.expect(201)?;
     let folder_id = folder["id"].as_str().context("folder id")?.to_owned();
     let mut items = Vec::new();
@@ -310,6 +336,18 @@ async fn search_filters_and_sort_narrow_the_list() -> Result<()> {
     let token = link.rsplit('=').next().unwrap_or_default();
     let linked = anonymous().post("/registration", json!({ "token": token, "password": CUSTOMER_PASSWORD })).await?;
     ensure!(linked.json["status"] == "active", "the second company was not linked: {}", linked.json);
+    // More submissions than one page (50), to both companies, oldest first.
+    let sent: Vec<String> = (0..53).map(|i| format!("Sent {i:02}.txt")).collect();
+    for (i, name) in sent.iter().enumerate() {
+        let to = if i % 3 == 0 { &t2 } else { &t };
+        customer
+            .post(
+                &format!("/portal/companies/{}/uploads", to.tenant.id),
+                json!({ "fileName": name, "contentType": "text/plain", "size": 4 }),
+            )
+            .await?
+            .expect(201)?;
+    }
 
     // The neutral address (no company): the forgotten-password screens, then sign-in.
     let b = Browser::open("customer-filters").await?;
@@ -377,11 +415,23 @@ async fn search_filters_and_sort_narrow_the_list() -> Result<()> {
     no_sideways_scroll(&b).await?;
     b.screenshot("phone").await?;
     b.click("#space-nav a[data-tab=send]").await?;
-    b.wait_text("#submissions-empty", "not sent any").await?;
     // Two companies: the customer chooses where documents go.
     b.wait_text("#upload-company", &second).await?;
+    // What was sent to both, newest first, one page; "Show more" brings the rest, once each.
+    let newest_first: Vec<String> = sent.iter().rev().cloned().collect();
+    let shown = wait_sent(&b, 50).await?;
+    ensure!(shown == newest_first[..50], "the first page shows {shown:?}");
+    b.wait_text("#submissions-list .company-label", &second).await?;
+    b.wait_text("#submissions-list .company-label", &t.tenant.name.to_string()).await?;
+    ensure!(b.is_shown("#submissions-more").await?, "no Show more under a full page");
     no_sideways_scroll(&b).await?;
     b.screenshot("phone-send").await?;
+    b.client.execute("document.getElementById('submissions-more').scrollIntoView({ block: 'center' })", vec![]).await?;
+    b.screenshot("phone-send-more").await?;
+    b.click("#submissions-more").await?;
+    let shown = wait_sent(&b, sent.len()).await?;
+    ensure!(shown == newest_first, "after Show more: {shown:?}");
+    ensure!(!b.is_shown("#submissions-more").await?, "Show more stays after the last page");
     b.click("#space-nav a[data-tab=notifications]").await?;
     b.wait_text("#notifications-title", "Notifications").await?;
     no_sideways_scroll(&b).await?;

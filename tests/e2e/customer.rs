@@ -160,7 +160,8 @@ async fn customers_upload_back_and_staff_see_the_submissions() -> anyhow::Result
     assert!(customer.get("/portal/shares").await?.expect(200)?["items"].as_array().unwrap().is_empty());
 
     let own = customer.get("/portal/submissions").await?.expect(200)?;
-    assert_eq!(own.as_array().unwrap().len(), 2);
+    assert_eq!(portal_tests::ids(&own), vec![ids[1].clone(), ids[0].clone()]);
+    assert!(own.get("nextCursor").is_none(), "{own}");
     // Deletable while unseen; once staff downloaded it, not any more.
     customer
         .send(Method::DELETE, &format!("/portal/companies/{tenant_id}/submissions/{}", ids[1]), None)

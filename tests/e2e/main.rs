@@ -7,6 +7,7 @@ mod authorizer;
 mod aws_calls;
 mod customer;
 mod customer_isolation;
+mod customer_submissions;
 mod drive;
 mod errors;
 mod fuzz;

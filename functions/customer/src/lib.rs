@@ -15,14 +15,15 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError, TransferLimits};
 use portal_shared::domain::{
-    AccentColor, ContentType, DisplayName, DocumentId, DocumentStatus, Email, FileName, FolderId, ItemRef, Slug,
-    TenantId, UserSub,
+    AccentColor, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, FileName, FolderId, ItemRef,
+    Slug, TenantId, UserSub,
 };
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, path_param, query_param, respond, route_key, unknown_route};
 use portal_shared::identity::{Company, Customer};
 use portal_shared::model::{Action, ActivityEvent, Actor, Document, DriveEntry, Language, Preferences, UploaderKind};
-use portal_shared::pagination::PageRequest;
+use portal_shared::pagination::merge::{MergeRequest, StreamRead, merge_page};
+use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::storage::Storage;
 use portal_shared::store::{MAX_FOLDER_DEPTH, Store};
 use portal_shared::transfers::{DownloadTicket, UploadTicket, begin_upload};
@@ -461,18 +462,31 @@ impl App {
         begin_upload(&self.store, &self.storage, &self.limits, document).await
     }
 
-    /// The customer's own submissions, at every company (or one), newest first.
-    async fn submissions(&self, req: &Request) -> Result<Vec<Document>, ApiError> {
+    /// The customer's own submissions, at every company (or one), newest first, a page at
+    /// a time: one Query per company not yet exhausted, merged (`pagination::merge`). The
+    /// partitions come from the resolved companies only; the cursor only says where in
+    /// them to start, and which of them (by contact) are done.
+    async fn submissions(&self, req: &Request) -> Result<Page<Document>, ApiError> {
         let wanted: Option<TenantId> = query_param(req, "company")
             .map(|v| v.parse().map_err(|_| ApiError::Invalid("company: not a valid id".into())))
             .transpose()?;
+        let page: MergeRequest<ContactId, DocumentId> =
+            MergeRequest::parse(query_param(req, "limit").as_deref(), query_param(req, "cursor").as_deref())?;
         let customer = Customer::resolve(&self.store, req).await?;
-        let mut all = Vec::new();
+        let mut reads = Vec::new();
         for company in customer.companies.iter().filter(|c| wanted.is_none_or(|t| t == c.tenant.id)) {
-            all.extend(self.store.all_contact_submissions(company.tenant.id, company.contact.id).await?);
+            let contact = company.contact.id;
+            if page.is_done(&contact) {
+                reads.push(StreamRead::done(contact));
+                continue;
+            }
+            let read = self
+                .store
+                .contact_submissions_after(company.tenant.id, contact, page.after().copied(), page.limit)
+                .await?;
+            reads.push(StreamRead { stream: contact, more: read.next_cursor.is_some(), items: read.items });
         }
-        all.sort_by_key(|document| std::cmp::Reverse(document.created_at));
-        Ok(all)
+        Ok(merge_page(page.limit as usize, reads, |document| document.id).into_page())
     }
 
     /// Deletes one of the customer's own submissions while staff have not seen it.

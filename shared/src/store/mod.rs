@@ -688,13 +688,28 @@ impl Store {
             .await
     }
 
-    /// Everything one contact submitted (all pages).
-    pub async fn all_contact_submissions(
+    /// One page of what a contact submitted, newest first, continuing right after the
+    /// document `after` in that order (any document id: it is a position in this contact's
+    /// partition, built here from `tenant` and `contact`, not an item of it). For the
+    /// customer's merged list (`pagination::merge`).
+    pub async fn contact_submissions_after(
         &self,
         tenant: TenantId,
         contact: ContactId,
-    ) -> Result<Vec<Document>, ApiError> {
-        self.query_all(|page| async move { self.contact_submissions(tenant, contact, &page).await }).await
+        after: Option<DocumentId>,
+        limit: i32,
+    ) -> Result<Page<Document>, ApiError> {
+        // The start key an index query needs: the index keys and the table keys.
+        let cursor = after.map(|document| {
+            let sk = keys::document_sk(document);
+            Cursor(BTreeMap::from([
+                (GSI1_PK.to_owned(), keys::contact_submissions_gsi1_pk(tenant, contact)),
+                (GSI1_SK.to_owned(), sk.clone()),
+                (PK.to_owned(), keys::tenant_pk(tenant)),
+                (SK.to_owned(), sk),
+            ]))
+        });
+        self.contact_submissions(tenant, contact, &PageRequest { limit, cursor }).await
     }
 
     /// Moves a document out of `pending`, once: the condition makes repeated and concurrent

@@ -1,5 +1,6 @@
 // "Send documents": uploads back to a company (several files, drag and drop, progress), and the
-// customer's own submissions, which they may withdraw until the company has opened them.
+// customer's own submissions (GET /portal/submissions, newest first across companies, paged with
+// "Show more"), which they may withdraw until the company has opened them.
 
 import { ApiError, putWithProgress } from '../api.js';
 import {
@@ -27,8 +28,12 @@ const MAX_BYTES = 100 * 1024 * 1024;
 const POLL_INTERVAL_MS = 1000;
 const POLL_ATTEMPTS = 30;
 const SUBMISSION_LABELS = { pending: 'Processing', available: 'Received', rejected: 'Rejected' };
+const PAGE_SIZE = 50;
 
 let submissionsLoading = null;
+// The submissions shown, newest first; the cursor of the page after them ('' when none).
+// Bumped generation: a sign-out happened, answers to earlier requests are dropped.
+const sent = { items: [], cursor: '', generation: 0 };
 let uploadCount = 0;
 
 /* ---------- which company ---------- */
@@ -210,31 +215,72 @@ function submissionRow(doc) {
   );
 }
 
-function renderSubmissions(submissions) {
+// Newest first, as the API orders them: by id (UUIDv7, so by creation time).
+function newestFirst(a, b) {
+  const [x, y] = [str(a.id), str(b.id)];
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+function pageOf(page) {
+  const items = page && Array.isArray(page.items) ? page.items.filter((doc) => doc && typeof doc.id === 'string') : [];
+  const cursor = page && typeof page.nextCursor === 'string' ? page.nextCursor : '';
+  return { items, cursor };
+}
+
+function setShown(items) {
+  const seen = new Set();
+  sent.items = items.filter((doc) => !seen.has(doc.id) && seen.add(doc.id)).sort(newestFirst);
+}
+
+function renderSubmissions() {
   const listElement = byId('submissions-list');
+  const more = byId('submissions-more');
   const focusedWithdraw = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.withdraw : undefined;
-  listElement.replaceChildren(...submissions.map(submissionRow));
-  byId('submissions-empty').hidden = submissions.length > 0;
+  const moreHadFocus = document.activeElement === more;
+  listElement.replaceChildren(...sent.items.map(submissionRow));
+  byId('submissions-empty').hidden = sent.items.length > 0;
+  more.hidden = !sent.cursor;
   if (focusedWithdraw) {
     const again = listElement.querySelector(`button[data-withdraw="${CSS.escape(focusedWithdraw)}"]`);
     if (again) again.focus();
   }
+  if (moreHadFocus && more.hidden) {
+    byId('submissions-title').setAttribute('tabindex', '-1');
+    byId('submissions-title').focus();
+  }
 }
 
-// GET /portal/submissions (one request at a time); returns the list.
+// A fresh first page replaces what it covers (everything from its last item up: new uploads,
+// changed states, withdrawn ones); older rows brought by "Show more" stay, and so does the cursor
+// that continues after them.
+function takeFirstPage({ items, cursor }) {
+  if (!cursor) {
+    setShown(items);
+    sent.cursor = '';
+    return;
+  }
+  const last = items[items.length - 1];
+  const older = last ? sent.items.filter((doc) => str(doc.id) < last.id) : [];
+  setShown([...items, ...older]);
+  if (!older.length) sent.cursor = cursor;
+}
+
+// GET /portal/submissions, the first page (one request at a time); returns its items.
 export function loadSubmissions() {
   submissionsLoading ??= (async () => {
+    const generation = sent.generation;
     const listElement = byId('submissions-list');
     listElement.setAttribute('aria-busy', 'true');
     try {
-      const submissions = await call('/portal/submissions');
-      const items = Array.isArray(submissions) ? submissions : [];
-      items.sort((a, b) => str(b.createdAt).localeCompare(str(a.createdAt)));
-      setAlert(byId('submissions-error'), '');
-      renderSubmissions(items);
-      return items;
+      const page = pageOf(await call(`/portal/submissions?limit=${PAGE_SIZE}`));
+      if (generation === sent.generation) {
+        takeFirstPage(page);
+        setAlert(byId('submissions-error'), '');
+        renderSubmissions();
+      }
+      return page.items;
     } catch (error) {
-      reportError(byId('submissions-error'), error);
+      if (generation === sent.generation) reportError(byId('submissions-error'), error);
       throw error;
     } finally {
       listElement.setAttribute('aria-busy', 'false');
@@ -242,6 +288,35 @@ export function loadSubmissions() {
     }
   })();
   return submissionsLoading;
+}
+
+// "Show more": the page after the oldest shown.
+async function loadMoreSubmissions() {
+  const more = byId('submissions-more');
+  const cursor = sent.cursor;
+  if (!cursor || isBusy(more)) return;
+  const generation = sent.generation;
+  const listElement = byId('submissions-list');
+  setBusy(more, true, 'Loading…');
+  listElement.setAttribute('aria-busy', 'true');
+  try {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE), cursor });
+    const page = pageOf(await call(`/portal/submissions?${params}`));
+    if (generation !== sent.generation) return;
+    setShown([...sent.items, ...page.items]);
+    // Unless a refresh meanwhile found everything (the cursor is then gone).
+    if (sent.cursor === cursor) sent.cursor = page.cursor;
+    setAlert(byId('submissions-error'), '');
+    announce(`${page.items.length} more documents shown.`);
+  } catch (error) {
+    if (generation === sent.generation) reportError(byId('submissions-error'), error);
+  } finally {
+    if (generation === sent.generation) {
+      setBusy(more, false);
+      listElement.setAttribute('aria-busy', 'false');
+      renderSubmissions();
+    }
+  }
 }
 
 async function onWithdraw(event) {
@@ -263,6 +338,8 @@ async function onWithdraw(event) {
       `/portal/companies/${encodeURIComponent(button.dataset.company)}/submissions/${encodeURIComponent(button.dataset.withdraw)}`,
       { method: 'DELETE' },
     );
+    setShown(sent.items.filter((doc) => doc.id !== button.dataset.withdraw));
+    renderSubmissions();
     announce(`${name} was withdrawn.`);
     byId('submissions-title').setAttribute('tabindex', '-1');
     byId('submissions-title').focus();
@@ -280,6 +357,11 @@ async function onWithdraw(event) {
 
 export function resetSend() {
   submissionsLoading = null;
+  sent.generation += 1;
+  sent.items = [];
+  sent.cursor = '';
+  byId('submissions-more').hidden = true;
+  setBusy(byId('submissions-more'), false);
   byId('uploads').replaceChildren();
   byId('submissions-list').replaceChildren();
   byId('submissions-empty').hidden = true;
@@ -296,4 +378,5 @@ export function initSend() {
   });
   bindDropZone(byId('drop-zone'), uploadAll);
   byId('submissions-list').addEventListener('click', onWithdraw);
+  byId('submissions-more').addEventListener('click', loadMoreSubmissions);
 }
