@@ -17,12 +17,22 @@ each request (the same 150 transactions: 96 MB, 140 ms each). The dashboard's
 `/moto-api/data.json` (the tests read sent emails there) takes the same lock: it reads every
 tracked object's attributes twice without a lock, so a DynamoDB request in between made it
 answer 500 (`Object of type Item is not JSON serializable`) under load.
+
+moto (5.x) does not implement Cognito's ResendConfirmationCode: it answered with an error the
+SDK retries, so every `POST /registration/resend` made three attempts with back-off (1.5 s).
+It is added here the way AWS answers: code details for an account waiting for its
+confirmation, `UserNotFoundException` for an unknown one, `InvalidParameterException` for one
+already confirmed (moto sends no confirmation emails, so there is nothing to send).
 """
 
 import sys
 import threading
 
+from moto.cognitoidp.exceptions import InvalidParameterException, UserNotFoundError
+from moto.cognitoidp.models import UserStatus
+from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.model_instances import model_data
+from moto.core.responses import ActionResult
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal.responses import MotoAPIResponse
@@ -57,6 +67,25 @@ def _serialized_model_data(self, *args, **kwargs):
 
 MotoAPIResponse.model_data = _serialized_model_data
 moto_api_urls.url_paths["{0}/moto-api/data.json"] = moto_api_urls.response_instance.model_data
+
+
+
+def _resend_confirmation_code(self):
+    client_id = self._get_param("ClientId")
+    username = self._get_param("Username")
+    backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+    pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
+    user = pool._get_user(username) if pool else None
+    if user is None:
+        raise UserNotFoundError("Username/client id combination not found.")
+    if user.status == UserStatus.CONFIRMED:
+        raise InvalidParameterException("User is already confirmed.")
+    return ActionResult(
+        {"CodeDeliveryDetails": {"Destination": "***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+    )
+
+
+CognitoIdpResponse.resend_confirmation_code = _resend_confirmation_code
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -34,6 +34,10 @@ pub struct Options {
     pub invocations: usize,
     /// Also build the arm64 zips (`cargo xtask package`) to report their sizes.
     pub package: bool,
+    /// The cargo profile of the measured binaries. Another than `release` (e.g.
+    /// `profiling`, which keeps the symbols, to `perf record` the functions meanwhile) writes
+    /// only the JSON, not `docs/performance.md`.
+    pub profile: String,
 }
 
 /// The functions, each cold-started with the request (or event) it is measured with.
@@ -73,7 +77,7 @@ struct ColdSummary {
 pub async fn run(options: Options) -> Result<()> {
     let started = Instant::now();
     eprintln!("bench: building the release binaries (host) …");
-    let binaries = build_release()?;
+    let binaries = build(&options.profile)?;
 
     let emulator = Emulator::start(Backend::Moto).await?;
     let stack = provision::provision(&emulator.endpoint(), &Names::new("bench")).await?;
@@ -173,8 +177,9 @@ pub async fn run(options: Options) -> Result<()> {
     let packages = if options.package { package_sizes()? } else { BTreeMap::new() };
     let report = json!({
         "date": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
-        "command": format!("cargo xtask bench --runs {} --invocations {}{}", options.runs, options.invocations,
-                           if options.package { "" } else { " --no-package" }),
+        "command": format!("cargo xtask bench --runs {} --invocations {}{}{}", options.runs, options.invocations,
+                           if options.package { "" } else { " --no-package" },
+                           if options.profile == "release" { String::new() } else { format!(" --profile {}", options.profile) }),
         "machine": machine(),
         "cold": cold,
         "warm": warm,
@@ -183,15 +188,19 @@ pub async fn run(options: Options) -> Result<()> {
     });
     let json_path = write_json(&report)?;
     let markdown = markdown(&report);
-    update_performance_doc(&markdown)?;
     println!("{markdown}");
-    println!("bench: written {} and docs/performance.md in {:.0?}", json_path.display(), started.elapsed());
+    if options.profile == "release" {
+        update_performance_doc(&markdown)?;
+        println!("bench: written {} and docs/performance.md in {:.0?}", json_path.display(), started.elapsed());
+    } else {
+        println!("bench: written {} in {:.0?} ({} profile)", json_path.display(), started.elapsed(), options.profile);
+    }
     Ok(())
 }
 
-fn build_release() -> Result<PathBuf> {
+fn build(profile: &str) -> Result<PathBuf> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(repo_root()).args(["build", "--release", "-p", "portal-bench-hello"]);
+    cargo.current_dir(repo_root()).args(["build", "--profile", profile, "-p", "portal-bench-hello"]);
     for (function, _) in FUNCTIONS {
         cargo.args(["-p", &format!("portal-{function}")]);
     }
@@ -199,7 +208,7 @@ fn build_release() -> Result<PathBuf> {
     Ok(std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"))
-        .join("release"))
+        .join(profile))
 }
 
 /// The event a function is cold-started with: the API Gateway event of its measured

@@ -35,7 +35,7 @@ pub struct RouteCase {
 }
 
 /// Warm invocations of a [`RouteCase::transactional`] route, at most.
-pub const TRANSACTIONAL_INVOCATIONS: usize = 200;
+pub const TRANSACTIONAL_INVOCATIONS: usize = 1000;
 
 fn case(route: &'static str, path: impl Into<String>, caller: Caller, status: u16) -> RouteCase {
     RouteCase { route, path: path.into(), body: None, caller, status, transactional: false }
@@ -80,7 +80,7 @@ pub fn cases(s: &Scenario) -> Vec<RouteCase> {
         with_body(
             "POST /registration/resend",
             "/registration/resend",
-            json!({ "email": s.customer_email }),
+            json!({ "email": s.unconfirmed_email }),
             Anonymous,
             202,
         ),

@@ -1,6 +1,7 @@
 //! The data the benchmarks run against: a company with an admin, a registered customer
 //! with an active access, a folder, a document (uploaded and settled) shared with the
-//! customer. Seeded through the real API, like a user would.
+//! customer, and an account that signed up but has not confirmed its email yet (who
+//! asks for the code again). Seeded through the real API, like a user would.
 
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub struct Scenario {
     pub staff: ApiClient,
     pub customer_email: String,
     pub customer: ApiClient,
+    /// Signed up, not confirmed: `POST /registration/resend` is for them.
+    pub unconfirmed_email: String,
     pub contact_id: String,
     pub folder_id: String,
     pub document_id: String,
@@ -49,12 +52,22 @@ impl Scenario {
             )
             .await?;
         ensure!(shared.status < 300, "sharing failed: {} {}", shared.status, shared.json);
+        let unconfirmed_email = format!("unconfirmed@{slug}.example");
+        aws_sdk_cognitoidentityprovider::Client::new(&stack.sdk_config().await)
+            .sign_up()
+            .client_id(&stack.customer_pool.client_id)
+            .username(&unconfirmed_email)
+            .password(CUSTOMER_PASSWORD)
+            .send()
+            .await
+            .context("signing the unconfirmed account up")?;
         Ok(Self {
             tenant_id: tenant.id.to_string(),
             staff_email,
             staff,
             customer_email,
             customer,
+            unconfirmed_email,
             contact_id,
             folder_id,
             document_id,
