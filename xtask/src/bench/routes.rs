@@ -27,28 +27,14 @@ pub struct RouteCase {
     pub caller: Caller,
     /// The status every invocation must answer.
     pub status: u16,
-    /// It adds a record through `TransactWriteItems` (a pending upload, a download's
-    /// activity event). moto deep-copies the whole table for every transaction, so each
-    /// such record slows the emulator down and grows its memory: the warm benchmark runs
-    /// these routes fewer times (see `TRANSACTIONAL_INVOCATIONS`).
-    pub transactional: bool,
 }
 
-/// Warm invocations of a [`RouteCase::transactional`] route, at most.
-pub const TRANSACTIONAL_INVOCATIONS: usize = 1000;
-
 fn case(route: &'static str, path: impl Into<String>, caller: Caller, status: u16) -> RouteCase {
-    RouteCase { route, path: path.into(), body: None, caller, status, transactional: false }
+    RouteCase { route, path: path.into(), body: None, caller, status }
 }
 
 fn with_body(route: &'static str, path: impl Into<String>, body: Value, caller: Caller, status: u16) -> RouteCase {
-    RouteCase { route, path: path.into(), body: Some(body), caller, status, transactional: false }
-}
-
-impl RouteCase {
-    fn transactional(self) -> Self {
-        Self { transactional: true, ..self }
-    }
+    RouteCase { route, path: path.into(), body: Some(body), caller, status }
 }
 
 /// The repeatable routes, each with the request it is measured with.
@@ -105,10 +91,8 @@ pub fn cases(s: &Scenario) -> Vec<RouteCase> {
             json!({ "fileName": "bench.pdf", "contentType": "application/pdf", "size": 1024 }),
             Staff,
             201,
-        )
-        .transactional(),
-        case("GET /documents/{documentId}/download", format!("/documents/{document}/download"), Staff, 200)
-            .transactional(),
+        ),
+        case("GET /documents/{documentId}/download", format!("/documents/{document}/download"), Staff, 200),
         case("GET /contacts/{contactId}/shares", format!("/contacts/{contact}/shares"), Staff, 200),
         case("GET /documents/{documentId}/shares", format!("/documents/{document}/shares"), Staff, 200),
         case("GET /folders/{folderId}/shares", format!("/folders/{folder}/shares"), Staff, 200),
@@ -121,16 +105,14 @@ pub fn cases(s: &Scenario) -> Vec<RouteCase> {
             format!("/portal/companies/{tenant}/documents/{document}/download"),
             Customer,
             200,
-        )
-        .transactional(),
+        ),
         with_body(
             "POST /portal/companies/{tenantId}/uploads",
             format!("/portal/companies/{tenant}/uploads"),
             json!({ "fileName": "back.pdf", "contentType": "application/pdf", "size": 1024 }),
             Customer,
             201,
-        )
-        .transactional(),
+        ),
         case("GET /portal/submissions", "/portal/submissions", Customer, 200),
         case("GET /portal/preferences", "/portal/preferences", Customer, 200),
     ]

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::cold::Program;
 use super::percentile;
-use super::routes::{RouteCase, TRANSACTIONAL_INVOCATIONS};
+use super::routes::RouteCase;
 use super::runtime_api::RuntimeApi;
 
 #[derive(Debug, Serialize)]
@@ -63,10 +63,8 @@ pub async fn series(
     cases: &[(&RouteCase, Value)],
     invocations: usize,
 ) -> Result<Vec<WarmSummary>> {
-    let count = |case: &RouteCase| {
-        1 + if case.transactional { invocations.min(TRANSACTIONAL_INVOCATIONS) } else { invocations }
-    };
-    runtime.arm(cases.iter().flat_map(|(case, event)| std::iter::repeat_n(event.clone(), count(case))));
+    let per_case = 1 + invocations; // one unmeasured warm-up each
+    runtime.arm(cases.iter().flat_map(|(_, event)| std::iter::repeat_n(event.clone(), per_case)));
     // The function's own logs: the measurements, and what went wrong if an invocation fails.
     let log_dir = crate::paths::repo_root().join("target").join("bench").join("logs");
     std::fs::create_dir_all(&log_dir)?;
@@ -80,8 +78,8 @@ pub async fn series(
     runtime.watch_process(child.id());
     let mut outcomes = Vec::new();
     for (case, _) in cases {
-        let mut mine = Vec::with_capacity(count(case));
-        for _ in 0..count(case) {
+        let mut mine = Vec::with_capacity(per_case);
+        for _ in 0..per_case {
             let outcome = tokio::time::timeout(Duration::from_secs(30), runtime.outcome())
                 .await
                 .ok()
