@@ -137,27 +137,18 @@ pub struct Company {
 
 #[cfg(feature = "dynamodb")]
 impl Customer {
-    /// Resolves the caller from a customer-pool token: their links, the linked contacts
-    /// (one BatchGetItem) and those contacts' tenants (one BatchGetItem).
+    /// Resolves the caller from a customer-pool token: their links (one Query), then the
+    /// linked companies and contacts (one BatchGetItem). Only active access counts.
     pub async fn resolve(store: &crate::store::Store, req: &Request) -> Result<Self, ApiError> {
         let caller = Caller::from_request(req)?;
         let links = store.customer_links(&caller.sub).await?;
         let mut companies = Vec::new();
         if !links.is_empty() {
-            let mut by_tenant: std::collections::HashMap<TenantId, Vec<crate::domain::ContactId>> =
-                std::collections::HashMap::new();
-            for link in &links {
-                by_tenant.entry(link.tenant_id).or_default().push(link.contact_id);
-            }
-            let tenants = store.tenants(&by_tenant.keys().copied().collect::<Vec<_>>()).await?;
-            for tenant in tenants {
-                let contacts = store.contacts(tenant.id, &by_tenant[&tenant.id]).await?;
-                for contact in contacts.into_values() {
-                    let active = contact.access_status == crate::domain::AccessStatus::Active
-                        && contact.customer_sub.as_ref() == Some(&caller.sub);
-                    if active {
-                        companies.push(Company { tenant: tenant.clone(), contact });
-                    }
+            for (tenant, contact) in store.linked(&links).await? {
+                let active = contact.access_status == crate::domain::AccessStatus::Active
+                    && contact.customer_sub.as_ref() == Some(&caller.sub);
+                if active {
+                    companies.push(Company { tenant, contact });
                 }
             }
         }

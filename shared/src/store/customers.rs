@@ -2,6 +2,8 @@
 //! email confirmation, the links of a customer account to the contacts it is, customer
 //! preferences, and customer submissions.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use time::OffsetDateTime;
 
@@ -9,7 +11,7 @@ use super::{Item, Store, from_item, s, to_item, took_effect};
 use crate::domain::{AccessStatus, ContactId, DocumentId, Email, TenantId, UserSub};
 use crate::error::ApiError;
 use crate::keys::{self, PK, SK};
-use crate::model::{ActivityEvent, CustomerLink, InvitationToken, PendingSignup, Preferences, Tenant};
+use crate::model::{ActivityEvent, Contact, CustomerLink, InvitationToken, PendingSignup, Preferences, Tenant};
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats")
@@ -206,9 +208,37 @@ impl Store {
     }
 
     /// The tenant profiles that exist among `ids`.
-    pub async fn tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
-        let keys = ids.iter().map(|id| (keys::tenant_pk(*id), keys::TENANT_PROFILE_SK.to_owned())).collect();
-        self.batch_get(keys).await?.into_iter().map(from_item).collect()
+    /// What a customer's links lead to, in one BatchGetItem: each linked company's profile
+    /// and the linked contact, both in the company's partition. Missing ones are left out.
+    pub async fn linked(&self, links: &[CustomerLink]) -> Result<Vec<(Tenant, Contact)>, ApiError> {
+        let keys = links
+            .iter()
+            .flat_map(|link| {
+                let partition = keys::tenant_pk(link.tenant_id);
+                [
+                    (partition.clone(), keys::TENANT_PROFILE_SK.to_owned()),
+                    (partition, keys::contact_sk(link.contact_id)),
+                ]
+            })
+            .collect();
+        let (mut tenants, mut contacts) = (HashMap::new(), Vec::new());
+        for item in self.batch_get(keys).await? {
+            let partition = item.get(PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            if item.get(SK).and_then(|v| v.as_s().ok()).map(String::as_str) == Some(keys::TENANT_PROFILE_SK) {
+                tenants.insert(partition, from_item::<Tenant>(item)?);
+            } else {
+                contacts.push((partition, from_item::<Contact>(item)?));
+            }
+        }
+        Ok(links
+            .iter()
+            .filter_map(|link| {
+                let partition = keys::tenant_pk(link.tenant_id);
+                let tenant = tenants.get(&partition)?;
+                let (_, contact) = contacts.iter().find(|(p, c)| *p == partition && c.id == link.contact_id)?;
+                Some((tenant.clone(), contact.clone()))
+            })
+            .collect())
     }
 
     pub async fn preferences(&self, sub: &UserSub) -> Result<Preferences, ApiError> {
