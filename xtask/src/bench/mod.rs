@@ -22,6 +22,7 @@ use self::cold::{ColdRun, Program};
 use self::routes::RouteCase;
 use self::runtime_api::RuntimeApi;
 use self::scenario::Scenario;
+use crate::aws_proxy::AwsProxy;
 use crate::emulator::{Backend, Emulator};
 use crate::gateway::{self, ApiGateway};
 use crate::paths::repo_root;
@@ -148,8 +149,12 @@ pub async fn run(options: Options) -> Result<()> {
     }
 
     // Warm invocations: each function's release binary, started once, answers every
-    // request of its routes through the Runtime API, and logs what each one cost.
+    // request of its routes through the Runtime API, and logs what each one cost. Its AWS
+    // requests go through a proxy that keeps connections open, as AWS endpoints do: moto
+    // (werkzeug) closes every connection after one answer, which would make every request
+    // of a warm function open a new TCP connection, on AWS a cold start's cost only.
     eprintln!("bench: warm invocations ({} per route) …", options.invocations);
+    let proxy = AwsProxy::start(&stack.endpoint).await?;
     let mut warm = Vec::new();
     for (function, _) in FUNCTIONS {
         let mine: Vec<&RouteCase> = cases.iter().filter(|c| routes::function_of(c.route) == Some(*function)).collect();
@@ -157,7 +162,8 @@ pub async fn run(options: Options) -> Result<()> {
             continue;
         }
         let mut function_env = env.clone();
-        function_env.retain(|(k, _)| k != "AWS_LAMBDA_FUNCTION_NAME");
+        function_env.retain(|(k, _)| k != "AWS_ENDPOINT_URL" && k != "AWS_LAMBDA_FUNCTION_NAME");
+        function_env.push(("AWS_ENDPOINT_URL".to_owned(), proxy.url()));
         function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
         let command = binaries.join(format!("portal-{function}"));
         let program = Program { command: &command, args: vec![], env: function_env };
@@ -170,6 +176,7 @@ pub async fn run(options: Options) -> Result<()> {
                 .await
                 .with_context(|| format!("warm invocations of {function}"))?,
         );
+        proxy.take_log(); // its record of the requests is not needed here
     }
     running.stop().await;
     drop(emulator);
