@@ -47,6 +47,16 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     if !is_json {
         return Err(ApiError::UnsupportedMediaType);
     }
+    parse_body(bytes)
+}
+
+/// Parses a request body, which is always a JSON object: serde would otherwise also read a
+/// struct from an array of its fields in order (`["Invoices", null]`).
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(ApiError::Invalid("the body must be a JSON object".into()));
+    }
     parse_json(bytes)
 }
 
@@ -181,6 +191,23 @@ mod tests {
         }
         assert!(matches!(parse_json::<Vec<crate::domain::ItemRef>>(b"[[null]]"), Err(ApiError::Invalid(_))));
         assert!(matches!(parse_json::<WithRole>(br#"{"role":5"#), Err(ApiError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_a_422() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Folder {
+            name: String,
+            parent_id: Option<String>,
+        }
+        // serde alone reads a struct from an array of its fields.
+        assert!(parse_json::<Folder>(br#"["Invoices", null]"#).is_ok());
+        for body in [&br#"["Invoices", null]"#[..], b"\"Invoices\"", b"5", b"null"] {
+            assert!(matches!(parse_body::<Folder>(body), Err(ApiError::Invalid(_))), "{body:?}");
+        }
+        assert!(matches!(parse_body::<Folder>(br#" ["Invoices""#), Err(ApiError::Malformed(_))));
+        assert!(parse_body::<Folder>(br#" {"name":"Invoices","parent_id":null}"#).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use portal_shared::ApiError;
-use portal_shared::http::parse_json;
+use portal_shared::http::parse_body;
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -292,14 +292,14 @@ pub fn is_client_error(err: &ApiError) -> bool {
 /// (it is well-formed JSON, so never a 400, and never a 5xx); any bytes either parse or get
 /// a 4xx. Whatever parses is returned for type-specific checks.
 pub fn check_body<T: DeserializeOwned>(value: &Value, bytes: &[u8]) -> Result<(Option<T>, Option<T>), TestCaseError> {
-    let from_value = match parse_json::<T>(&serde_json::to_vec(value).unwrap()) {
+    let from_value = match parse_body::<T>(&serde_json::to_vec(value).unwrap()) {
         Ok(parsed) => Some(parsed),
         Err(err) => {
             prop_assert_eq!(err.status().as_u16(), 422, "{} for {}: {}", std::any::type_name::<T>(), value, err);
             None
         }
     };
-    let from_bytes = match parse_json::<T>(bytes) {
+    let from_bytes = match parse_body::<T>(bytes) {
         Ok(parsed) => Some(parsed),
         Err(err) => {
             prop_assert!(is_client_error(&err), "{} for {:?}: {}", std::any::type_name::<T>(), bytes, err);
