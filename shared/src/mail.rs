@@ -2,6 +2,7 @@
 //! recipient's language, built as one MIME message with the HTML and plain-text parts
 //! (mail-builder) and sent raw with SES v2.
 
+use aws_config::SdkConfig;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{EmailContent, RawMessage};
@@ -9,6 +10,7 @@ use mail_builder::MessageBuilder;
 use minijinja::Environment;
 use serde::Serialize;
 
+use crate::aws::OnFirstUse;
 use crate::domain::Email;
 use crate::error::ApiError;
 use crate::model::Language;
@@ -76,13 +78,14 @@ pub fn render<C: Serialize>(name: &str, language: Language, context: &C) -> Resu
 
 #[derive(Clone, Debug)]
 pub struct Mailer {
-    client: Client,
+    client: OnFirstUse<Client>,
     sender: String,
 }
 
 impl Mailer {
-    pub fn new(client: Client, sender: impl Into<String>) -> Self {
-        Self { client, sender: sender.into() }
+    /// The SES client is built when the first email goes out.
+    pub fn new(sdk: &SdkConfig, sender: impl Into<String>) -> Self {
+        Self { client: OnFirstUse::new(sdk, crate::aws::ses_client), sender: sender.into() }
     }
 
     /// Sends one message to one recipient, from the company's name at the portal's address.
@@ -96,6 +99,7 @@ impl Mailer {
     ) -> Result<(), ApiError> {
         let raw = build(&self.sender, to, sender_name, message, preferences_url)?;
         self.client
+            .get()
             .send_email()
             .content(
                 EmailContent::builder()

@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
+use portal_shared::metering;
 use portal_shared::routes;
 use portal_tests::call_in_process;
 use portal_tests::{env, sdk};
 use xtask::bench::routes as bench_routes;
 use xtask::bench::scenario::Scenario;
 use xtask::gateway::ApiGateway;
-use portal_shared::metering;
 
 use crate::writes::{WRITES, world};
 

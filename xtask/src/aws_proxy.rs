@@ -18,7 +18,6 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use tokio::sync::watch;
 
-
 #[derive(Debug, Clone)]
 pub struct Exchange {
     pub service: String,

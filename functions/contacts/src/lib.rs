@@ -33,7 +33,7 @@ pub const IAM_ACTIONS: &[&str] = &[
 
 pub struct App {
     store: Store,
-    cognito: aws_sdk_cognitoidentityprovider::Client,
+    cognito: aws::OnFirstUse<aws_sdk_cognitoidentityprovider::Client>,
     customer_pool_id: String,
 }
 
@@ -114,7 +114,7 @@ impl App {
     pub fn new(sdk: &SdkConfig, table: impl Into<String>, customer_pool_id: impl Into<String>) -> Self {
         Self {
             store: Store::new(aws::dynamodb_client(sdk), table),
-            cognito: aws::cognito_client(sdk),
+            cognito: aws::OnFirstUse::new(sdk, aws::cognito_client),
             customer_pool_id: customer_pool_id.into(),
         }
     }
@@ -223,7 +223,8 @@ impl App {
         let event = ActivityEvent::new(Action::ContactDeleted, staff.actor(), OffsetDateTime::now_utc()).contact(id);
         self.store.delete_contact(staff.tenant_id, &contact, &event).await?;
         if contact.customer_sub.is_some() {
-            portal_shared::accounts::sign_out_everywhere(&self.cognito, &self.customer_pool_id, &contact.email).await?;
+            portal_shared::accounts::sign_out_everywhere(self.cognito.get(), &self.customer_pool_id, &contact.email)
+                .await?;
         }
         let shares = self.store.all_contact_shares(staff.tenant_id, id).await?;
         self.store.delete_shares(staff.tenant_id, &shares).await?;

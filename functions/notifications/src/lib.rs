@@ -39,7 +39,7 @@ impl App {
         share_email_window_seconds: i64,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
-        let notifier = Notifier::new(store, Mailer::new(aws::ses_client(sdk), sender), public_url);
+        let notifier = Notifier::new(store, Mailer::new(sdk, sender), public_url);
         Self { notifier, share_email_window_seconds }
     }
 

@@ -74,7 +74,7 @@ impl App {
         public_url: impl Into<String>,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
-        let notifier = Notifier::new(store.clone(), Mailer::new(aws::ses_client(sdk), sender), public_url);
+        let notifier = Notifier::new(store.clone(), Mailer::new(sdk, sender), public_url);
         Self { store, storage: Storage::new(aws::s3_client(sdk), bucket), notifier }
     }
 

@@ -37,7 +37,7 @@ pub const IAM_ACTIONS: &[&str] = &[
 
 pub struct App {
     store: Store,
-    cognito: Cognito,
+    cognito: aws::OnFirstUse<Cognito>,
     customer_pool_id: String,
     inviter: Inviter,
     notifier: Notifier,
@@ -88,13 +88,13 @@ impl App {
         public_url: impl Into<String>,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
-        let mailer = Mailer::new(aws::ses_client(sdk), sender);
+        let mailer = Mailer::new(sdk, sender);
         let public_url = public_url.into();
         Self {
             inviter: Inviter::new(store.clone(), mailer.clone(), public_url.clone()),
             notifier: Notifier::new(store.clone(), mailer, public_url),
             store,
-            cognito: aws::cognito_client(sdk),
+            cognito: aws::OnFirstUse::new(sdk, aws::cognito_client),
             customer_pool_id: customer_pool_id.into(),
         }
     }
@@ -137,7 +137,8 @@ impl App {
         if change == Change::Close && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
             // Also when the access was closed already: this is then the retry of a closing
             // whose sign-out failed (signing out twice is harmless).
-            portal_shared::accounts::sign_out_everywhere(&self.cognito, &self.customer_pool_id, &contact.email).await?;
+            portal_shared::accounts::sign_out_everywhere(self.cognito.get(), &self.customer_pool_id, &contact.email)
+                .await?;
         }
         if applied.changed && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
             // The closing stands even if the optional notice cannot be sent now.

@@ -48,7 +48,7 @@ pub const MAX_LOGO_BYTES: u64 = 1024 * 1024;
 pub struct App {
     store: Store,
     storage: Storage,
-    cognito: Cognito,
+    cognito: aws::OnFirstUse<Cognito>,
     staff_pool_id: String,
     limits: TransferLimits,
 }
@@ -165,7 +165,7 @@ impl App {
         Self {
             store: Store::new(aws::dynamodb_client(sdk), table),
             storage: Storage::new(aws::s3_client(sdk), bucket),
-            cognito: aws::cognito_client(sdk),
+            cognito: aws::OnFirstUse::new(sdk, aws::cognito_client),
             staff_pool_id: staff_pool_id.into(),
             limits,
         }
@@ -251,6 +251,7 @@ impl App {
         let input: Invitation = json_body(req)?;
         let created = match self
             .cognito
+            .get()
             .admin_create_user()
             .user_pool_id(&self.staff_pool_id)
             .username(input.email.as_str())
@@ -343,7 +344,15 @@ impl App {
     }
 
     async fn delete_account(&self, email: &Email) -> Result<(), ApiError> {
-        match self.cognito.admin_delete_user().user_pool_id(&self.staff_pool_id).username(email.as_str()).send().await {
+        match self
+            .cognito
+            .get()
+            .admin_delete_user()
+            .user_pool_id(&self.staff_pool_id)
+            .username(email.as_str())
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) if matches!(err.as_service_error(), Some(AdminDeleteUserError::UserNotFoundException(_))) => {
                 Ok(())

@@ -173,7 +173,7 @@ impl App {
         notifications_queue_url: impl Into<String>,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
-        let mailer = Mailer::new(aws::ses_client(sdk), sender);
+        let mailer = Mailer::new(sdk, sender);
         Self {
             inviter: Inviter::new(store.clone(), mailer, public_url),
             store,

@@ -111,7 +111,8 @@ pub async fn series(
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut aws_calls = BTreeMap::new();
         for (index, outcome) in outcomes.iter().enumerate() {
-            let line = lines.next().with_context(|| format!("{}: fewer invocation lines than invocations", case.route))?;
+            let line =
+                lines.next().with_context(|| format!("{}: fewer invocation lines than invocations", case.route))?;
             ensure!(line.route == case.route, "invocation line of {} where {} was expected", line.route, case.route);
             if index == 0 {
                 aws_calls = parse_requests(&line.aws)?;
