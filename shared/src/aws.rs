@@ -33,8 +33,8 @@ pub async fn load() -> SdkConfig {
 /// A client built on its first use, for a service only a few of a function's routes call
 /// (contacts, portal-access and settings call Cognito only to sign a customer out or to
 /// manage staff; SES is called only by the routes and events that send email): the other
-/// routes' cold starts do not build it. Building an SDK crate's
-/// first client parses that crate's endpoint partition table, ~0.05 ms of a ~2 ms init.
+/// routes' cold starts do not build it. Building an SDK crate's first client parses that
+/// crate's endpoint partition table, ~0.05 ms of a ~2 ms init.
 #[derive(Clone)]
 pub struct OnFirstUse<C> {
     sdk: SdkConfig,
