@@ -328,3 +328,9 @@ print(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.
         Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret))?)
     }
 }
+
+/// Base64url without padding, how the API encodes its page cursors (for crafting them).
+pub fn base64url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -10,7 +10,7 @@ use portal_shared::domain::{ContactId, DocumentId};
 use portal_shared::pagination::Cursor;
 use portal_shared::pagination::merge::MergeCursor;
 use portal_tests::{
-    CUSTOMER_PASSWORD, TenantFixture, anonymous, assert_problem, ids, invitation_token, registered_customer,
+    CUSTOMER_PASSWORD, TenantFixture, anonymous, assert_problem, base64url, ids, invitation_token, registered_customer,
     tenant_fixture, unique,
 };
 use reqwest::Method;
@@ -213,16 +213,4 @@ async fn another_customers_submissions_cursor_reveals_nothing_of_theirs() -> Res
     let rest = a.get(&format!("/portal/submissions?cursor={}", b_done.encode())).await?.expect(200)?;
     assert_eq!(rest["items"].as_array().map(Vec::len), Some(3), "{rest}");
     Ok(())
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut text = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            text.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    text
 }

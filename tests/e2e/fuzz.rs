@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use portal_shared::routes::{Authorizer, ROUTES, Route};
-use portal_tests::{TenantFixture, anonymous, registered_customer, tenant_fixture, unique};
+use portal_tests::{TenantFixture, anonymous, base64url, registered_customer, tenant_fixture, unique};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -172,19 +172,6 @@ fn parameter(name: &str, own: &Things, foreign: &Things, customer_contact: &str)
         "slug" => pick(vec![own.slug.clone()], vec![foreign.slug.clone()]),
         _ => pick(vec![customer_contact.to_owned()], vec![foreign.contact.clone()]),
     }
-}
-
-/// Base64url without padding (how the API encodes its page cursors).
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut text = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            text.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    text
 }
 
 /// Page cursors as an attacker would craft them: the table's key attributes, with values
