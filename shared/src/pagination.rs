@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -32,16 +33,14 @@ pub struct Cursor(pub BTreeMap<String, String>);
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.0).expect("string map serializes"))
+        encode_json(&self.0)
     }
 
     pub fn decode(text: &str) -> Result<Self, ApiError> {
-        let bad = || ApiError::Malformed("cursor is not valid".into());
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
-        let keys: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        let keys: BTreeMap<String, String> = decode_json(text)?;
         // Never one of ours, and DynamoDB would refuse it as a start key (a 500, not a 400).
         if keys.values().any(|value| value.len() > MAX_KEY_BYTES) {
-            return Err(bad());
+            return Err(not_valid());
         }
         Ok(Self(keys))
     }
@@ -58,6 +57,21 @@ impl Cursor {
             });
         if inside { Ok(()) } else { Err(ApiError::Malformed("cursor is not valid".into())) }
     }
+}
+
+/// How every cursor travels: base64url (no padding) of its JSON.
+fn encode_json<T: Serialize>(value: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).expect("a cursor serializes"))
+}
+
+/// A cursor back from a client: anything that is not one of ours is a 400.
+fn decode_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| not_valid())?;
+    serde_json::from_slice(&bytes).map_err(|_| not_valid())
+}
+
+fn not_valid() -> ApiError {
+    ApiError::Malformed("cursor is not valid".into())
 }
 
 impl PageRequest {

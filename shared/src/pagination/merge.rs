@@ -19,8 +19,6 @@
 
 use std::collections::BTreeSet;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -48,18 +46,16 @@ pub struct MergeCursor<S: Ord, K> {
 
 impl<S: Ord + Serialize + DeserializeOwned, K: Serialize + DeserializeOwned> MergeCursor<S, K> {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("a cursor serializes"))
+        super::encode_json(self)
     }
 
     pub fn decode(text: &str) -> Result<Self, ApiError> {
-        let bad = || ApiError::Malformed("cursor is not valid".into());
         if text.len() > MAX_CURSOR_CHARS {
-            return Err(bad());
+            return Err(super::not_valid());
         }
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
-        let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        let cursor: Self = super::decode_json(text)?;
         if cursor.done.len() > MAX_DONE {
-            return Err(bad());
+            return Err(super::not_valid());
         }
         Ok(cursor)
     }
@@ -177,6 +173,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use std::collections::BTreeMap;
 
     use proptest::prelude::*;
