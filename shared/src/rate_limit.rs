@@ -220,7 +220,8 @@ mod tests {
     #[test]
     fn retry_after_counts_down_to_the_window_end_and_never_to_zero() {
         let limit = Limit { max_attempts: 3, window_seconds: 3600 };
-        let start = 1_795_460_400 - 1_795_460_400 % 3600;
+        let start = 1_795_460_400; // a multiple of 3600: a window's first second
+        assert_eq!(start % 3600, 0);
         let window = limit.window(start);
         assert_eq!(window.retry_after(start), 3600);
         assert_eq!(window.retry_after(start + 3599), 1);

@@ -443,3 +443,82 @@ async fn a_customer_cannot_delete_rename_or_overwrite_what_staff_shared() -> any
     assert_eq!(names(&space), ["Shared.txt"]);
     Ok(())
 }
+
+/// A download is allowed for exactly what the customer's list shows: a document shared
+/// itself or through a folder above it (at any level), available, not a submission; and
+/// not any more once the folder is unshared.
+#[tokio::test]
+async fn customer_downloads_follow_folder_shares_down_the_tree() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let (customer, contact_id) = registered_customer(&t.member, &format!("{}@customer.example", unique("f"))).await?;
+    let tenant_id = t.tenant.id.to_string();
+    let folder = |name: &str, parent: Option<&str>| {
+        let body = match parent {
+            Some(parent) => json!({ "name": name, "parentId": parent }),
+            None => json!({ "name": name }),
+        };
+        let member = &t.member;
+        async move { anyhow::Ok(member.post("/folders", body).await?.expect(201)?["id"].as_str().unwrap().to_owned()) }
+    };
+    let upload = |name: &str, folder: Option<&str>| {
+        let mut body = json!({ "fileName": name, "contentType": "text/plain", "size": 2 });
+        if let Some(folder) = folder {
+            body["folderId"] = json!(folder);
+        }
+        let member = &t.member;
+        async move {
+            let ticket = member.post("/uploads", body).await?.expect(201)?;
+            put_presigned(&ticket["upload"], b"ok".to_vec()).await?;
+            let id = ticket["document"]["id"].as_str().unwrap().to_owned();
+            member.wait_settled(&id, Duration::from_secs(30)).await?;
+            anyhow::Ok(id)
+        }
+    };
+    let shared_root = folder("Clients", None).await?;
+    let below = folder("2026", Some(&shared_root)).await?;
+    let deeper = folder("Q1", Some(&below)).await?;
+    let elsewhere = folder("Internal", None).await?;
+    let deep_doc = upload("deep.txt", Some(&deeper)).await?;
+    let direct_doc = upload("direct.txt", Some(&shared_root)).await?;
+    let other_doc = upload("other.txt", Some(&elsewhere)).await?;
+    let root_doc = upload("root.txt", None).await?;
+    t.member
+        .post("/shares", json!({ "items": [{ "kind": "folder", "id": shared_root }], "contactIds": [contact_id] }))
+        .await?
+        .expect(200)?;
+    let submission = customer
+        .post(
+            &format!("/portal/companies/{tenant_id}/uploads"),
+            json!({ "fileName": "mine.txt", "contentType": "text/plain", "size": 2 }),
+        )
+        .await?
+        .expect(201)?;
+    put_presigned(&submission["upload"], b"me".to_vec()).await?;
+    let submission_id = submission["document"]["id"].as_str().unwrap().to_owned();
+    t.member.wait_settled(&submission_id, Duration::from_secs(30)).await?;
+
+    let download = |id: &str| {
+        let path = format!("/portal/companies/{tenant_id}/documents/{id}/download");
+        let customer = &customer;
+        async move { customer.get(&path).await }
+    };
+    let shares = customer.get("/portal/shares").await?.expect(200)?;
+    let listed: Vec<String> =
+        shares["items"].as_array().unwrap().iter().map(|i| i["document"]["id"].as_str().unwrap().to_owned()).collect();
+    for id in [&deep_doc, &direct_doc] {
+        assert!(listed.contains(id), "{id} not listed: {listed:?}");
+        let ticket = download(id).await?.expect(200)?;
+        assert_eq!(ticket["documentId"], id.as_str());
+    }
+    let unknown = uuid::Uuid::new_v4().to_string();
+    for id in [&other_doc, &root_doc, &submission_id, &unknown, &shared_root] {
+        assert!(!listed.contains(id), "{id} listed: {listed:?}");
+        assert_problem(&download(id).await?, 403);
+    }
+
+    // Unsharing the folder takes everything below it away at once.
+    t.member.send(Method::DELETE, &format!("/contacts/{contact_id}/shares/{shared_root}"), None).await?.expect(204)?;
+    assert_problem(&download(&deep_doc).await?, 403);
+    assert!(customer.get("/portal/shares").await?.expect(200)?["items"].as_array().unwrap().is_empty());
+    Ok(())
+}

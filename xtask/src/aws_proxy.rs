@@ -203,33 +203,6 @@ fn is_hop_by_hop(name: &http::HeaderName) -> bool {
     matches!(name.as_str(), "content-length" | "transfer-encoding" | "connection" | "keep-alive")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_plan_lets_the_first_matching_requests_through_then_fails_the_rest() {
-        let mut faults = Faults {
-            plan: Some(Plan { service: Some("dynamodb".into()), pass: 2, times: None, fault: Fault::Throttle }),
-            matched: 0,
-        };
-        let decisions: Vec<_> =
-            ["dynamodb", "s3", "dynamodb", "dynamodb", "s3", "dynamodb"].iter().map(|s| faults.decide(s)).collect();
-        assert_eq!(decisions, [None, None, None, Some(Fault::Throttle), None, Some(Fault::Throttle)]);
-        assert_eq!(Faults::default().decide("dynamodb"), None);
-    }
-
-    #[test]
-    fn a_transient_fault_fails_one_request_only() {
-        let mut faults = Faults {
-            plan: Some(Plan { service: None, pass: 1, times: Some(1), fault: Fault::ServerError }),
-            matched: 0,
-        };
-        let decisions: Vec<_> = ["s3", "dynamodb", "ses", "sqs"].iter().map(|s| faults.decide(s)).collect();
-        assert_eq!(decisions, [None, Some(Fault::ServerError), None, None]);
-    }
-}
-
 /// The service (from SigV4's credential scope, or the JSON protocol's target for the
 /// unsigned Cognito calls) and, where the protocol names it, the operation of an HTTP
 /// request to AWS, given its method and a header lookup.
@@ -255,4 +228,31 @@ pub fn describe_request(method: &str, header: impl Fn(&str) -> Option<String>) -
         _ => None,
     });
     (service, operation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_lets_the_first_matching_requests_through_then_fails_the_rest() {
+        let mut faults = Faults {
+            plan: Some(Plan { service: Some("dynamodb".into()), pass: 2, times: None, fault: Fault::Throttle }),
+            matched: 0,
+        };
+        let decisions: Vec<_> =
+            ["dynamodb", "s3", "dynamodb", "dynamodb", "s3", "dynamodb"].iter().map(|s| faults.decide(s)).collect();
+        assert_eq!(decisions, [None, None, None, Some(Fault::Throttle), None, Some(Fault::Throttle)]);
+        assert_eq!(Faults::default().decide("dynamodb"), None);
+    }
+
+    #[test]
+    fn a_transient_fault_fails_one_request_only() {
+        let mut faults = Faults {
+            plan: Some(Plan { service: None, pass: 1, times: Some(1), fault: Fault::ServerError }),
+            matched: 0,
+        };
+        let decisions: Vec<_> = ["s3", "dynamodb", "ses", "sqs"].iter().map(|s| faults.decide(s)).collect();
+        assert_eq!(decisions, [None, Some(Fault::ServerError), None, None]);
+    }
 }

@@ -23,7 +23,7 @@ use xtask::seed::Seeder;
 use xtask::{deploy, gateway, paths};
 
 const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] | package \
-                     | bench [--runs N] [--invocations N] [--no-package] [--profile NAME] \
+                     | bench [--runs N] [--invocations N] [--no-package] [--profile NAME] [--only F,G] \
                      | soak [--clients N] [--requests N] [--seconds N] [--seed N] \
                      | deploy-web [--config-env default|dev|prod] [--dry-run]";
 const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
@@ -108,7 +108,7 @@ async fn dev() -> Result<ExitCode> {
 async fn bench(args: &[String]) -> Result<ExitCode> {
     init_logs();
     let mut options =
-        xtask::bench::Options { runs: 20, invocations: 1000, package: true, profile: "release".to_owned() };
+        xtask::bench::Options { runs: 20, invocations: 1000, package: true, profile: "release".to_owned(), only: None };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let mut count = |name: &str| -> Result<usize> {
@@ -119,6 +119,10 @@ async fn bench(args: &[String]) -> Result<ExitCode> {
             "--invocations" => options.invocations = count("--invocations")?,
             "--no-package" => options.package = false,
             "--profile" => options.profile = args.next().context("--profile needs a cargo profile name")?.clone(),
+            "--only" => {
+                let list = args.next().context("--only needs function names, comma-separated")?;
+                options.only = Some(list.split(',').map(str::to_owned).collect());
+            }
             other => bail!("unknown bench option {other}; {USAGE}"),
         }
     }

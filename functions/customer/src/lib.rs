@@ -349,16 +349,18 @@ impl App {
             .into_iter()
             .filter(|share| share.is_current(now))
             .collect();
-        let entries = self.store.drive_entries(tenant, &shares.iter().map(|s| s.item).collect::<Vec<_>>()).await?;
+        let items: Vec<ItemRef> = shares.iter().map(|share| share.item).collect();
+        let mut sharers: Vec<UserSub> = shares.iter().map(|share| share.shared_by.clone()).collect();
+        sharers.sort();
+        sharers.dedup();
+        let (entries, staff) = self.store.drive_entries_and_staff(tenant, &items, &sharers).await?;
+        // Who shared, by email (a member of this company only).
+        let sharers: HashMap<UserSub, Email> =
+            staff.into_values().filter(|member| member.tenant_id == tenant).map(|m| (m.sub, m.email)).collect();
         let view = CompanyView::from(company);
-        let mut sharers: HashMap<UserSub, Option<Email>> = HashMap::new();
         let mut seen: HashSet<DocumentId> = HashSet::new();
         let mut visible = Vec::new();
         for share in &shares {
-            if !sharers.contains_key(&share.shared_by) {
-                let email = self.store.staff_member(&share.shared_by).await?.map(|member| member.email);
-                sharers.insert(share.shared_by.clone(), email);
-            }
             let incoming = |document: &Document, folder: Option<FolderRef>, folder_ids: Vec<FolderId>| Incoming {
                 document: SharedDocument {
                     id: document.id,
@@ -368,7 +370,7 @@ impl App {
                 },
                 company: view.clone(),
                 folder,
-                shared_by: sharers.get(&share.shared_by).cloned().flatten(),
+                shared_by: sharers.get(&share.shared_by).cloned(),
                 shared_at: share.shared_at,
                 available_until: share.available_until,
                 folder_ids,
@@ -409,6 +411,33 @@ impl App {
         Ok(visible)
     }
 
+    /// The document, if it is visible to the customer at the company (as in `visible`):
+    /// available, not a submission, and shared with the contact itself or through one of
+    /// its folders. Answered from the document up, one BatchGetItem (the item and the
+    /// contact's share of it) per level, rather than by listing everything shared.
+    async fn shared_document(&self, company: &Company, id: DocumentId) -> Result<Document, ApiError> {
+        let (tenant, contact) = (company.tenant.id, company.contact.id);
+        let now = OffsetDateTime::now_utc();
+        let not_shared = || ApiError::Forbidden("this document is not shared with you".into());
+        let (entry, share) = self.store.entry_and_share(tenant, contact, ItemRef::Document(id)).await?;
+        let Some(DriveEntry::Document(document)) = entry else { return Err(not_shared()) };
+        if !shareable(&document) {
+            return Err(not_shared());
+        }
+        let mut shared = share.is_some_and(|share| share.is_current(now));
+        // A shared folder shows what is up to MAX_FOLDER_DEPTH levels down (see `visible`).
+        let mut folder = document.folder_id;
+        let mut level = 0;
+        while let Some(id) = folder.filter(|_| !shared && level < MAX_FOLDER_DEPTH) {
+            let (entry, share) = self.store.entry_and_share(tenant, contact, ItemRef::Folder(id)).await?;
+            let Some(DriveEntry::Folder(current)) = entry else { break };
+            shared = share.is_some_and(|share| share.is_current(now));
+            folder = current.parent_id;
+            level += 1;
+        }
+        if shared { Ok(document) } else { Err(not_shared()) }
+    }
+
     fn actor(customer: &Customer, company: &Company) -> Actor {
         Actor { kind: UploaderKind::Customer, sub: customer.sub.clone(), email: Some(company.contact.email.clone()) }
     }
@@ -418,11 +447,7 @@ impl App {
         let id: DocumentId = path_param(req, "documentId")?;
         let customer = Customer::resolve(&self.store, req).await?;
         let company = customer.company(tenant)?;
-        let visible = self.visible(company).await?;
-        let Some(item) = visible.iter().find(|item| item.document.id == id) else {
-            return Err(ApiError::Forbidden("this document is not shared with you".into()));
-        };
-        let document = &item.document;
+        let document = self.shared_document(company, id).await?;
         let download = self
             .storage
             .presign_download(

@@ -1,11 +1,14 @@
 //! The drive: nested folders and the documents in them. A folder's contents are one GSI1
 //! partition (`TENANT#{t}#IN#{folder}`, or `…#IN#ROOT`), holding its folders and documents.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem, Update};
 
 use super::{Index, Item, Store, from_item, s, to_item};
-use crate::domain::{DocumentId, FileName, FolderId, ItemRef, TenantId};
+use crate::domain::{DocumentId, FileName, FolderId, ItemRef, TenantId, UserSub};
 use crate::error::ApiError;
+use crate::identity::StaffMember;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
 use crate::model::{ActivityEvent, Document, DriveEntry, Folder};
 use crate::pagination::{Page, PageRequest};
@@ -13,7 +16,7 @@ use crate::pagination::{Page, PageRequest};
 /// How deep folders may nest (a bound for walking a folder's ancestors).
 pub const MAX_FOLDER_DEPTH: usize = 20;
 
-fn read_entry(item: Item) -> Result<DriveEntry, ApiError> {
+pub(super) fn read_entry(item: Item) -> Result<DriveEntry, ApiError> {
     let is_folder = item.get(SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::FOLDER_PREFIX));
     Ok(if is_folder { DriveEntry::Folder(from_item(item)?) } else { DriveEntry::Document(from_item(item)?) })
 }
@@ -97,18 +100,39 @@ impl Store {
         &self,
         tenant: TenantId,
         items: &[ItemRef],
-    ) -> Result<std::collections::HashMap<ItemRef, DriveEntry>, ApiError> {
-        let keys: Vec<_> = items.iter().map(|item| (keys::tenant_pk(tenant), keys::item_sk(*item))).collect();
-        let mut found = std::collections::HashMap::new();
+    ) -> Result<HashMap<ItemRef, DriveEntry>, ApiError> {
+        Ok(self.drive_entries_and_staff(tenant, items, &[]).await?.0)
+    }
+
+    /// `drive_entries`, and the staff members among `staff`, read together (a customer's
+    /// list of what is shared names who shared each item).
+    pub async fn drive_entries_and_staff(
+        &self,
+        tenant: TenantId,
+        items: &[ItemRef],
+        staff: &[UserSub],
+    ) -> Result<(HashMap<ItemRef, DriveEntry>, HashMap<UserSub, StaffMember>), ApiError> {
+        let partition = keys::tenant_pk(tenant);
+        let keys = items
+            .iter()
+            .map(|item| (partition.clone(), keys::item_sk(*item)))
+            .chain(staff.iter().map(|sub| (keys::user_pk(sub), keys::STAFF_MEMBERSHIP_SK.to_owned())))
+            .collect();
+        let (mut entries, mut members) = (HashMap::new(), HashMap::new());
         for item in self.batch_get(keys).await? {
+            if item.get(PK).and_then(|pk| pk.as_s().ok()) != Some(&partition) {
+                let member: StaffMember = from_item(item)?;
+                members.insert(member.sub.clone(), member);
+                continue;
+            }
             let entry = read_entry(item)?;
             let item = match &entry {
                 DriveEntry::Folder(folder) => ItemRef::Folder(folder.id),
                 DriveEntry::Document(document) => ItemRef::Document(document.id),
             };
-            found.insert(item, entry);
+            entries.insert(item, entry);
         }
-        Ok(found)
+        Ok((entries, members))
     }
 
     /// Everything a folder holds (all pages).

@@ -4,11 +4,12 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 
+use super::drive::read_entry;
 use super::{Index, Store, conditional, from_item, s, to_item, took_effect};
 use crate::domain::{ContactId, ItemId, ItemRef, TenantId};
 use crate::error::ApiError;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
-use crate::model::{ActivityEvent, Share};
+use crate::model::{ActivityEvent, DriveEntry, Share};
 use crate::pagination::{Key, Page, PageRequest};
 
 impl Store {
@@ -37,6 +38,29 @@ impl Store {
 
     pub async fn share(&self, tenant: TenantId, contact: ContactId, item: ItemId) -> Result<Option<Share>, ApiError> {
         self.get(keys::tenant_pk(tenant), keys::share_sk_by_id(contact, item)).await
+    }
+
+    /// A drive item and the contact's share of it, each if it exists, in one BatchGetItem
+    /// (whether one document is visible to a customer is answered walking up from it).
+    pub async fn entry_and_share(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        item: ItemRef,
+    ) -> Result<(Option<DriveEntry>, Option<Share>), ApiError> {
+        let partition = keys::tenant_pk(tenant);
+        let share_sk = keys::share_sk(contact, item);
+        let (mut entry, mut share) = (None, None);
+        for found in
+            self.batch_get(vec![(partition.clone(), keys::item_sk(item)), (partition, share_sk.clone())]).await?
+        {
+            if found.get(SK).and_then(|sk| sk.as_s().ok()) == Some(&share_sk) {
+                share = Some(from_item(found)?);
+            } else {
+                entry = Some(read_entry(found)?);
+            }
+        }
+        Ok((entry, share))
     }
 
     /// Shares an item with a contact (or updates the share: who, when, until when), with

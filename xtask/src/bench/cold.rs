@@ -1,7 +1,7 @@
 //! Cold starts: a fresh `bootstrap` process per run, timed from exec to the end of its
 //! first invocation, with its peak resident memory.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -13,10 +13,12 @@ use tokio::process::Command;
 use super::runtime_api::RuntimeApi;
 
 /// What one program to cold-start is: the command and its environment.
-pub struct Program<'a> {
-    pub command: &'a Path,
+pub struct Program {
+    pub command: PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// The core it runs on (`cpus`), if the bench keeps one for the measured programs.
+    pub core: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,10 +30,10 @@ pub struct ColdRun {
     pub peak_rss_kib: u64,
 }
 
-impl Program<'_> {
+impl Program {
     /// The process as Lambda starts it: only the function's environment, polling `runtime`.
     pub fn command(&self, runtime: &RuntimeApi) -> Command {
-        let mut command = Command::new(self.command);
+        let mut command = Command::new(&self.command);
         command
             .args(&self.args)
             .env_clear()
@@ -40,12 +42,16 @@ impl Program<'_> {
             .env("AWS_LAMBDA_RUNTIME_API", runtime.address.to_string())
             .stdin(Stdio::null())
             .kill_on_drop(true);
+        if let Some(core) = self.core {
+            // SAFETY: between fork and exec the closure only makes one system call.
+            unsafe { command.pre_exec(move || super::cpus::pin_current_thread(core)) };
+        }
         command
     }
 }
 
 /// Starts `program` once with `event` as its first invocation.
-pub async fn run_once(api: &mut RuntimeApi, program: &Program<'_>, event: &Value) -> Result<ColdRun> {
+pub async fn run_once(api: &mut RuntimeApi, program: &Program, event: &Value) -> Result<ColdRun> {
     api.arm([event.clone()]);
     let started = Instant::now();
     let mut child = program

@@ -4,9 +4,11 @@
 //! plus `latest.json`) and to the results section of `docs/performance.md`.
 
 pub mod cold;
+pub mod cpus;
 pub mod routes;
 pub mod runtime_api;
 pub mod scenario;
+pub mod snapshot;
 pub mod warm;
 
 use std::collections::BTreeMap;
@@ -22,6 +24,7 @@ use self::cold::{ColdRun, Program};
 use self::routes::RouteCase;
 use self::runtime_api::RuntimeApi;
 use self::scenario::Scenario;
+use self::snapshot::TableSnapshot;
 use crate::aws_proxy::AwsProxy;
 use crate::emulator::{Backend, Emulator};
 use crate::gateway::{self, ApiGateway};
@@ -39,6 +42,9 @@ pub struct Options {
     /// `profiling`, which keeps the symbols, to `perf record` the functions meanwhile) writes
     /// only the JSON, not `docs/performance.md`.
     pub profile: String,
+    /// Measure only these functions (and the floor): a quick look at a change, written
+    /// only as JSON.
+    pub only: Option<Vec<String>>,
 }
 
 /// The functions, each cold-started with the request (or event) it is measured with.
@@ -63,6 +69,14 @@ const PYTHON: &[(&str, &str, &str)] = &[
     ("incoming_shares", "customer", "GET /portal/shares"),
 ];
 
+/// A program of the cold-start series, and the event it is started with.
+struct ColdProgram {
+    name: String,
+    measured_with: String,
+    program: Program,
+    event: Value,
+}
+
 #[derive(Debug, Serialize)]
 struct ColdSummary {
     program: String,
@@ -78,8 +92,23 @@ struct ColdSummary {
 pub async fn run(options: Options) -> Result<()> {
     let started = Instant::now();
     eprintln!("bench: building the release binaries (host) …");
-    let binaries = build(&options.profile)?;
+    let functions: Vec<(&str, &str)> = FUNCTIONS
+        .iter()
+        .copied()
+        .filter(|(f, _)| options.only.as_ref().is_none_or(|only| only.iter().any(|o| o == f)))
+        .collect();
+    if let Some(only) = &options.only {
+        ensure!(
+            only.len() == functions.len(),
+            "--only takes function names among {:?}",
+            FUNCTIONS.iter().map(|f| f.0).collect::<Vec<_>>()
+        );
+    }
+    let binaries = build(&options.profile, &functions)?;
 
+    // Before moto starts, so that it inherits the bench's cores (see `cpus`).
+    let split = cpus::CoreSplit::apply().context("setting the bench's CPU affinity")?;
+    let core = split.map(cpus::CoreSplit::measured_core);
     let emulator = Emulator::start(Backend::Moto).await?;
     let stack = provision::provision(&emulator.endpoint(), &Names::new("bench")).await?;
     let running = gateway::start(&stack, 0).await?;
@@ -106,47 +135,63 @@ pub async fn run(options: Options) -> Result<()> {
     ]);
     let cases = routes::cases(&scenario);
     let mut runtime = RuntimeApi::start().await?;
-    let mut cold = Vec::new();
-    let hello = binaries.join("portal-bench-hello");
-    eprintln!("bench: cold starts ({} runs each) …", options.runs);
-    let floor = cold_series(
-        &mut runtime,
-        &Program { command: &hello, args: vec![], env: env.clone() },
-        &json!({}),
-        options.runs,
-    )
-    .await?;
-    cold.push(summary("hello-world (Rust)", "any event", &floor));
-    for (function, measured_with) in FUNCTIONS {
-        let event = function_event(&api, &scenario, &cases, function, measured_with)?;
+
+    // Cold starts: the floor, every function and the Python equivalents, each with its
+    // environment and first event.
+    let mut programs = vec![ColdProgram {
+        name: "hello-world (Rust)".into(),
+        measured_with: "any event".into(),
+        program: Program { command: binaries.join("portal-bench-hello"), args: vec![], env: env.clone(), core },
+        event: json!({}),
+    }];
+    for (function, measured_with) in &functions {
         let mut function_env = env.clone();
         function_env.retain(|(k, _)| k != "AWS_LAMBDA_FUNCTION_NAME");
         function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
-        let command = binaries.join(format!("portal-{function}"));
-        let runs = cold_series(
-            &mut runtime,
-            &Program { command: &command, args: vec![], env: function_env },
-            &event,
-            options.runs,
-        )
-        .await
-        .with_context(|| format!("cold starts of {function}"))?;
-        cold.push(summary(function, measured_with, &runs));
+        programs.push(ColdProgram {
+            name: (*function).to_owned(),
+            measured_with: (*measured_with).to_owned(),
+            program: Program {
+                command: binaries.join(format!("portal-{function}")),
+                args: vec![],
+                env: function_env,
+                core,
+            },
+            event: function_event(&api, &scenario, &cases, function, measured_with)?,
+        });
     }
-    let python = crate::venv::EMULATOR.bin("python");
     let script = repo_root().join("xtask/src/bench/python/functions.py");
-    for (name, rust_function, route) in PYTHON {
-        let event = function_event(&api, &scenario, &cases, rust_function, route)?;
-        let program = Program {
-            command: &python,
-            args: vec![script.display().to_string(), (*name).to_owned()],
-            env: env.clone(),
-        };
-        let runs = cold_series(&mut runtime, &program, &event, options.runs)
-            .await
-            .with_context(|| format!("cold starts of {name}.py"))?;
-        cold.push(summary(&format!("{name} (Python 3 + boto3)"), route, &runs));
+    for (name, rust_function, route) in PYTHON.iter().filter(|(_, f, _)| functions.iter().any(|(g, _)| g == f)) {
+        programs.push(ColdProgram {
+            name: format!("{name} (Python 3 + boto3)"),
+            measured_with: (*route).to_owned(),
+            program: Program {
+                command: crate::venv::EMULATOR.bin("python"),
+                args: vec![script.display().to_string(), (*name).to_owned()],
+                env: env.clone(),
+                core,
+            },
+            event: function_event(&api, &scenario, &cases, rust_function, route)?,
+        });
     }
+    eprintln!("bench: cold starts ({} runs each, the programs taking turns) …", options.runs);
+    let mut runs: Vec<Vec<ColdRun>> = vec![Vec::with_capacity(options.runs); programs.len()];
+    // One unmeasured start of each first: the binary's pages in the OS cache, like a warm
+    // host. Then rounds in which every program starts once, so that the machine's drift
+    // over the minutes of the series falls on every program alike, and each ratio to the
+    // floor compares starts made side by side.
+    for round in 0..=options.runs {
+        for (cold, runs) in programs.iter().zip(&mut runs) {
+            let run = cold::run_once(&mut runtime, &cold.program, &cold.event)
+                .await
+                .with_context(|| format!("cold starts of {}", cold.name))?;
+            if round > 0 {
+                runs.push(run);
+            }
+        }
+    }
+    let cold: Vec<ColdSummary> =
+        programs.iter().zip(&runs).map(|(p, runs)| summary(&p.name, &p.measured_with, runs)).collect();
 
     // Warm invocations: each function's release binary, started once, answers every
     // request of its routes through the Runtime API, and logs what each one cost. Its AWS
@@ -155,8 +200,9 @@ pub async fn run(options: Options) -> Result<()> {
     // of a warm function open a new TCP connection, on AWS a cold start's cost only.
     eprintln!("bench: warm invocations ({} per route) …", options.invocations);
     let proxy = AwsProxy::start(&stack.endpoint).await?;
+    let snapshot = TableSnapshot::take(aws_sdk_dynamodb::Client::new(&sdk), &stack.table).await?;
     let mut warm = Vec::new();
-    for (function, _) in FUNCTIONS {
+    for (function, _) in &functions {
         let mine: Vec<&RouteCase> = cases.iter().filter(|c| routes::function_of(c.route) == Some(*function)).collect();
         if mine.is_empty() {
             continue;
@@ -166,13 +212,13 @@ pub async fn run(options: Options) -> Result<()> {
         function_env.push(("AWS_ENDPOINT_URL".to_owned(), proxy.url()));
         function_env.push(("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}")));
         let command = binaries.join(format!("portal-{function}"));
-        let program = Program { command: &command, args: vec![], env: function_env };
+        let program = Program { command, args: vec![], env: function_env, core };
         let mut cases_events = Vec::new();
         for case in &mine {
             cases_events.push((*case, routes::prepare(&api, &scenario, case)?.event));
         }
         warm.extend(
-            warm::series(&mut runtime, &program, &cases_events, options.invocations)
+            warm::series(&mut runtime, &program, &cases_events, options.invocations, &snapshot)
                 .await
                 .with_context(|| format!("warm invocations of {function}"))?,
         );
@@ -188,6 +234,7 @@ pub async fn run(options: Options) -> Result<()> {
                            if options.package { "" } else { " --no-package" },
                            if options.profile == "release" { String::new() } else { format!(" --profile {}", options.profile) }),
         "machine": machine(),
+        "measured_core": core,
         "cold": cold,
         "warm": warm,
         "packages": packages,
@@ -196,7 +243,7 @@ pub async fn run(options: Options) -> Result<()> {
     let json_path = write_json(&report)?;
     let markdown = markdown(&report);
     println!("{markdown}");
-    if options.profile == "release" {
+    if options.profile == "release" && options.only.is_none() {
         update_performance_doc(&markdown)?;
         println!("bench: written {} and docs/performance.md in {:.0?}", json_path.display(), started.elapsed());
     } else {
@@ -205,10 +252,10 @@ pub async fn run(options: Options) -> Result<()> {
     Ok(())
 }
 
-fn build(profile: &str) -> Result<PathBuf> {
+fn build(profile: &str, functions: &[(&str, &str)]) -> Result<PathBuf> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo.current_dir(repo_root()).args(["build", "--profile", profile, "-p", "portal-bench-hello"]);
-    for (function, _) in FUNCTIONS {
+    for (function, _) in functions {
         cargo.args(["-p", &format!("portal-{function}")]);
     }
     ensure!(cargo.status()?.success(), "the release build failed");
@@ -236,21 +283,6 @@ fn function_event(
         .find(|c| c.route == measured_with)
         .with_context(|| format!("no benchmark request for {measured_with} ({function})"))?;
     Ok(routes::prepare(api, s, case)?.event)
-}
-
-async fn cold_series(
-    runtime: &mut RuntimeApi,
-    program: &Program<'_>,
-    event: &Value,
-    runs: usize,
-) -> Result<Vec<ColdRun>> {
-    let mut all = Vec::with_capacity(runs);
-    // One unmeasured start first: the binary's pages in the OS cache, like a warm host.
-    cold::run_once(runtime, program, event).await?;
-    for _ in 0..runs {
-        all.push(cold::run_once(runtime, program, event).await?);
-    }
-    Ok(all)
 }
 
 fn summary(program: &str, measured_with: &str, runs: &[ColdRun]) -> ColdSummary {
@@ -309,7 +341,10 @@ fn machine() -> Value {
         .unwrap_or_default();
     json!({
         "cpu": cpu,
-        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        // The machine's, not this process's (`cpus` narrows the bench's own affinity).
+        "cores": std::fs::read_to_string("/proc/cpuinfo")
+            .map(|info| info.lines().filter(|l| l.starts_with("processor")).count())
+            .unwrap_or(1),
         "memory_gib": memory_gib,
         "os": std::env::consts::OS,
         "arch": std::env::consts::ARCH,
@@ -345,7 +380,7 @@ fn markdown(report: &Value) -> String {
     let number = |v: &Value| v.as_f64().map(|f| format!("{f:.1}")).unwrap_or_else(|| "–".into());
     let machine = &report["machine"];
     let mut out = format!(
-        "Measured {} on {} ({} cores, {} GiB, {}/{}) with `{}`.\n\n",
+        "Measured {} on {} ({} cores, {} GiB, {}/{}) with `{}`{}.\n\n",
         report["date"].as_str().unwrap_or_default(),
         machine["cpu"].as_str().unwrap_or_default(),
         machine["cores"],
@@ -353,6 +388,10 @@ fn markdown(report: &Value) -> String {
         machine["os"].as_str().unwrap_or_default(),
         machine["arch"].as_str().unwrap_or_default(),
         report["command"].as_str().unwrap_or_default(),
+        match report["measured_core"].as_u64() {
+            Some(core) => format!("; the measured programs on core {core}, moto and the harness on the others"),
+            None => String::new(),
+        },
     );
     let cold = report["cold"].as_array().cloned().unwrap_or_default();
     let floor = cold.first().cloned().unwrap_or_default();

@@ -1,7 +1,7 @@
 //! A local Lambda Runtime API (the `2018-06-01` interface a `bootstrap` polls): the armed
 //! events are handed out one per `next`, each response (or error) reported back with when
-//! its event was handed out and when the answer arrived. Once the queue is empty, `next`
-//! waits forever, like a frozen execution environment.
+//! its event was handed out and when the answer arrived. While the queue is empty, `next`
+//! waits (like a frozen execution environment) until more events are queued.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// How one invocation went.
 #[derive(Debug)]
@@ -33,6 +33,8 @@ pub struct Outcome {
 
 struct Shared {
     events: Mutex<VecDeque<Value>>,
+    /// Woken when events are queued (one process polls at a time).
+    queued: Notify,
     /// When each handed-out event (by request id) was handed out, with the process's CPU
     /// time then.
     served: Mutex<Vec<(Instant, Option<Duration>)>>,
@@ -53,6 +55,7 @@ impl RuntimeApi {
         let (sender, outcomes) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             events: Mutex::default(),
+            queued: Notify::new(),
             served: Mutex::default(),
             pid: Mutex::default(),
             outcomes: sender,
@@ -73,6 +76,13 @@ impl RuntimeApi {
         while self.outcomes.try_recv().is_ok() {}
         self.shared.served.lock().expect("served").clear();
         *self.shared.events.lock().expect("events") = events.into_iter().collect();
+        self.shared.queued.notify_one();
+    }
+
+    /// Queues more events for the same process, after those it has been given.
+    pub fn extend(&self, events: impl IntoIterator<Item = Value>) {
+        self.shared.events.lock().expect("events").extend(events);
+        self.shared.queued.notify_one();
     }
 
     /// When the first armed event was asked for: the process had finished its init.
@@ -98,11 +108,14 @@ impl Drop for RuntimeApi {
 }
 
 async fn next(State(shared): State<Arc<Shared>>) -> (StatusCode, HeaderMap, String) {
-    let event = shared.events.lock().expect("events").pop_front();
-    let Some(event) = event else {
-        // Nothing more for this process: it waits here until it is killed.
-        std::future::pending::<()>().await;
-        unreachable!()
+    let event = loop {
+        let event = shared.events.lock().expect("events").pop_front();
+        match event {
+            Some(event) => break event,
+            // Nothing for this process yet: it waits here until more is queued (or it is
+            // killed). `notify_one` keeps a wake-up for a `next` not waiting yet.
+            None => shared.queued.notified().await,
+        }
     };
     let cpu = shared.cpu_time();
     let request_id = {

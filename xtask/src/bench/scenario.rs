@@ -16,6 +16,9 @@ use crate::seed::{Seeder, registered_customer};
 pub const STAFF_PASSWORD: &str = "Bench-Passw0rd!1";
 pub const CUSTOMER_PASSWORD: &str = "Bench-Customer-Passw0rd!2";
 
+/// More items than one page of a listing holds (`pagination`'s default of 50).
+const FULL_PAGE: usize = portal_shared::pagination::DEFAULT_LIMIT as usize + 10;
+
 pub struct Scenario {
     pub tenant_id: String,
     pub staff_email: String,
@@ -52,6 +55,20 @@ impl Scenario {
             )
             .await?;
         ensure!(shared.status < 300, "sharing failed: {} {}", shared.status, shared.json);
+        // More than a page (50) of what the listing routes list, so that each is measured
+        // on a full page: documents, the customer's submissions, a document's and a
+        // contact's activity (downloads by staff and by the customer).
+        let tenant_id = tenant.id.to_string();
+        for n in 0..FULL_PAGE {
+            let upload = json!({ "fileName": format!("seed-{n}.pdf"), "contentType": "application/pdf", "size": 1024 });
+            staff.post("/uploads", upload.clone()).await?.expect(201)?;
+            customer.post(&format!("/portal/companies/{tenant_id}/uploads"), upload).await?.expect(201)?;
+            staff.get(&format!("/documents/{document_id}/download")).await?.expect(200)?;
+            customer
+                .get(&format!("/portal/companies/{tenant_id}/documents/{document_id}/download"))
+                .await?
+                .expect(200)?;
+        }
         let unconfirmed_email = format!("unconfirmed@{slug}.example");
         aws_sdk_cognitoidentityprovider::Client::new(&stack.sdk_config().await)
             .sign_up()
@@ -62,7 +79,7 @@ impl Scenario {
             .await
             .context("signing the unconfirmed account up")?;
         Ok(Self {
-            tenant_id: tenant.id.to_string(),
+            tenant_id,
             staff_email,
             staff,
             customer_email,

@@ -16,6 +16,7 @@ use super::cold::Program;
 use super::percentile;
 use super::routes::RouteCase;
 use super::runtime_api::RuntimeApi;
+use super::snapshot::TableSnapshot;
 
 #[derive(Debug, Serialize)]
 pub struct WarmSummary {
@@ -56,15 +57,16 @@ struct InvocationLine {
 pub const LOG_FILTER: &str = "warn,portal_shared::function=info";
 
 /// Starts `program` once and sends it `invocations` of each case's event (after one
-/// unmeasured warm-up each).
+/// unmeasured warm-up each), the table put back as in `snapshot` after each case.
 pub async fn series(
     runtime: &mut RuntimeApi,
-    program: &Program<'_>,
+    program: &Program,
     cases: &[(&RouteCase, Value)],
     invocations: usize,
+    snapshot: &TableSnapshot,
 ) -> Result<Vec<WarmSummary>> {
     let per_case = 1 + invocations; // one unmeasured warm-up each
-    runtime.arm(cases.iter().flat_map(|(_, event)| std::iter::repeat_n(event.clone(), per_case)));
+    runtime.arm([]);
     // The function's own logs: the measurements, and what went wrong if an invocation fails.
     let log_dir = crate::paths::repo_root().join("target").join("bench").join("logs");
     std::fs::create_dir_all(&log_dir)?;
@@ -77,7 +79,8 @@ pub async fn series(
         .with_context(|| format!("starting {}", program.command.display()))?;
     runtime.watch_process(child.id());
     let mut outcomes = Vec::new();
-    for (case, _) in cases {
+    for (case, event) in cases {
+        runtime.extend(std::iter::repeat_n(event.clone(), per_case));
         let mut mine = Vec::with_capacity(per_case);
         for _ in 0..per_case {
             let outcome = tokio::time::timeout(Duration::from_secs(30), runtime.outcome())
@@ -101,6 +104,7 @@ pub async fn series(
             mine.push(outcome);
         }
         outcomes.push(mine);
+        snapshot.restore().await.with_context(|| format!("putting the table back after {}", case.route))?;
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
