@@ -174,3 +174,41 @@ async fn error(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: 
 async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
     report(&shared, None, false, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    async fn next_event(api: &RuntimeApi) -> reqwest::Result<(String, Value)> {
+        let response = reqwest::get(format!("http://{}/2018-06-01/runtime/invocation/next", api.address))
+            .await?
+            .error_for_status()?;
+        let id = response.headers()["lambda-runtime-aws-request-id"].to_str().unwrap_or_default().to_owned();
+        Ok((id, response.json().await?))
+    }
+
+    #[tokio::test]
+    async fn next_waits_for_events_queued_later_and_each_answer_is_reported() -> Result<()> {
+        let mut api = RuntimeApi::start().await?;
+        api.arm([json!({ "n": 1 })]);
+        let (id, event) = next_event(&api).await?;
+        assert_eq!(event, json!({ "n": 1 }));
+        let url = format!("http://{}/2018-06-01/runtime/invocation/{id}/response", api.address);
+        reqwest::Client::new().post(url).body("one").send().await?.error_for_status()?;
+        let outcome = api.outcome().await.expect("an outcome");
+        assert!(outcome.ok);
+        assert_eq!(outcome.body, "one");
+
+        // Nothing queued: the poll waits (a frozen sandbox) until more is queued.
+        let waiting = next_event(&api);
+        tokio::pin!(waiting);
+        assert!(tokio::time::timeout(Duration::from_millis(200), &mut waiting).await.is_err());
+        api.extend([json!({ "n": 2 })]);
+        let (id, event) = tokio::time::timeout(Duration::from_secs(5), waiting).await??;
+        assert_eq!(event, json!({ "n": 2 }));
+        assert_eq!(id, "1", "request ids go on counting for the same process");
+        Ok(())
+    }
+}
