@@ -460,16 +460,13 @@ async fn customer_downloads_follow_folder_shares_down_the_tree() -> anyhow::Resu
         let member = &t.member;
         async move { anyhow::Ok(member.post("/folders", body).await?.expect(201)?["id"].as_str().unwrap().to_owned()) }
     };
-    let upload = |name: &str, folder: Option<&str>| {
-        let mut body = json!({ "fileName": name, "contentType": "text/plain", "size": 2 });
-        if let Some(folder) = folder {
-            body["folderId"] = json!(folder);
-        }
+    let upload = |name: &'static str, folder: Option<String>| {
         let member = &t.member;
         async move {
-            let ticket = member.post("/uploads", body).await?.expect(201)?;
-            put_presigned(&ticket["upload"], b"ok".to_vec()).await?;
-            let id = ticket["document"]["id"].as_str().unwrap().to_owned();
+            let id = member.upload_into(folder.as_deref(), name, "text/plain", b"ok").await?["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             member.wait_settled(&id, Duration::from_secs(30)).await?;
             anyhow::Ok(id)
         }
@@ -478,23 +475,16 @@ async fn customer_downloads_follow_folder_shares_down_the_tree() -> anyhow::Resu
     let below = folder("2026", Some(&shared_root)).await?;
     let deeper = folder("Q1", Some(&below)).await?;
     let elsewhere = folder("Internal", None).await?;
-    let deep_doc = upload("deep.txt", Some(&deeper)).await?;
-    let direct_doc = upload("direct.txt", Some(&shared_root)).await?;
-    let other_doc = upload("other.txt", Some(&elsewhere)).await?;
+    let deep_doc = upload("deep.txt", Some(deeper)).await?;
+    let direct_doc = upload("direct.txt", Some(shared_root.clone())).await?;
+    let other_doc = upload("other.txt", Some(elsewhere)).await?;
     let root_doc = upload("root.txt", None).await?;
     t.member
         .post("/shares", json!({ "items": [{ "kind": "folder", "id": shared_root }], "contactIds": [contact_id] }))
         .await?
         .expect(200)?;
-    let submission = customer
-        .post(
-            &format!("/portal/companies/{tenant_id}/uploads"),
-            json!({ "fileName": "mine.txt", "contentType": "text/plain", "size": 2 }),
-        )
-        .await?
-        .expect(201)?;
-    put_presigned(&submission["upload"], b"me".to_vec()).await?;
-    let submission_id = submission["document"]["id"].as_str().unwrap().to_owned();
+    let submission = customer.submit(&tenant_id, "mine.txt", "text/plain", b"me").await?;
+    let submission_id = submission["id"].as_str().unwrap().to_owned();
     t.member.wait_settled(&submission_id, Duration::from_secs(30)).await?;
 
     let download = |id: &str| {

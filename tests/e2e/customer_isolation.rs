@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use portal_shared::routes::{Authorizer, ROUTES};
-use portal_tests::{anonymous, assert_problem, put_presigned, registered_customer, tenant_fixture, unique};
+use portal_tests::{anonymous, assert_problem, registered_customer, tenant_fixture, unique};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -28,15 +28,7 @@ async fn every_customer_route_refuses_who_it_must_and_leaks_nothing() -> anyhow:
         .post("/shares", json!({ "items": [{ "kind": "document", "id": doc_id }], "contactIds": [a_contact] }))
         .await?
         .expect(200)?;
-    let ticket = a
-        .post(
-            &format!("/portal/companies/{a_tenant}/uploads"),
-            json!({ "fileName": "A mine.txt", "contentType": "text/plain", "size": 2 }),
-        )
-        .await?
-        .expect(201)?;
-    put_presigned(&ticket["upload"], b"me".to_vec()).await?;
-    let submission = ticket["document"]["id"].as_str().unwrap().to_owned();
+    let submission = a.submit(&a_tenant, "A mine.txt", "text/plain", b"me").await?["id"].as_str().unwrap().to_owned();
     a_company.member.wait_settled(&submission, Duration::from_secs(30)).await?;
     let secrets = [doc_id.clone(), submission.clone(), a_email.clone(), "A secret".to_owned(), "A mine".to_owned()];
 

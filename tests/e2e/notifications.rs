@@ -10,9 +10,7 @@ use portal_object_events::notification::ObjectCreated;
 use portal_shared::domain::{ContactId, DocumentId, DocumentStatus};
 use portal_shared::model::{Document, UploaderKind};
 use portal_shared::object_key::ObjectKey;
-use portal_tests::{
-    emails_to, env, eventually, put_presigned, registered_customer, sdk, tenant_fixture, unique, upload_logo,
-};
+use portal_tests::{emails_to, env, eventually, registered_customer, sdk, tenant_fixture, unique, upload_logo};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -37,15 +35,8 @@ async fn a_submission_emails_the_contacts_owner_once_however_often_the_event_com
     let email = format!("{}@customer.example", unique("sub"));
     let (customer, _) = registered_customer(&t.member, &email).await?;
     let tenant_id = t.tenant.id.to_string();
-    let ticket = customer
-        .post(
-            &format!("/portal/companies/{tenant_id}/uploads"),
-            json!({ "fileName": "Signed contract.pdf", "contentType": "application/pdf", "size": 4 }),
-        )
-        .await?
-        .expect(201)?;
-    put_presigned(&ticket["upload"], b"%PDF".to_vec()).await?;
-    let id = ticket["document"]["id"].as_str().unwrap().to_owned();
+    let submission = customer.submit(&tenant_id, "Signed contract.pdf", "application/pdf", b"%PDF").await?;
+    let id = submission["id"].as_str().unwrap().to_owned();
     // The same event ten more times, concurrently with the real delivery.
     let key = ObjectKey::document(t.tenant.id, id.parse()?).to_string();
     let app = object_events(&env().stack.bucket, &env().stack.sender).await;
@@ -79,14 +70,7 @@ async fn a_submission_emails_the_contacts_owner_once_however_often_the_event_com
 
     // Staff who opt in get them instead of the default.
     t.admin.send(Method::PATCH, "/me", Some(json!({ "notifySubmissions": true }))).await?.expect(200)?;
-    let ticket = customer
-        .post(
-            &format!("/portal/companies/{tenant_id}/uploads"),
-            json!({ "fileName": "Second.txt", "contentType": "text/plain", "size": 2 }),
-        )
-        .await?
-        .expect(201)?;
-    put_presigned(&ticket["upload"], b"hi".to_vec()).await?;
+    customer.submit(&tenant_id, "Second.txt", "text/plain", b"hi").await?;
     eventually(Duration::from_secs(15), || async { Ok(emails(&admin, "Second.txt").await?.len() == 1) }).await?;
     assert!(emails(&owner, "Second.txt").await?.is_empty());
     Ok(())

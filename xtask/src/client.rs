@@ -108,10 +108,33 @@ impl ApiClient {
     /// Asks for a presigned upload, then PUTs the bytes straight to S3 with exactly the
     /// signed headers. Returns the (pending) document.
     pub async fn upload(&self, file_name: &str, content_type: &str, bytes: &[u8]) -> Result<Value> {
-        let ticket = self
-            .post("/uploads", json!({ "fileName": file_name, "contentType": content_type, "size": bytes.len() }))
-            .await?
-            .expect(201)?;
+        self.upload_into(None, file_name, content_type, bytes).await
+    }
+
+    /// `upload`, into a drive folder (`None`: the root).
+    pub async fn upload_into(
+        &self,
+        folder: Option<&str>,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<Value> {
+        let mut body = json!({ "fileName": file_name, "contentType": content_type, "size": bytes.len() });
+        if let Some(folder) = folder {
+            body["folderId"] = json!(folder);
+        }
+        self.put_ticket(self.post("/uploads", body).await?.expect(201)?, bytes).await
+    }
+
+    /// A customer's upload back to a company (`POST /portal/companies/{tenantId}/uploads`,
+    /// then the PUT). Returns the (pending) submission.
+    pub async fn submit(&self, tenant: &str, file_name: &str, content_type: &str, bytes: &[u8]) -> Result<Value> {
+        let body = json!({ "fileName": file_name, "contentType": content_type, "size": bytes.len() });
+        self.put_ticket(self.post(&format!("/portal/companies/{tenant}/uploads"), body).await?.expect(201)?, bytes)
+            .await
+    }
+
+    async fn put_ticket(&self, ticket: Value, bytes: &[u8]) -> Result<Value> {
         put_presigned(&ticket["upload"], bytes.to_vec()).await?;
         Ok(ticket["document"].clone())
     }
