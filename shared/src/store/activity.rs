@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
-use super::{Index, Store, from_item, to_item};
+use super::{Index, Store, to_item};
 use crate::domain::{ContactId, DocumentId, TenantId};
 use crate::error::ApiError;
 use crate::keys::{self, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, PK, SK};
@@ -44,7 +44,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<ActivityEvent>, ApiError> {
         let partition = keys::contact_activity_gsi1_pk(tenant, contact);
-        self.query_index(Index::Gsi1, tenant, &partition, keys::EVENT_PREFIX, keys::EVENT_PREFIX, page, from_item).await
+        self.query_index_of(Index::Gsi1, tenant, &partition, keys::EVENT_PREFIX, keys::EVENT_PREFIX, page).await
     }
 
     pub async fn document_activity(
@@ -54,6 +54,6 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<ActivityEvent>, ApiError> {
         let partition = keys::document_activity_gsi2_pk(tenant, document);
-        self.query_index(Index::Gsi2, tenant, &partition, keys::EVENT_PREFIX, keys::EVENT_PREFIX, page, from_item).await
+        self.query_index_of(Index::Gsi2, tenant, &partition, keys::EVENT_PREFIX, keys::EVENT_PREFIX, page).await
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem, Update};
 
+use super::projection::attributes_of;
 use super::{Index, Item, Store, from_item, s, to_item};
 use crate::domain::{DocumentId, FileName, FolderId, ItemRef, TenantId, UserSub};
 use crate::error::ApiError;
@@ -19,6 +20,20 @@ pub const MAX_FOLDER_DEPTH: usize = 20;
 pub(super) fn read_entry(item: Item) -> Result<DriveEntry, ApiError> {
     let is_folder = item.get(SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::FOLDER_PREFIX));
     Ok(if is_folder { DriveEntry::Folder(from_item(item)?) } else { DriveEntry::Document(from_item(item)?) })
+}
+
+/// What a folder's listing reads of each item: a folder's and a document's attributes,
+/// and `SK`, which tells them apart.
+fn drive_entry_attributes() -> Option<Vec<&'static str>> {
+    let mut attributes = vec![SK];
+    for fields in [attributes_of::<Folder>()?, attributes_of::<Document>()?] {
+        for field in fields {
+            if !attributes.contains(field) {
+                attributes.push(field);
+            }
+        }
+    }
+    Some(attributes)
 }
 
 impl Store {
@@ -91,7 +106,8 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<DriveEntry>, ApiError> {
         let partition = keys::drive_children_gsi1_pk(tenant, parent);
-        self.query_index(Index::Gsi1, tenant, &partition, "", "", page, read_entry).await
+        let attributes = drive_entry_attributes();
+        self.query_index(Index::Gsi1, tenant, &partition, "", "", page, attributes.as_deref(), read_entry).await
     }
 
     /// The drive entries (folders and documents) that still exist among `items`, in one

@@ -9,6 +9,7 @@ mod activity;
 mod customers;
 mod drive;
 mod notifications;
+mod projection;
 mod rate_limits;
 mod sharing;
 mod tenant;
@@ -98,7 +99,17 @@ async fn query_page<T: DeserializeOwned>(
     page: &PageRequest,
     scope: &[(&str, Key<'_>)],
 ) -> Result<Page<T>, ApiError> {
-    query_page_with(query, page, scope, from_item).await
+    query_page_with(projected::<T>(query), page, scope, from_item).await
+}
+
+/// The query asking only for the attributes a `T` is read from (when `T` is a plain struct).
+fn projected<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+    match projection::attributes_of::<T>() {
+        Some(attributes) => projection::project(query, attributes),
+        None => query,
+    }
 }
 
 /// [`query_page`] with each item read by `read` (for listings that mix item types).
@@ -260,6 +271,7 @@ impl Store {
         sk_prefix: &str,
         table_sk_prefix: &str,
         page: &PageRequest,
+        attributes: Option<&[&str]>,
         read: impl Fn(Item) -> Result<T, ApiError>,
     ) -> Result<Page<T>, ApiError> {
         let (name, pk, sk) = index.names();
@@ -287,7 +299,25 @@ impl Store {
             (PK, Key::Equals(&tenant_partition)),
             (SK, Key::StartsWith(table_sk_prefix)),
         ];
+        if let Some(attributes) = attributes {
+            query = projection::project(query, attributes);
+        }
         query_page_with(query, page, &scope, read).await
+    }
+
+    /// [`Store::query_index`] of items read as `T`, asking only for `T`'s attributes.
+    #[allow(clippy::too_many_arguments)]
+    async fn query_index_of<T: DeserializeOwned>(
+        &self,
+        index: Index,
+        tenant: TenantId,
+        partition: &str,
+        sk_prefix: &str,
+        table_sk_prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<T>, ApiError> {
+        let attributes = projection::attributes_of::<T>();
+        self.query_index(index, tenant, partition, sk_prefix, table_sk_prefix, page, attributes, from_item).await
     }
 
     /// Every item of a query (all pages), for the few places that need them all.
@@ -672,8 +702,7 @@ impl Store {
     /// The customer submissions of the tenant, newest first.
     pub async fn list_submissions(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Document>, ApiError> {
         let partition = keys::submissions_gsi2_pk(tenant);
-        self.query_index(Index::Gsi2, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item)
-            .await
+        self.query_index_of(Index::Gsi2, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page).await
     }
 
     /// What one contact submitted, newest first.
@@ -684,8 +713,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Document>, ApiError> {
         let partition = keys::contact_submissions_gsi1_pk(tenant, contact);
-        self.query_index(Index::Gsi1, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page, from_item)
-            .await
+        self.query_index_of(Index::Gsi1, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page).await
     }
 
     /// One page of what a contact submitted, newest first, continuing right after the

@@ -222,8 +222,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Share>, ApiError> {
         let partition = keys::item_shares_gsi1_pk(tenant, item);
-        self.query_index(Index::Gsi1, tenant, &partition, keys::CONTACT_PREFIX, keys::SHARE_PREFIX, page, from_item)
-            .await
+        self.query_index_of(Index::Gsi1, tenant, &partition, keys::CONTACT_PREFIX, keys::SHARE_PREFIX, page).await
     }
 
     /// Removes the share records of a deleted item or contact. They are already invisible
