@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
+use super::projection::ItemReader;
 use super::{Index, Store, to_item};
 use crate::domain::{ContactId, DocumentId, TenantId};
 use crate::error::ApiError;
@@ -44,7 +45,16 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<ActivityEvent>, ApiError> {
         let partition = keys::contact_activity_gsi1_pk(tenant, contact);
-        self.query_index_of(Index::Gsi1, tenant, &partition, keys::EVENT_PREFIX, keys::EVENT_PREFIX, page).await
+        self.query_index(
+            Index::Gsi1,
+            tenant,
+            &partition,
+            keys::EVENT_PREFIX,
+            keys::EVENT_PREFIX,
+            page,
+            ItemReader::of(),
+        )
+        .await
     }
 
     pub async fn document_activity(
@@ -54,6 +64,15 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<ActivityEvent>, ApiError> {
         let partition = keys::document_activity_gsi2_pk(tenant, document);
-        self.query_index_of(Index::Gsi2, tenant, &partition, keys::EVENT_PREFIX, keys::EVENT_PREFIX, page).await
+        self.query_index(
+            Index::Gsi2,
+            tenant,
+            &partition,
+            keys::EVENT_PREFIX,
+            keys::EVENT_PREFIX,
+            page,
+            ItemReader::of(),
+        )
+        .await
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem, Update};
 
-use super::projection::attributes_of;
+use super::projection::{ItemReader, attributes_of};
 use super::{Index, Item, Store, from_item, s, to_item};
 use crate::domain::{DocumentId, FileName, FolderId, ItemRef, TenantId, UserSub};
 use crate::error::ApiError;
@@ -106,8 +106,8 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<DriveEntry>, ApiError> {
         let partition = keys::drive_children_gsi1_pk(tenant, parent);
-        let attributes = drive_entry_attributes();
-        self.query_index(Index::Gsi1, tenant, &partition, "", "", page, attributes.as_deref(), read_entry).await
+        let reader = ItemReader { attributes: drive_entry_attributes(), read: read_entry };
+        self.query_index(Index::Gsi1, tenant, &partition, "", "", page, reader).await
     }
 
     /// The drive entries (folders and documents) that still exist among `items`, in one

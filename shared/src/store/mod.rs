@@ -20,6 +20,7 @@ pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};
 
+use self::projection::ItemReader;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::Serialize;
@@ -99,25 +100,15 @@ async fn query_page<T: DeserializeOwned>(
     page: &PageRequest,
     scope: &[(&str, Key<'_>)],
 ) -> Result<Page<T>, ApiError> {
-    query_page_with(projected::<T>(query), page, scope, from_item).await
+    query_page_with(query, page, scope, ItemReader::of()).await
 }
 
-/// The query asking only for the attributes a `T` is read from (when `T` is a plain struct).
-fn projected<T: DeserializeOwned>(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-    match projection::attributes_of::<T>() {
-        Some(attributes) => projection::project(query, attributes),
-        None => query,
-    }
-}
-
-/// [`query_page`] with each item read by `read` (for listings that mix item types).
+/// [`query_page`] with each item read by `reader` (for listings that mix item types).
 async fn query_page_with<T>(
     mut query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     page: &PageRequest,
     scope: &[(&str, Key<'_>)],
-    read: impl Fn(Item) -> Result<T, ApiError>,
+    reader: ItemReader<T>,
 ) -> Result<Page<T>, ApiError> {
     query = query.limit(page.limit);
     if let Some(cursor) = &page.cursor {
@@ -126,8 +117,11 @@ async fn query_page_with<T>(
             query = query.exclusive_start_key(name, s(value));
         }
     }
+    if let Some(attributes) = &reader.attributes {
+        query = projection::project(query, attributes);
+    }
     let output = query.send().await.map_err(|e| ApiError::from_sdk("Query", e))?;
-    let items = output.items.unwrap_or_default().into_iter().map(read).collect::<Result<_, _>>()?;
+    let items = output.items.unwrap_or_default().into_iter().map(reader.read).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: cursor_of(output.last_evaluated_key.as_ref()) })
 }
 
@@ -271,8 +265,7 @@ impl Store {
         sk_prefix: &str,
         table_sk_prefix: &str,
         page: &PageRequest,
-        attributes: Option<&[&str]>,
-        read: impl Fn(Item) -> Result<T, ApiError>,
+        reader: ItemReader<T>,
     ) -> Result<Page<T>, ApiError> {
         let (name, pk, sk) = index.names();
         let tenant_partition = keys::tenant_pk(tenant);
@@ -299,25 +292,7 @@ impl Store {
             (PK, Key::Equals(&tenant_partition)),
             (SK, Key::StartsWith(table_sk_prefix)),
         ];
-        if let Some(attributes) = attributes {
-            query = projection::project(query, attributes);
-        }
-        query_page_with(query, page, &scope, read).await
-    }
-
-    /// [`Store::query_index`] of items read as `T`, asking only for `T`'s attributes.
-    #[allow(clippy::too_many_arguments)]
-    async fn query_index_of<T: DeserializeOwned>(
-        &self,
-        index: Index,
-        tenant: TenantId,
-        partition: &str,
-        sk_prefix: &str,
-        table_sk_prefix: &str,
-        page: &PageRequest,
-    ) -> Result<Page<T>, ApiError> {
-        let attributes = projection::attributes_of::<T>();
-        self.query_index(index, tenant, partition, sk_prefix, table_sk_prefix, page, attributes, from_item).await
+        query_page_with(query, page, &scope, reader).await
     }
 
     /// Every item of a query (all pages), for the few places that need them all.
@@ -702,7 +677,16 @@ impl Store {
     /// The customer submissions of the tenant, newest first.
     pub async fn list_submissions(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Document>, ApiError> {
         let partition = keys::submissions_gsi2_pk(tenant);
-        self.query_index_of(Index::Gsi2, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page).await
+        self.query_index(
+            Index::Gsi2,
+            tenant,
+            &partition,
+            keys::DOCUMENT_PREFIX,
+            keys::DOCUMENT_PREFIX,
+            page,
+            ItemReader::of(),
+        )
+        .await
     }
 
     /// What one contact submitted, newest first.
@@ -713,7 +697,16 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Document>, ApiError> {
         let partition = keys::contact_submissions_gsi1_pk(tenant, contact);
-        self.query_index_of(Index::Gsi1, tenant, &partition, keys::DOCUMENT_PREFIX, keys::DOCUMENT_PREFIX, page).await
+        self.query_index(
+            Index::Gsi1,
+            tenant,
+            &partition,
+            keys::DOCUMENT_PREFIX,
+            keys::DOCUMENT_PREFIX,
+            page,
+            ItemReader::of(),
+        )
+        .await
     }
 
     /// One page of what a contact submitted, newest first, continuing right after the

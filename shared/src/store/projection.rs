@@ -6,6 +6,9 @@
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
+use super::{Item, from_item};
+use crate::error::ApiError;
+
 /// The attribute names a `T` is read from: the field names its `Deserialize` gives to
 /// `deserialize_struct` (serde's names, after `rename_all`). `None` when `T` is not read as
 /// a plain struct (an enum, a map, a struct with `#[serde(flatten)]`): then it is read
@@ -14,6 +17,20 @@ pub(super) fn attributes_of<T: DeserializeOwned>() -> Option<&'static [&'static 
     match T::deserialize(FieldNames) {
         Err(Asked(fields)) => fields,
         Ok(_) => None,
+    }
+}
+
+/// How a listing reads its items: which attributes to ask for (`None`: all of them) and
+/// how to turn one item into a `T`.
+pub(super) struct ItemReader<T> {
+    pub attributes: Option<Vec<&'static str>>,
+    pub read: fn(Item) -> Result<T, ApiError>,
+}
+
+impl<T: DeserializeOwned> ItemReader<T> {
+    /// Items read as `T` (`from_item`), asking only for `T`'s attributes.
+    pub fn of() -> Self {
+        Self { attributes: attributes_of::<T>().map(<[_]>::to_vec), read: from_item }
     }
 }
 

@@ -5,6 +5,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 
 use super::drive::read_entry;
+use super::projection::ItemReader;
 use super::{Index, Store, conditional, from_item, s, to_item, took_effect};
 use crate::domain::{ContactId, ItemId, ItemRef, TenantId};
 use crate::error::ApiError;
@@ -222,7 +223,16 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Share>, ApiError> {
         let partition = keys::item_shares_gsi1_pk(tenant, item);
-        self.query_index_of(Index::Gsi1, tenant, &partition, keys::CONTACT_PREFIX, keys::SHARE_PREFIX, page).await
+        self.query_index(
+            Index::Gsi1,
+            tenant,
+            &partition,
+            keys::CONTACT_PREFIX,
+            keys::SHARE_PREFIX,
+            page,
+            ItemReader::of(),
+        )
+        .await
     }
 
     /// Removes the share records of a deleted item or contact. They are already invisible
