@@ -5,8 +5,14 @@
 //! measured process's core and caches, evicting its code and data between its AWS
 //! requests. So with two cores or more, the bench and everything it starts (moto
 //! included) run on all cores but the last, and every measured program on the last one.
+//!
+//! While a function waits on moto (up to 50 ms a query, where DynamoDB takes a few), its
+//! core goes idle; in a VM an idle core halts, the host runs other work on it, and the
+//! function then parses the answer on cold caches. [`ShallowIdle`] keeps the cores out of
+//! deep idle states while measuring, as latency benchmarks do.
 
-use std::io;
+use std::fs::File;
+use std::io::{self, Write};
 
 /// The split of this machine's cores, when it has at least two.
 #[derive(Clone, Copy, Debug)]
@@ -35,6 +41,29 @@ impl CoreSplit {
     /// The core every measured program runs on.
     pub fn measured_core(self) -> usize {
         self.measured
+    }
+}
+
+/// The kernel's CPU latency request (PM QoS): while the file stays open with 0 written to
+/// it, no core enters an idle state that takes time to leave (a VM's halt included).
+const CPU_LATENCY: &str = "/dev/cpu_dma_latency";
+
+/// Holds every core in shallow idle states while alive. Needs root; without it the bench
+/// measures as before and says so.
+pub struct ShallowIdle(Option<File>);
+
+impl ShallowIdle {
+    pub fn hold() -> Self {
+        let request = || -> io::Result<File> {
+            let mut file = File::options().write(true).open(CPU_LATENCY)?;
+            file.write_all(&0i32.to_ne_bytes())?;
+            Ok(file)
+        };
+        Self(request().ok())
+    }
+
+    pub fn held(&self) -> bool {
+        self.0.is_some()
     }
 }
 

@@ -109,6 +109,7 @@ pub async fn run(options: Options) -> Result<()> {
     // Before moto starts, so that it inherits the bench's cores (see `cpus`).
     let split = cpus::CoreSplit::apply().context("setting the bench's CPU affinity")?;
     let core = split.map(cpus::CoreSplit::measured_core);
+    let idle = cpus::ShallowIdle::hold();
     let emulator = Emulator::start(Backend::Moto).await?;
     let stack = provision::provision(&emulator.endpoint(), &Names::new("bench")).await?;
     let running = gateway::start(&stack, 0).await?;
@@ -226,6 +227,8 @@ pub async fn run(options: Options) -> Result<()> {
     }
     running.stop().await;
     drop(emulator);
+    let shallow_idle = idle.held();
+    drop(idle);
 
     let packages = if options.package { package_sizes()? } else { BTreeMap::new() };
     let report = json!({
@@ -235,6 +238,7 @@ pub async fn run(options: Options) -> Result<()> {
                            if options.profile == "release" { String::new() } else { format!(" --profile {}", options.profile) }),
         "machine": machine(),
         "measured_core": core,
+        "shallow_idle": shallow_idle,
         "cold": cold,
         "warm": warm,
         "packages": packages,
@@ -380,7 +384,7 @@ fn markdown(report: &Value) -> String {
     let number = |v: &Value| v.as_f64().map(|f| format!("{f:.1}")).unwrap_or_else(|| "–".into());
     let machine = &report["machine"];
     let mut out = format!(
-        "Measured {} on {} ({} cores, {} GiB, {}/{}) with `{}`{}.\n\n",
+        "Measured {} on {} ({} cores, {} GiB, {}/{}) with `{}`{}{}.\n\n",
         report["date"].as_str().unwrap_or_default(),
         machine["cpu"].as_str().unwrap_or_default(),
         machine["cores"],
@@ -391,6 +395,11 @@ fn markdown(report: &Value) -> String {
         match report["measured_core"].as_u64() {
             Some(core) => format!("; the measured programs on core {core}, moto and the harness on the others"),
             None => String::new(),
+        },
+        if report["shallow_idle"].as_bool() == Some(true) {
+            "; the cores held in shallow idle states (`/dev/cpu_dma_latency` 0)"
+        } else {
+            "; idle states not held (no access to `/dev/cpu_dma_latency`)"
         },
     );
     let cold = report["cold"].as_array().cloned().unwrap_or_default();
