@@ -10,6 +10,7 @@ use portal_shared::domain::Role;
 use portal_shared::model::Tenant;
 use portal_shared::store::Store;
 use xtask::client::ApiClient;
+use xtask::mailbox::Mailbox;
 use xtask::provision::{API_URL_ENV, Stack};
 use xtask::seed::{Seeder, StaffAccount};
 
@@ -122,43 +123,22 @@ where
     }
 }
 
-/// The emails the emulator's SES has sent to `address`, oldest first, read from moto's
-/// `/moto-api/data.json` (raw MIME) and parsed as a mail client would: `subject`, `from`,
-/// `text` and `html` parts (`body` is the HTML), `listUnsubscribe`.
+/// The emails sent to `address`, oldest first, read from the local stack's mailbox
+/// (`xtask::mailbox`) as a mail client shows them: `subject`, `source` (the `From`
+/// header), `text` and `html` parts (`body` is the HTML), `listUnsubscribe`, `hasText`
+/// and `hasHtml` (each alternative really in the message).
 pub async fn emails_to(address: &str) -> Result<Vec<serde_json::Value>> {
-    let data: serde_json::Value =
-        reqwest::get(format!("{}/moto-api/data.json", env().stack.endpoint)).await?.json().await?;
-    let messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
-    let mut emails = Vec::new();
-    for message in messages {
-        let to_them = message["destinations"].as_array().is_some_and(|to| to.iter().any(|a| a == address));
-        if !to_them {
-            continue;
-        }
-        let raw = message["raw_data"].as_str().unwrap_or_default();
-        let parsed = mail_parser::MessageParser::default()
-            .parse(raw.as_bytes())
-            .ok_or_else(|| anyhow::anyhow!("an email that does not parse: {raw}"))?;
-        let from = parsed
-            .from()
-            .and_then(|f| f.first())
-            .map(|a| format!("{} <{}>", a.name().unwrap_or_default(), a.address().unwrap_or_default()));
-        let html = parsed.body_html(0).map(|b| b.into_owned());
-        let text = parsed.body_text(0).map(|b| b.into_owned());
-        let unsubscribe = parsed.header_raw("List-Unsubscribe").map(|v| v.trim().to_owned());
-        emails.push(serde_json::json!({
-            "subject": parsed.subject(),
-            "source": from,
-            "html": html.as_deref().map(unescape_html),
-            "body": html.as_deref().map(unescape_html),
-            "text": text,
-            "listUnsubscribe": unsubscribe,
-            // Both alternatives are really in the message (not derived by the parser).
-            "hasText": raw.to_ascii_lowercase().contains("content-type: text/plain"),
-            "hasHtml": raw.to_ascii_lowercase().contains("content-type: text/html"),
-        }));
-    }
-    Ok(emails)
+    let sent = Mailbox::new(&env().stack.endpoint).sent(Some(address)).await?;
+    Ok(sent
+        .into_iter()
+        .map(|email| {
+            let html = email.html.as_deref().map(unescape_html);
+            let mut value = serde_json::to_value(&email).unwrap_or_default();
+            value["html"] = html.clone().into();
+            value["body"] = html.into();
+            value
+        })
+        .collect())
 }
 
 fn unescape_html(text: &str) -> String {
@@ -172,7 +152,7 @@ fn unescape_html(text: &str) -> String {
 
 /// The registration token in the last invitation emailed to `address`.
 pub async fn invitation_token(address: &str) -> Result<String> {
-    xtask::seed::invitation_token(&env().stack.endpoint, address).await
+    Mailbox::new(&env().stack.endpoint).invitation_token(address).await
 }
 
 /// A customer who registered from `tenant`'s invitation (the whole flow through the API:

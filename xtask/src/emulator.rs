@@ -139,12 +139,12 @@ impl Emulator {
         Ok(emulator)
     }
 
-    /// Ready when moto serves its state, or LocalStack reports S3 available.
+    /// Ready when moto serves its mailbox, or LocalStack reports S3 available.
     async fn wait_until_ready(&mut self, log_path: &std::path::Path) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(120);
         let client = reqwest::Client::new();
         let probe = match self.backend {
-            Backend::Moto => format!("{}/moto-api/data.json", self.endpoint()),
+            Backend::Moto => format!("{}{}", self.endpoint(), crate::mailbox::MOTO_MAILBOX_PATH),
             Backend::LocalStack => format!("{}/_localstack/health", self.endpoint()),
         };
         loop {

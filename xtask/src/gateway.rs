@@ -10,7 +10,9 @@
 //! - relays S3 notifications from the SQS queue to the object-events handler, deleting
 //!   only the messages it processed (like Lambda's SQS event source with partial batch
 //!   responses);
-//! - serves `web/` and a `/config.js` telling the pages where the API is.
+//! - serves `web/` and a `/config.js` telling the pages where the API is;
+//! - serves the local mailbox at `/_mailbox` (every email sent; `crate::mailbox`), which
+//!   exists only here, never in the template.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -320,6 +322,7 @@ pub async fn start_with(sdk: &SdkConfig, stack: &Stack, port: u16, relay: Relay)
         // The wildcard below needs a non-empty rest: `/api/` is the API too (a 404 problem).
         .route(&format!("{API_PREFIX}/"), any(api))
         .route(&format!("{API_PREFIX}/{{*path}}"), any(api))
+        .merge(crate::mailbox::routes(&stack.endpoint))
         .fallback_service(tower_http::services::ServeDir::new(crate::paths::web_dir()))
         .with_state(Arc::clone(&state));
     let (shutdown, stopped) = watch::channel(false);

@@ -13,6 +13,7 @@ pub mod emulator;
 pub mod gateway;
 pub mod load;
 pub mod local_server;
+pub mod mailbox;
 pub mod paths;
 pub mod provision;
 pub mod seed;

@@ -15,7 +15,6 @@
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
-use portal_shared::domain::Role;
 use xtask::browser::CHROMEDRIVER_ENV;
 use xtask::emulator::{Backend, Emulator};
 use xtask::provision::{self, API_URL_ENV, LOCALSTACK_URL_ENV, Names, STACK_ENV, Stack};
@@ -66,32 +65,35 @@ async fn start_stack() -> Result<(Emulator, Stack)> {
 
 async fn dev() -> Result<ExitCode> {
     init_logs();
+    let started = std::time::Instant::now();
     let (_emulator, stack) = start_stack().await?;
-    let seeder = Seeder::new(&stack).await;
-    let tenant = seeder.tenant("Acme Accounting", "acme").await?;
-    let mut logins = Vec::new();
-    for (email, role) in [
-        ("admin@acme.example", Role::Admin),
-        ("member@acme.example", Role::Member),
-        ("viewer@acme.example", Role::Viewer),
-    ] {
-        seeder.staff(tenant.id, email, role, DEMO_PASSWORD).await?;
-        logins.push(format!("  {role:?}: {email} / {DEMO_PASSWORD}"));
-    }
     let port = std::env::var("PORTAL_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let gateway = match gateway::start(&stack, port).await {
         Ok(gateway) => gateway,
         Err(_) => gateway::start(&stack, 0).await.context("starting the gateway")?,
     };
-    let demo = xtask::seed::demo_content(&gateway.api_url(), "member@acme.example", DEMO_PASSWORD).await?;
-    println!("\nCustomer portal running locally (Ctrl-C stops everything)\n");
-    println!("  Staff dashboard:  {}/", gateway.url());
-    println!("  Customer portal:  {}/p/{}", gateway.url(), tenant.slug);
-    println!("  API:              {}", gateway.api_url());
-    println!("  AWS emulator:     {}", stack.endpoint);
-    println!("\nDemo tenant \"{}\" ({demo}); staff logins:", tenant.name);
-    for login in logins {
-        println!("{login}");
+    let seeder = Seeder::new(&stack).await;
+    let demo = xtask::seed::demo(&seeder, &gateway.api_url(), &stack.endpoint, DEMO_PASSWORD).await?;
+    let url = gateway.url();
+    println!("\nCustomer portal running locally, ready in {:.1?} (Ctrl-C stops everything)\n", started.elapsed());
+    println!("  Staff dashboard:   {url}/");
+    for company in &demo.companies {
+        println!("  Customer portal:   {url}/p/{}  ({})", company.tenant.slug, company.tenant.name);
+    }
+    println!("  Mailbox:           {url}{}  (every email sent; invitation links work)", xtask::mailbox::PAGE_PATH);
+    println!("  API:               {}", gateway.api_url());
+    println!("  AWS emulator:      {}", stack.endpoint);
+    println!("\nEvery password is {DEMO_PASSWORD}");
+    for company in &demo.companies {
+        println!("  {} staff:", company.tenant.name);
+        for (role, email) in &company.staff {
+            println!("    {role:?}: {email}");
+        }
+    }
+    println!("  Customer of both companies: {} (sign in at either portal link)", demo.customer);
+    println!();
+    for line in &demo.contents {
+        println!("  {line}");
     }
     // Ctrl-C, or a polite kill: either way the gateway stops and the emulator is killed by
     // its PID when it is dropped.

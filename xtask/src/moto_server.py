@@ -18,6 +18,15 @@ each request (the same 150 transactions: 96 MB, 140 ms each). The dashboard's
 tracked object's attributes twice without a lock, so a DynamoDB request in between made it
 answer 500 (`Object of type Item is not JSON serializable`) under load.
 
+Sent email is captured on purpose: every message SES accepts (the portal sends raw MIME
+through SES v2, which moto hands to SES v1's `send_raw_email`) is also appended to one
+list under its own lock, and `GET /moto-api/portal/mailbox[?to=address]` returns just that
+list as JSON, oldest first: `{id, sentAt, source, to, raw}` per message, `to` the bare
+addresses, lower-cased. The tests, the seeding and the local mailbox page
+(`xtask/src/mailbox.rs`) read it; nobody reads `/moto-api/data.json`, which serializes
+every tracked object of every service and can fail while another service changes state.
+A reset (`POST /moto-api/reset`) empties it with the rest.
+
 moto (5.x) does not implement Cognito's ResendConfirmationCode: it answered with an error the
 SDK retries, so every `POST /registration/resend` made three attempts with back-off (1.5 s).
 It is added here the way AWS answers: code details for an account waiting for its
@@ -25,8 +34,12 @@ confirmation, `UserNotFoundException` for an unknown one, `InvalidParameterExcep
 already confirmed (moto sends no confirmation emails, so there is nothing to send).
 """
 
+import json
 import sys
 import threading
+import time
+from email.utils import getaddresses
+from urllib.parse import parse_qs, urlparse
 
 from moto.cognitoidp.exceptions import InvalidParameterException, UserNotFoundError
 from moto.cognitoidp.models import UserStatus
@@ -37,6 +50,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.server import main
+from moto.ses.models import SESBackend
 
 _lock = threading.Lock()
 _call_action = DynamoHandler.call_action
@@ -68,6 +82,52 @@ def _serialized_model_data(self, *args, **kwargs):
 MotoAPIResponse.model_data = _serialized_model_data
 moto_api_urls.url_paths["{0}/moto-api/data.json"] = moto_api_urls.response_instance.model_data
 
+
+_mailbox_lock = threading.Lock()
+_mailbox = []
+_send_raw_email = SESBackend.send_raw_email
+
+
+def _captured_send_raw_email(self, source, destinations, raw_data):
+    message = _send_raw_email(self, source, destinations, raw_data)
+    addresses = sorted({address.lower() for _, address in getaddresses(message.destinations) if address})
+    with _mailbox_lock:
+        _mailbox.append(
+            {
+                "id": message.id,
+                "sentAt": time.time(),
+                "source": message.source,
+                "to": addresses,
+                "raw": message.raw_data,
+            }
+        )
+    return message
+
+
+SESBackend.send_raw_email = _captured_send_raw_email
+
+
+def _mailbox_messages(request, full_url, headers):
+    wanted = parse_qs(urlparse(full_url).query).get("to", [None])[0]
+    wanted = wanted.strip().lower() if wanted else None
+    with _mailbox_lock:
+        messages = [m for m in _mailbox if wanted is None or wanted in m["to"]]
+    return 200, {"Content-Type": "application/json"}, json.dumps(messages)
+
+
+moto_api_urls.url_paths["{0}/moto-api/portal/mailbox"] = _mailbox_messages
+
+_reset_response = MotoAPIResponse.reset_response
+
+
+def _reset_with_mailbox(self, *args, **kwargs):
+    with _mailbox_lock:
+        _mailbox.clear()
+    return _reset_response(self, *args, **kwargs)
+
+
+MotoAPIResponse.reset_response = _reset_with_mailbox
+moto_api_urls.url_paths["{0}/moto-api/reset"] = moto_api_urls.response_instance.reset_response
 
 
 def _resend_confirmation_code(self):

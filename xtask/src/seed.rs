@@ -11,6 +11,7 @@ use portal_shared::store::Store;
 use time::OffsetDateTime;
 
 use crate::client::ApiClient;
+use crate::mailbox::Mailbox;
 use crate::provision::Stack;
 
 pub struct Seeder {
@@ -113,48 +114,184 @@ impl Seeder {
     }
 }
 
-/// Fills the demo tenant through the real API (as the member): contacts and a few
-/// documents uploaded with presigned URLs. Returns a one-line summary.
-pub async fn demo_content(api_url: &str, email: &str, password: &str) -> Result<String> {
-    let api = ApiClient::staff_login(api_url, email, password).await?;
-    let contacts = [("Chloé Martin", "chloe.martin@client.example"), ("Bob Stone", "bob@stone-industries.example")];
-    let mut first = None;
-    for (name, email) in contacts {
-        let contact = api.post("/contacts", serde_json::json!({ "name": name, "email": email })).await?.expect(201)?;
-        first.get_or_insert(contact["id"].as_str().context("contact without id")?.to_owned());
-    }
-    // The first contact is invited to the portal (its access is pending until they register).
-    let invited = first.context("no contact")?;
-    api.send(reqwest::Method::POST, &format!("/contacts/{invited}/access"), None).await?.expect(200)?;
-    let documents: [(&str, &str, &[u8]); 3] = [
-        ("Welcome.txt", "text/plain", b"Welcome to the Acme customer portal.\n"),
-        ("Invoice 2026-041.csv", "text/csv", b"item,amount\nBookkeeping,1200\nPayroll,300\n"),
-        ("Engagement letter.pdf", "application/pdf", b"%PDF-1.4\n% demo document\n%%EOF\n"),
-    ];
-    for (name, content_type, bytes) in documents {
-        let document = api.upload(name, content_type, bytes).await?;
-        let id = document["id"].as_str().context("document without id")?;
-        api.wait_settled(id, std::time::Duration::from_secs(30)).await?;
-    }
-    Ok(format!("{} contacts, one invited to the portal, {} documents", contacts.len(), documents.len()))
+/// A company of the demo and who can sign in to its dashboard.
+#[derive(Debug, Clone)]
+pub struct DemoCompany {
+    pub tenant: Tenant,
+    pub staff: Vec<(Role, String)>,
 }
 
-/// The registration token in the last invitation the emulator's SES sent to `email`
-/// (moto keeps sent messages at `/moto-api/data.json`).
-pub async fn invitation_token(endpoint: &str, email: &str) -> Result<String> {
-    const MARK: &str = "register?token=";
-    let data: serde_json::Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await?.json().await?;
-    let messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
-    let last = messages
-        .iter()
-        .rev()
-        .find(|m| m["destinations"].as_array().is_some_and(|to| to.iter().any(|a| a == email)))
-        .with_context(|| format!("no email to {email}"))?;
-    let raw = last["raw_data"].as_str().unwrap_or_default();
-    let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).context("an email that does not parse")?;
-    let text = parsed.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-    let at = text.find(MARK).with_context(|| format!("no registration link in {text}"))?;
-    Ok(text[at + MARK.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+/// What `cargo xtask dev` starts with: two companies sharing with one registered customer.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    pub companies: Vec<DemoCompany>,
+    /// The registered customer both companies share with.
+    pub customer: String,
+    /// One line per company on what it holds.
+    pub contents: Vec<String>,
+}
+
+/// The demo, seeded the way a company would fill it: the tenants and staff accounts
+/// directly (there is no sign-up route yet), everything else through the API of the running
+/// gateway at `api_url` — contacts, a logo and colour, documents uploaded with presigned
+/// URLs (a folder among them), portal invitations answered from the emailed links (read
+/// from the mailbox of the emulator at `endpoint`), shares, and a submission back. Every
+/// account's password is `password`.
+pub async fn demo(seeder: &Seeder, api_url: &str, endpoint: &str, password: &str) -> Result<Demo> {
+    const CUSTOMER: &str = "chloe.martin@client.example";
+    let settle = std::time::Duration::from_secs(30);
+    let mut companies = Vec::new();
+    let mut contents = Vec::new();
+
+    // Acme Accounting: three staff roles, its own colour and logo.
+    let acme = seeder.tenant("Acme Accounting", "acme").await?;
+    let mut staff = Vec::new();
+    for (role, email) in [
+        (Role::Admin, "admin@acme.example"),
+        (Role::Member, "member@acme.example"),
+        (Role::Viewer, "viewer@acme.example"),
+    ] {
+        seeder.staff(acme.id, email, role, password).await?;
+        staff.push((role, email.to_owned()));
+    }
+    companies.push(DemoCompany { tenant: acme.clone(), staff });
+    let admin = ApiClient::staff_login(api_url, "admin@acme.example", password).await?;
+    admin
+        .send(reqwest::Method::PATCH, "/settings", Some(serde_json::json!({ "accentColor": "#0f766e" })))
+        .await?
+        .expect(200)?;
+    set_logo(&admin, include_bytes!("demo-logo.png"), settle).await?;
+
+    let member = ApiClient::staff_login(api_url, "member@acme.example", password).await?;
+    let mut uploaded = 0;
+    let mut root = Vec::new();
+    for (name, content_type, bytes) in [
+        ("Welcome.txt", "text/plain", &b"Welcome to the Acme customer portal.\n"[..]),
+        ("Invoice 2026-041.csv", "text/csv", b"item,amount\nBookkeeping,1200\nPayroll,300\n"),
+        ("Engagement letter.pdf", "application/pdf", b"%PDF-1.4\n% demo document\n%%EOF\n"),
+    ] {
+        root.push(settled(&member, None, name, content_type, bytes, settle).await?);
+        uploaded += 1;
+    }
+    let folder = member.post("/folders", serde_json::json!({ "name": "Year-end 2026" })).await?.expect(201)?;
+    let folder = id_of(&folder)?;
+    for (name, content_type, bytes) in [
+        ("Balance sheet 2026.csv", "text/csv", &b"account,debit,credit\nCash,15200,\nRevenue,,48100\n"[..]),
+        ("Payroll summary.txt", "text/plain", b"Payroll 2026: 12 payslips, 3 employees.\n"),
+    ] {
+        settled(&member, Some(&folder), name, content_type, bytes, settle).await?;
+        uploaded += 1;
+    }
+    let chloe = contact(&member, "Chloé Martin", CUSTOMER).await?;
+    let customer = register_invited(api_url, endpoint, &member, &chloe, CUSTOMER, password).await?;
+    share(&member, &[("folder", &folder), ("document", &root[2])], &chloe).await?;
+    // Bob is invited and has not registered yet: his invitation waits in the mailbox.
+    let bob = contact(&member, "Bob Stone", "bob@stone-industries.example").await?;
+    member.send(reqwest::Method::POST, &format!("/contacts/{bob}/access"), None).await?.expect(200)?;
+    let submission = customer
+        .submit(&acme.id.to_string(), "Bank statement 2026-03.csv", "text/csv", b"date,amount\n03-31,-120\n")
+        .await?;
+    member.wait_settled(&id_of(&submission)?, settle).await?;
+    contents.push(format!(
+        "{}: {uploaded} documents (2 in the folder \"Year-end 2026\"); contacts Chloé Martin (registered; the folder \
+         and the engagement letter shared with her; she sent one document back) and Bob Stone (invited, not registered)",
+        acme.name
+    ));
+
+    // Northwind Logistics shares with the same customer: one account, two companies.
+    let northwind = seeder.tenant("Northwind Logistics", "northwind").await?;
+    seeder.staff(northwind.id, "admin@northwind.example", Role::Admin, password).await?;
+    companies
+        .push(DemoCompany { tenant: northwind.clone(), staff: vec![(Role::Admin, "admin@northwind.example".into())] });
+    let northwind_admin = ApiClient::staff_login(api_url, "admin@northwind.example", password).await?;
+    let report = settled(
+        &northwind_admin,
+        None,
+        "Delivery report 2026-11.pdf",
+        "application/pdf",
+        b"%PDF-1.4\n% delivery report\n%%EOF\n",
+        settle,
+    )
+    .await?;
+    let chloe_at_northwind = contact(&northwind_admin, "Chloé Martin", CUSTOMER).await?;
+    register_invited(api_url, endpoint, &northwind_admin, &chloe_at_northwind, CUSTOMER, password).await?;
+    share(&northwind_admin, &[("document", &report)], &chloe_at_northwind).await?;
+    contents.push(format!("{}: 1 document, shared with Chloé Martin", northwind.name));
+
+    Ok(Demo { companies, customer: CUSTOMER.to_owned(), contents })
+}
+
+fn id_of(item: &serde_json::Value) -> Result<String> {
+    item["id"].as_str().map(str::to_owned).with_context(|| format!("no id in {item}"))
+}
+
+async fn contact(staff: &ApiClient, name: &str, email: &str) -> Result<String> {
+    id_of(&staff.post("/contacts", serde_json::json!({ "name": name, "email": email })).await?.expect(201)?)
+}
+
+async fn settled(
+    staff: &ApiClient,
+    folder: Option<&str>,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+    timeout: std::time::Duration,
+) -> Result<String> {
+    let id = id_of(&staff.upload_into(folder, name, content_type, bytes).await?)?;
+    staff.wait_settled(&id, timeout).await?;
+    Ok(id)
+}
+
+async fn share(staff: &ApiClient, items: &[(&str, &str)], contact: &str) -> Result<()> {
+    let items: Vec<_> = items.iter().map(|(kind, id)| serde_json::json!({ "kind": kind, "id": id })).collect();
+    staff.post("/shares", serde_json::json!({ "items": items, "contactIds": [contact] })).await?.expect(200)?;
+    Ok(())
+}
+
+/// The company's logo (`POST /settings/logo`, the PUT), once object-events has applied it.
+async fn set_logo(admin: &ApiClient, png: &[u8], timeout: std::time::Duration) -> Result<()> {
+    let ticket = admin
+        .post("/settings/logo", serde_json::json!({ "contentType": "image/png", "size": png.len() }))
+        .await?
+        .expect(201)?;
+    crate::client::put_presigned(&ticket["upload"], png.to_vec()).await?;
+    let deadline = std::time::Instant::now() + timeout;
+    while admin.get("/settings").await?.expect(200)?["logo"]["id"] != ticket["logo"]["id"] {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the demo logo was not applied in {timeout:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
+/// Opens `contact`'s portal access and answers the emailed invitation as the customer
+/// would: a new account signs up and confirms (moto accepts any code); an existing one
+/// proves its password and is linked at once. Returns the signed-in customer.
+pub async fn register_invited(
+    api_url: &str,
+    endpoint: &str,
+    staff: &ApiClient,
+    contact: &str,
+    email: &str,
+    password: &str,
+) -> Result<ApiClient> {
+    staff.send(reqwest::Method::POST, &format!("/contacts/{contact}/access"), None).await?.expect(200)?;
+    let token = Mailbox::new(endpoint).invitation_token(email).await?;
+    let anonymous = ApiClient::anonymous(api_url);
+    let registered =
+        anonymous.post("/registration", serde_json::json!({ "token": token, "password": password })).await?;
+    if registered.status == 202 {
+        anonymous
+            .post("/registration/confirm", serde_json::json!({ "email": email, "code": "123456" }))
+            .await?
+            .expect(200)?;
+    } else {
+        registered.expect(200)?;
+    }
+    let tokens = anonymous
+        .post("/auth/customer/login", serde_json::json!({ "email": email, "password": password }))
+        .await?
+        .expect(200)?;
+    Ok(anonymous.with_token(tokens["accessToken"].as_str().unwrap_or_default()))
 }
 
 /// A contact of `staff`'s company who registered from the emailed invitation and signed
@@ -166,20 +303,7 @@ pub async fn registered_customer(
     email: &str,
     password: &str,
 ) -> Result<(ApiClient, String)> {
-    let contact = staff.post("/contacts", serde_json::json!({ "email": email, "name": email })).await?.expect(201)?;
-    let contact_id = contact["id"].as_str().unwrap_or_default().to_owned();
-    staff.send(reqwest::Method::POST, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
-    let token = invitation_token(endpoint, email).await?;
-    let anonymous = ApiClient::anonymous(api_url);
-    anonymous.post("/registration", serde_json::json!({ "token": token, "password": password })).await?.expect(202)?;
-    // moto accepts any confirmation code.
-    anonymous
-        .post("/registration/confirm", serde_json::json!({ "email": email, "code": "123456" }))
-        .await?
-        .expect(200)?;
-    let tokens = anonymous
-        .post("/auth/customer/login", serde_json::json!({ "email": email, "password": password }))
-        .await?
-        .expect(200)?;
-    Ok((anonymous.with_token(tokens["accessToken"].as_str().unwrap_or_default()), contact_id))
+    let contact_id = contact(staff, email, email).await?;
+    let customer = register_invited(api_url, endpoint, staff, &contact_id, email, password).await?;
+    Ok((customer, contact_id))
 }
