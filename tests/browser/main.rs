@@ -4,6 +4,7 @@
 //! stack); screenshots of each major screen land in `target/screenshots/`.
 
 mod customer;
+mod mailbox;
 mod pages;
 mod staff;
 mod support;
