@@ -152,6 +152,34 @@ fn check_pool(template: &Value, spec: &UserPoolSpec) {
     assert_eq!(groups, spec.groups.iter().map(|g| (*g).to_owned()).collect());
 }
 
+/// The token lifetimes `docs/security.md` states are the ones the template sets, for both
+/// pools' app clients.
+#[test]
+fn the_security_review_states_the_token_lifetimes_the_template_sets() {
+    let template = template();
+    let review = std::fs::read_to_string(crate::paths::repo_root().join("docs/security.md")).unwrap();
+    let clients = resources_of_type(&template, "AWS::Cognito::UserPoolClient");
+    assert_eq!(clients.len(), 2);
+    for (name, client) in clients {
+        let client = &client["Properties"];
+        for (token, stated) in [("Access", "Access tokens"), ("Id", "ID tokens"), ("Refresh", "refresh tokens")] {
+            let value = client[format!("{token}TokenValidity")].as_u64().unwrap_or_else(|| panic!("{name}: {token}"));
+            let unit = text(&client["TokenValidityUnits"][format!("{token}Token")]);
+            let claim = format!("{stated} live {value} {unit}");
+            assert!(review.contains(&claim), "docs/security.md does not say \"{claim}\" ({name})");
+        }
+    }
+}
+
+/// The local mailbox (`xtask::mailbox`) is a tool of the local stack: no route of the API,
+/// nothing in the template.
+#[test]
+fn the_local_mailbox_is_never_deployed() {
+    let template = std::fs::read_to_string(crate::paths::template_path()).unwrap();
+    assert!(!template.contains(crate::mailbox::PAGE_PATH) && !template.contains("mailbox"));
+    assert!(portal_shared::routes::ROUTES.iter().all(|r| !r.path.contains("mailbox")));
+}
+
 #[test]
 fn the_template_declares_the_user_pools_the_local_stack_provisions() {
     let template = template();
