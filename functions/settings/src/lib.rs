@@ -76,6 +76,9 @@ struct LogoUpload {
 struct Invitation {
     email: Email,
     role: Role,
+    /// How customers will see the member (`sharedBy`); the member may set it later.
+    #[serde(default)]
+    name: Option<DisplayName>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,6 +287,7 @@ impl App {
             sub,
             tenant_id: staff.tenant_id,
             email: input.email,
+            name: input.name,
             role: input.role,
             notify_submissions: None,
             submissions_seen_at: None,
