@@ -36,7 +36,14 @@ async fn staff_with_special_character_addresses_are_invited_and_sign_in() -> any
     for email in &addresses {
         let invited = t.admin.post("/staff", json!({ "email": email, "role": "viewer" })).await?.expect(201)?;
         assert_eq!(invited["email"], email.as_str());
+        assert!(invited.get("name").is_none(), "{invited}");
     }
+    // A name given at the invitation (how customers will see the member), cleaned like any.
+    let named = format!("{}&o'neil@staff.example", unique("n"));
+    let body = json!({ "email": named, "role": "member", "name": "Zoé\u{200B} O'Neil" });
+    assert_eq!(t.admin.post("/staff", body).await?.expect(201)?["name"], "Zoé O'Neil");
+    let body = json!({ "email": format!("{}@staff.example", unique("n")), "role": "member", "name": "\u{202E}" });
+    assert_problem(&t.admin.post("/staff", body).await?, 422);
     let listed = t.admin.get("/staff?limit=100").await?.expect(200)?;
     for email in &addresses {
         assert!(listed["items"].as_array().unwrap().iter().any(|m| m["email"] == email.as_str()), "{email}: {listed}");
