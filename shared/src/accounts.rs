@@ -16,6 +16,12 @@ pub async fn sign_out_everywhere(cognito: &Client, pool_id: &str, email: &Email)
         Err(err) if matches!(err.as_service_error(), Some(AdminUserGlobalSignOutError::UserNotFoundException(_))) => {
             Ok(())
         }
+        // An address Cognito will not take as a username (AWS: over 128 characters) names no
+        // account of its: nobody to sign out.
+        Err(err) if crate::error::refuses_a_value(&err) => {
+            tracing::warn!("AdminUserGlobalSignOut: the address is not a username Cognito takes");
+            Ok(())
+        }
         Err(err) => Err(ApiError::from_sdk("AdminUserGlobalSignOut", err)),
     }
 }

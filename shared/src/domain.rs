@@ -182,8 +182,9 @@ string_type!(
     parse_accent_color
 );
 
+/// Control characters and the Unicode line and paragraph separators (line breaks too).
 fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
+    s.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
 }
 
 fn parse_email(raw: &str) -> Result<String, ParseError> {
@@ -212,8 +213,11 @@ fn parse_email(raw: &str) -> Result<String, ParseError> {
     if valid_local && valid_domain { Ok(email) } else { refuse("is not an email address") }
 }
 
+/// Names keep what people type, without bidi controls and invisible characters (see
+/// `invisible`): they cannot show something other than what they are.
 fn parse_display_name(raw: &str) -> Result<String, ParseError> {
-    let name = raw.trim();
+    let visible = crate::invisible::strip(raw);
+    let name = visible.trim();
     match name.chars().count() {
         0 => refuse("must not be empty"),
         n if n > 200 => refuse("is longer than 200 characters"),
@@ -222,8 +226,10 @@ fn parse_display_name(raw: &str) -> Result<String, ParseError> {
     }
 }
 
+/// As a display name, and never a path: the name a download is saved under.
 fn parse_file_name(raw: &str) -> Result<String, ParseError> {
-    let name = raw.trim();
+    let visible = crate::invisible::strip(raw);
+    let name = visible.trim();
     if name.is_empty() {
         return refuse("must not be empty");
     }
@@ -423,6 +429,25 @@ mod tests {
         }
         assert!(FileName::from_str(&"x".repeat(256)).is_err());
         assert!(FileName::from_str("Café résumé.pdf").is_ok());
+        assert!(FileName::from_str("line\u{2028}break").is_err());
+    }
+
+    #[test]
+    fn names_lose_bidi_controls_and_invisible_characters_and_keep_the_rest() {
+        let spoof = FileName::from_str("invoice\u{202E}fdp.exe").unwrap();
+        assert_eq!(spoof.as_str(), "invoicefdp.exe");
+        assert_eq!(FileName::from_str("\u{200B} report\u{FEFF}.pdf \u{2066}").unwrap().as_str(), "report.pdf");
+        for kept in ["履歴書.pdf", "Résumé 👩\u{200D}💻.png", "گزارش می\u{200C}خواهم.pdf", "تقرير.pdf"]
+        {
+            assert_eq!(FileName::from_str(kept).unwrap().as_str(), kept);
+            assert_eq!(DisplayName::from_str(kept).unwrap().as_str(), kept);
+        }
+        // Nothing left, or only a dot-name, once the invisible part is gone.
+        for bad in ["\u{202E}", "\u{200B}\u{200D}", ".\u{200B}.", "\u{FEFF}."] {
+            assert!(FileName::from_str(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(DisplayName::from_str("Ana\u{202E}\u{200B} Lopez").unwrap().as_str(), "Ana Lopez");
+        assert!(DisplayName::from_str("\u{2067}\u{2069}").is_err());
     }
 
     #[test]

@@ -177,6 +177,35 @@ impl ApiError {
     }
 }
 
+/// What the API says when Cognito will not take an email address as a username (AWS's
+/// Username constraint: at most 128 characters of `[\p{L}\p{M}\p{S}\p{N}\p{P}]`). Our own
+/// words: Cognito's message is logged, never sent.
+pub const EMAIL_REFUSED_BY_SIGN_IN: &str = "email: this address cannot be used for a portal account";
+
+impl ApiError {
+    /// Like [`ApiError::from_sdk`], but the service refusing a value the request gave it
+    /// (`InvalidParameterException`: Cognito's answer to a username it will not take) is
+    /// `refused`, a 422 naming the field, instead of a 500. The route's input is the only
+    /// value of the call a client controls, so the refusal is about it; the service's own
+    /// message goes to the log (a misconfiguration shows there).
+    pub fn from_sdk_refusing<E>(operation: &str, err: SdkError<E, HttpResponse>, refused: &str) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        if refuses_a_value(&err) {
+            let message = err.as_service_error().and_then(|e| e.message()).unwrap_or_default();
+            tracing::warn!(operation, error = message, "a value of the request was refused");
+            return Self::Invalid(refused.to_owned());
+        }
+        Self::from_sdk(operation, err)
+    }
+}
+
+/// Whether an AWS error is the service refusing a parameter's value (not a failure).
+pub fn refuses_a_value<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    matches!(err, SdkError::ServiceError(service) if service.err().code() == Some("InvalidParameterException"))
+}
+
 fn is_transient_code(code: Option<&str>) -> bool {
     matches!(
         code,

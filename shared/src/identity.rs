@@ -8,7 +8,7 @@ use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::domain::{Email, Role, TenantId, UserSub};
+use crate::domain::{DisplayName, Email, Role, TenantId, UserSub};
 use crate::error::ApiError;
 use crate::model::{Actor, UploaderKind};
 
@@ -46,6 +46,10 @@ pub struct StaffMember {
     pub sub: UserSub,
     pub tenant_id: TenantId,
     pub email: Email,
+    /// How customers see this member (`sharedBy`): the email is a sign-in name and stays
+    /// inside the company. `None` until given at the invitation or by the member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<DisplayName>,
     pub role: Role,
     /// Emails about customer submissions: `Some(true)` opted in, `Some(false)` opted out,
     /// `None` the default (the contact's owner, else the admins).
@@ -60,6 +64,7 @@ pub struct StaffMember {
 /// A staff member's own choices (`PATCH /me`): `None` leaves a field as it is.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct StaffChoices {
+    pub name: Option<DisplayName>,
     pub notify_submissions: Option<bool>,
     pub submissions_seen_at: Option<OffsetDateTime>,
 }
@@ -72,19 +77,21 @@ impl StaffChoices {
     /// marker in the future is refused (422), and one older than the member's current marker
     /// is dropped, so the marker never moves back (two tabs, a stale page).
     pub fn for_member(self, member: &StaffMember, now: OffsetDateTime) -> Result<Self, ApiError> {
-        if self.notify_submissions.is_none() && self.submissions_seen_at.is_none() {
-            return Err(ApiError::Invalid("nothing to change: send notifySubmissions or submissionsSeenAt".into()));
+        if self.is_empty() {
+            return Err(ApiError::Invalid(
+                "nothing to change: send name, notifySubmissions or submissionsSeenAt".into(),
+            ));
         }
         if self.submissions_seen_at.is_some_and(|seen| seen > now + Self::CLOCK_SKEW) {
             return Err(ApiError::Invalid("submissionsSeenAt: must not be in the future".into()));
         }
         let submissions_seen_at =
             self.submissions_seen_at.filter(|seen| member.submissions_seen_at.is_none_or(|current| *seen > current));
-        Ok(Self { notify_submissions: self.notify_submissions, submissions_seen_at })
+        Ok(Self { name: self.name, notify_submissions: self.notify_submissions, submissions_seen_at })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.notify_submissions.is_none() && self.submissions_seen_at.is_none()
+        self.name.is_none() && self.notify_submissions.is_none() && self.submissions_seen_at.is_none()
     }
 }
 
@@ -97,6 +104,12 @@ impl StaffMember {
     /// Staff accounts, settings and branding are for admins.
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.role.is_admin() { Ok(()) } else { Err(ApiError::Forbidden("only an admin can do this".into())) }
+    }
+
+    /// Who customers are told shared something: this member's name, else the company's
+    /// (`company`). Never the email, which is how staff sign in.
+    pub fn shown_to_customers(&self, company: &DisplayName) -> DisplayName {
+        self.name.clone().unwrap_or_else(|| company.clone())
     }
 
     /// This staff member as the actor of an activity-trail entry.
@@ -175,6 +188,7 @@ mod tests {
             sub: "staff-1".parse().unwrap(),
             tenant_id: TenantId::new(),
             email: "a@staff.example".parse().unwrap(),
+            name: None,
             role: Role::Viewer,
             notify_submissions: None,
             submissions_seen_at: seen,
@@ -192,5 +206,16 @@ mod tests {
         assert!(seen(now + Duration::minutes(4)).for_member(&member(Some(earlier)), now).is_ok());
         assert!(matches!(seen(now + Duration::hours(1)).for_member(&member(None), now), Err(ApiError::Invalid(_))));
         assert!(matches!(StaffChoices::default().for_member(&member(None), now), Err(ApiError::Invalid(_))));
+        let named = StaffChoices { name: Some("Ana Lopez".parse().unwrap()), ..StaffChoices::default() };
+        assert!(!named.for_member(&member(None), now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn customers_see_a_name_never_the_email() {
+        let company: DisplayName = "Acme Accounting".parse().unwrap();
+        let mut staff = member(None);
+        assert_eq!(staff.shown_to_customers(&company), company);
+        staff.name = Some("Ana Lopez".parse().unwrap());
+        assert_eq!(staff.shown_to_customers(&company).as_str(), "Ana Lopez");
     }
 }

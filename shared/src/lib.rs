@@ -22,6 +22,7 @@ pub mod error;
 pub mod function;
 pub mod http;
 pub mod identity;
+pub mod invisible;
 pub mod keys;
 pub mod metering;
 pub mod model;

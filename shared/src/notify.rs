@@ -221,6 +221,7 @@ mod tests {
             sub: sub.parse().unwrap(),
             tenant_id: TenantId::new(),
             email: format!("{sub}@staff.example").parse().unwrap(),
+            name: None,
             role,
             notify_submissions: notify,
             submissions_seen_at: None,

@@ -64,11 +64,15 @@ impl PresignedRequest {
 
 /// `attachment` with the original name: an ASCII fallback and the RFC 5987 UTF-8 form.
 /// Served as an attachment, an uploaded HTML or SVG file never renders on any origin.
+/// The name holds no bidi control or invisible character (`FileName` strips them), so
+/// neither form can show a name other than the one listed. The fallback is a quoted string
+/// of printable ASCII without `"`, `\`, `;` and `%` (some browsers percent-decode it); the
+/// UTF-8 form percent-encodes every byte but letters and digits.
 pub fn attachment_disposition(name: &FileName) -> String {
     let fallback: String = name
         .as_str()
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' && c != ';' || c == ' ' { c } else { '_' })
+        .map(|c| if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | ';' | '%') || c == ' ' { c } else { '_' })
         .collect();
     let encoded = percent_encoding::utf8_percent_encode(name.as_str(), percent_encoding::NON_ALPHANUMERIC);
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
@@ -213,5 +217,18 @@ mod tests {
         let header = attachment_disposition(&name);
         assert!(header.starts_with("attachment; filename=\"R_sum_ _final__.pdf\""), "{header}");
         assert!(header.ends_with("filename*=UTF-8''R%C3%A9sum%C3%A9%20%22final%22%3B%2Epdf"), "{header}");
+    }
+
+    #[test]
+    fn dispositions_carry_no_bidi_control_nor_invisible_character() {
+        let name: FileName = "inv\u{200B}oice\u{202E}fdp.exe 100%.txt".parse().unwrap();
+        let header = attachment_disposition(&name);
+        assert_eq!(
+            header,
+            "attachment; filename=\"invoicefdp.exe 100_.txt\"; filename*=UTF-8''invoicefdp%2Eexe%20100%25%2Etxt"
+        );
+        // An emoji ZWJ sequence is the one joiner a name keeps, encoded byte by byte.
+        let name: FileName = "👩\u{200D}💻.png".parse().unwrap();
+        assert!(attachment_disposition(&name).ends_with("filename*=UTF-8''%F0%9F%91%A9%E2%80%8D%F0%9F%92%BB%2Epng"));
     }
 }

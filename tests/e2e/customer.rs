@@ -94,7 +94,8 @@ async fn share_invite_register_confirm_login_see_and_download() -> anyhow::Resul
     assert_eq!(names(&space), ["Payslip.pdf"]);
     let item = &space["items"][0];
     assert_eq!(item["company"]["name"], t.tenant.name.to_string());
-    assert_eq!(item["sharedBy"], t.member_account.member.email.to_string());
+    // The member has no name: the company's shows, never the member's email.
+    assert_eq!(item["sharedBy"], t.tenant.name.to_string());
     assert!(item["sharedAt"].is_string());
     let ticket = t
         .member
@@ -510,5 +511,104 @@ async fn customer_downloads_follow_folder_shares_down_the_tree() -> anyhow::Resu
     t.member.send(Method::DELETE, &format!("/contacts/{contact_id}/shares/{shared_root}"), None).await?.expect(204)?;
     assert_problem(&download(&deep_doc).await?, 403);
     assert!(customer.get("/portal/shares").await?.expect(200)?["items"].as_array().unwrap().is_empty());
+    Ok(())
+}
+
+/// Customers see who shared by name: the staff member's own (`PATCH /me`), else the
+/// company's; no staff email appears anywhere in what the customer's routes answer (a staff
+/// email is a sign-in name, which a customer could otherwise try, or lock out).
+#[tokio::test]
+async fn customers_see_staff_names_and_never_a_staff_email() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let named = t.member.send(Method::PATCH, "/me", Some(json!({ "name": " Ana\u{202E} Lopez " }))).await?;
+    assert_eq!(named.expect(200)?["name"], "Ana Lopez");
+    let (customer, contact_id, by_member) = customer_with_a_shared_document(&t, "From Ana.txt", b"ana").await?;
+    // The admin has no name: the company's shows.
+    let doc = t.admin.upload("From admin.txt", "text/plain", b"adm").await?;
+    let by_admin = doc["id"].as_str().unwrap().to_owned();
+    t.admin.wait_settled(&by_admin, Duration::from_secs(30)).await?;
+    let share = json!({ "items": [{ "kind": "document", "id": by_admin }], "contactIds": [contact_id] });
+    t.admin.post("/shares", share).await?.expect(200)?;
+
+    let space = customer.get("/portal/shares").await?.expect(200)?;
+    let shared_by = |id: &str| {
+        space["items"].as_array().unwrap().iter().find(|i| i["document"]["id"] == id).map(|i| i["sharedBy"].clone())
+    };
+    assert_eq!(shared_by(&by_member), Some(json!("Ana Lopez")), "{space}");
+    assert_eq!(shared_by(&by_admin), Some(json!(t.tenant.name.to_string())), "{space}");
+
+    // Nothing the customer can read names a staff member's email.
+    let staff = t.admin.get("/staff").await?.expect(200)?;
+    let emails: Vec<String> =
+        staff["items"].as_array().unwrap().iter().map(|m| m["email"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(emails.len(), 3);
+    let tenant = t.tenant.id;
+    let mut answers = Vec::new();
+    for path in [
+        "/portal/me".to_owned(),
+        "/portal/shares".to_owned(),
+        format!("/portal/shares?company={tenant}&sort=name"),
+        "/portal/submissions".to_owned(),
+        "/portal/preferences".to_owned(),
+        format!("/portal/companies/{tenant}/documents/{by_member}/download"),
+        format!("/portal/companies/{tenant}/documents/{by_admin}/download"),
+    ] {
+        answers.push((path.clone(), customer.get(&path).await?.expect(200)?.to_string()));
+    }
+    for (path, answer) in &answers {
+        for email in &emails {
+            assert!(!answer.contains(email.as_str()), "{path} names {email}: {answer}");
+        }
+    }
+    Ok(())
+}
+
+/// Bidi controls and invisible characters typed into a document or folder name are gone
+/// from the name (so from listings) and from both forms of the download's file name.
+#[tokio::test]
+async fn download_names_carry_no_bidi_control_nor_invisible_character() -> anyhow::Result<()> {
+    const NEVER: &[char] = &[
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}',
+    ];
+    let t = tenant_fixture().await?;
+    let folder = t.member.post("/folders", json!({ "name": "Tax\u{2067}\u{200B} 2026" })).await?.expect(201)?;
+    assert_eq!(folder["name"], "Tax 2026");
+    let folder_id = folder["id"].as_str().unwrap();
+    // Shows as "invoiceexe.txt" with the override kept: the name would lie about its type.
+    let typed = "inv\u{200D}oice\u{202E}txt.exe\u{FEFF}.txt";
+    let ticket = t
+        .member
+        .post("/uploads", json!({ "fileName": typed, "contentType": "text/plain", "size": 3, "folderId": folder_id }))
+        .await?
+        .expect(201)?;
+    assert_eq!(ticket["document"]["name"], "invoicetxt.exe.txt");
+    put_presigned(&ticket["upload"], b"abc".to_vec()).await?;
+    let doc_id = ticket["document"]["id"].as_str().unwrap().to_owned();
+    t.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
+    let email = format!("{}@customer.example", unique("bidi"));
+    let (customer, contact_id) = registered_customer(&t.member, &email).await?;
+    let share = json!({ "items": [{ "kind": "folder", "id": folder_id }], "contactIds": [contact_id] });
+    t.member.post("/shares", share).await?.expect(200)?;
+    let space = customer.get("/portal/shares").await?.expect(200)?;
+    assert_eq!(space["items"][0]["document"]["name"], "invoicetxt.exe.txt", "{space}");
+    assert_eq!(space["items"][0]["folder"]["name"], "Tax 2026", "{space}");
+
+    let expected = "attachment; filename=\"invoicetxt.exe.txt\"; filename*=UTF-8''invoicetxt%2Eexe%2Etxt";
+    let tenant = t.tenant.id;
+    for download in [
+        customer.get(&format!("/portal/companies/{tenant}/documents/{doc_id}/download")).await?.expect(200)?,
+        t.member.get(&format!("/documents/{doc_id}/download")).await?.expect(200)?,
+    ] {
+        let url = url::Url::parse(download["download"]["url"].as_str().unwrap())?;
+        let signed = url.query_pairs().find(|(k, _)| k == "response-content-disposition").map(|(_, v)| v.into_owned());
+        assert_eq!(signed.as_deref(), Some(expected));
+        let response = reqwest::get(url).await?;
+        let header = response.headers()["content-disposition"].to_str()?.to_owned();
+        assert_eq!(header, expected);
+        let decoded = percent_encoding::percent_decode_str(&header).decode_utf8()?.into_owned();
+        assert!(!decoded.chars().any(|c| NEVER.contains(&c)), "{decoded:?}");
+        assert_eq!(response.bytes().await?.as_ref(), b"abc");
+    }
     Ok(())
 }

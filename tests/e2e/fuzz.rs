@@ -261,6 +261,16 @@ const EDGES: &[&str] = &[
     "application/octet-stream",
     "#ABCDEF",
     "a@b.co",
+    // Every RFC 5322 local-part character (`/ ! # $ & ' * =` were once a 500 at POST /staff).
+    "o'neil/x!#$&*=y@fuzz.example",
+    "!#$%&'*+-/=?^_`{|}~@fuzz.example",
+    "a.b/c=d@fuzz.example",
+    // A valid address longer than a Cognito username (128): a 422 where Cognito is asked.
+    "llllllllllllllllllllllllllllllllllllllllllllllllll@dddddddddddddddddddddddddddddddddddddddddddddddddddddddd.eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.example",
+    // Names with bidi controls and invisible characters (stripped), and with nothing else.
+    "invoice\u{202E}fdp.exe",
+    "\u{200B}\u{2066}",
+    "👩\u{200D}💻 report.pdf",
     "",
     " ",
 ];
@@ -270,7 +280,8 @@ struct Examples(Vec<(String, Value)>);
 
 impl Examples {
     fn new(own: &Things) -> Self {
-        let email = format!("{}@fuzz.example", unique("e"));
+        // The local part holds RFC 5322's special characters, which every route must take.
+        let email = format!("{}/!#$&'*={{}}@fuzz.example", unique("e"));
         let future = "2999-01-01T00:00:00Z";
         let item = json!({ "kind": "document", "id": own.document });
         Self(vec![

@@ -9,6 +9,7 @@ mod customer;
 mod customer_isolation;
 mod customer_submissions;
 mod drive;
+mod emails;
 mod errors;
 mod faults;
 mod fuzz;

@@ -1,4 +1,4 @@
-"""moto's server with DynamoDB requests applied one at a time.
+r"""moto's server with DynamoDB requests applied one at a time.
 
 DynamoDB applies every conditional write (and transaction) atomically: of two concurrent
 writes conditioned on the same state, one fails. moto checks the condition and writes
@@ -32,18 +32,30 @@ SDK retries, so every `POST /registration/resend` made three attempts with back-
 It is added here the way AWS answers: code details for an account waiting for its
 confirmation, `UserNotFoundException` for an unknown one, `InvalidParameterException` for one
 already confirmed (moto sends no confirmation emails, so there is nothing to send).
+
+moto's Cognito is stricter than AWS about email usernames: in a pool whose username is the
+email, AdminCreateUser and SignUp check the address against `[A-Za-z0-9._%+-]+@…` (with a
+word boundary first and a letters-only top-level domain), so `o'neil@…`, `a/b@…`, `x=y@…`
+and the other RFC 5322 local-part characters (`! # $ & * = ? ^ { | } ~` and the backtick) were refused with
+`InvalidParameterException` ("Username should be either an email or a phone number"), which
+AWS accepts (its Username pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`). Here the email format
+is an RFC 5322 dot-atom address instead. moto checks neither that pattern nor the Username's
+length (1 to 128) in the operations that name a user; AWS refuses both with
+`InvalidParameterException`, so the same check is added in front of each of them.
 """
 
 import json
 import sys
 import threading
 import time
+import unicodedata
 from email.utils import getaddresses
 from urllib.parse import parse_qs, urlparse
 
 from moto.cognitoidp.exceptions import InvalidParameterException, UserNotFoundError
 from moto.cognitoidp.models import UserStatus
 from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.cognitoidp import utils as cognito_utils
 from moto.core.model_instances import model_data
 from moto.core.responses import ActionResult
 from moto.dynamodb.responses import DynamoHandler
@@ -146,6 +158,52 @@ def _resend_confirmation_code(self):
 
 
 CognitoIdpResponse.resend_confirmation_code = _resend_confirmation_code
+
+# RFC 5322 dot-atom: atext runs joined by single dots; the domain as dotted LDH labels.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+cognito_utils.FORMATS["email"] = rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})+"
+
+# Every Cognito operation the portal (and its tests) call with a `Username`.
+_USERNAME_ACTIONS = [
+    "admin_create_user",
+    "admin_get_user",
+    "admin_delete_user",
+    "admin_set_user_password",
+    "admin_add_user_to_group",
+    "admin_user_global_sign_out",
+    "admin_confirm_sign_up",
+    "sign_up",
+    "confirm_sign_up",
+    "resend_confirmation_code",
+    "forgot_password",
+    "confirm_forgot_password",
+]
+
+
+def _username_refusal(username):
+    """AWS's constraint on `Username` (length 1 to 128, pattern [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+)."""
+    prefix = "1 validation error detected: Value at 'username' failed to satisfy constraint: "
+    if len(username) > 128:
+        return prefix + "Member must have length less than or equal to 128"
+    if not username or any(unicodedata.category(c)[0] not in "LMSNP" for c in username):
+        return prefix + r"Member must satisfy regular expression pattern: [\p{L}\p{M}\p{S}\p{N}\p{P}]+"
+    return None
+
+
+def _checking_username(action):
+    def checked(self):
+        username = self._get_param("Username")
+        refusal = _username_refusal(username) if isinstance(username, str) else None
+        if refusal:
+            raise InvalidParameterException(refusal)
+        return action(self)
+
+    return checked
+
+
+for _name in _USERNAME_ACTIONS:
+    setattr(CognitoIdpResponse, _name, _checking_username(getattr(CognitoIdpResponse, _name)))
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

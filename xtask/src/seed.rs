@@ -105,6 +105,7 @@ impl Seeder {
             sub: sub.parse::<UserSub>()?,
             tenant_id: tenant,
             email,
+            name: None,
             role,
             notify_submissions: None,
             submissions_seen_at: None,

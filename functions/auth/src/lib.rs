@@ -14,6 +14,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::Email;
+use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, respond, route_key, unknown_route};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
@@ -272,6 +273,9 @@ impl App {
                     | E::NotAuthorizedException(_)
                     | E::TooManyFailedAttemptsException(_),
                 ) => ApiError::Invalid("code: the code is not valid or has expired".into()),
+                // An address Cognito will not take as a username (AWS: over 128 characters)
+                // is refused for its form, whoever asks: it tells nothing about accounts.
+                Some(E::InvalidParameterException(_)) => ApiError::Invalid(EMAIL_REFUSED_BY_SIGN_IN.into()),
                 // moto answers an unknown user with ResourceNotFound (AWS: UserNotFound); it
                 // must look like any other refused code. A wrong client id would break every
                 // sign-in before it got here.
@@ -310,7 +314,7 @@ impl App {
                 // moto answers an unknown session with ResourceNotFound (AWS: NotAuthorized).
                 // A wrong client id would break every sign-in before it got here.
                 Some(RespondToAuthChallengeError::ResourceNotFoundException(_)) => ApiError::InvalidCredentials,
-                _ => ApiError::from_sdk("RespondToAuthChallenge", err),
+                _ => ApiError::from_sdk_refusing("RespondToAuthChallenge", err, EMAIL_REFUSED_BY_SIGN_IN),
             })?;
         if let Some(challenge) = output.challenge_name() {
             return Err(ApiError::Forbidden(format!("sign-in needs the {} step", challenge.as_str())));
@@ -346,7 +350,7 @@ impl App {
         parameters: [(&str, String); N],
         refused: ApiError,
     ) -> Result<SignIn, ApiError> {
-        let mut request = self.cognito.initiate_auth().client_id(self.client_id(pool)).auth_flow(flow);
+        let mut request = self.cognito.initiate_auth().client_id(self.client_id(pool)).auth_flow(flow.clone());
         for (name, value) in parameters {
             request = request.auth_parameters(name, value);
         }
@@ -360,6 +364,11 @@ impl App {
                         | InitiateAuthError::UserNotConfirmedException(_)
                         | InitiateAuthError::PasswordResetRequiredException(_),
                     ) => refused,
+                    // A sign-in name Cognito will not take (AWS: over 128 characters): its
+                    // form is refused, which tells nothing about accounts.
+                    _ if flow == AuthFlowType::UserPasswordAuth => {
+                        ApiError::from_sdk_refusing("InitiateAuth", err, EMAIL_REFUSED_BY_SIGN_IN)
+                    }
                     _ => ApiError::from_sdk("InitiateAuth", err),
                 });
             }

@@ -70,6 +70,8 @@ struct OrganizationInput {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct MyChanges {
+    /// How customers see the member (`sharedBy`).
+    name: Option<DisplayName>,
     notify_submissions: Option<bool>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     submissions_seen_at: Option<OffsetDateTime>,
@@ -136,6 +138,7 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         let input: MyChanges = json_body(req)?;
         let choices = StaffChoices {
+            name: input.name,
             notify_submissions: input.notify_submissions,
             submissions_seen_at: input.submissions_seen_at,
         }

@@ -111,8 +111,9 @@ pub struct Incoming {
     /// The folder holding it, when it came with a shared folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folder: Option<FolderRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shared_by: Option<Email>,
+    /// Who shared it, as customers see staff: the member's name, else the company's name.
+    /// Never a staff member's email (their sign-in name).
+    pub shared_by: DisplayName,
     #[serde(with = "time::serde::rfc3339")]
     pub shared_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
@@ -354,9 +355,14 @@ impl App {
         sharers.sort();
         sharers.dedup();
         let (entries, staff) = self.store.drive_entries_and_staff(tenant, &items, &sharers).await?;
-        // Who shared, by email (a member of this company only).
-        let sharers: HashMap<UserSub, Email> =
-            staff.into_values().filter(|member| member.tenant_id == tenant).map(|m| (m.sub, m.email)).collect();
+        // Who shared, by name (a member of this company only; a member who has left, or
+        // has no name, shows as the company).
+        let company_name = &company.tenant.name;
+        let sharers: HashMap<UserSub, DisplayName> = staff
+            .into_values()
+            .filter(|member| member.tenant_id == tenant)
+            .map(|m| (m.sub.clone(), m.shown_to_customers(company_name)))
+            .collect();
         let view = CompanyView::from(company);
         let mut seen: HashSet<DocumentId> = HashSet::new();
         let mut visible = Vec::new();
@@ -370,7 +376,7 @@ impl App {
                 },
                 company: view.clone(),
                 folder,
-                shared_by: sharers.get(&share.shared_by).cloned(),
+                shared_by: sharers.get(&share.shared_by).cloned().unwrap_or_else(|| company_name.clone()),
                 shared_at: share.shared_at,
                 available_until: share.available_until,
                 folder_ids,
@@ -594,7 +600,7 @@ mod tests {
                 logo_path: None,
             },
             folder: None,
-            shared_by: None,
+            shared_by: "Acme".parse().unwrap(),
             shared_at: OffsetDateTime::now_utc() - time::Duration::days(days_ago),
             available_until: None,
             folder_ids: Vec::new(),

@@ -51,7 +51,7 @@ fn items() -> impl Strategy<Value = Vec<Incoming>> {
                     logo_path: None,
                 },
                 folder: None,
-                shared_by: None,
+                shared_by: "Acme".parse().unwrap(),
                 shared_at: OffsetDateTime::now_utc() - time::Duration::days(days_ago),
                 available_until: None,
                 folder_ids: Vec::new(),

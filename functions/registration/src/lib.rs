@@ -19,6 +19,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{AccessStatus, Email, UserSub};
+use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, respond, route_key, unknown_route};
 use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, PendingSignup, UploaderKind};
@@ -185,10 +186,9 @@ impl App {
                     "password: {}",
                     e.message().unwrap_or("does not meet the password policy")
                 ))),
-                Some(SignUpError::InvalidParameterException(e)) => {
-                    Err(ApiError::Invalid(e.message().unwrap_or("the registration is not valid").to_owned()))
-                }
-                _ => Err(ApiError::from_sdk("SignUp", err)),
+                // Cognito will not take the invited address as a username (AWS: more than
+                // 128 characters): the field in our words, never Cognito's message.
+                _ => Err(ApiError::from_sdk_refusing("SignUp", err, EMAIL_REFUSED_BY_SIGN_IN)),
             },
         }
     }
@@ -287,7 +287,7 @@ impl App {
                         | ConfirmSignUpError::NotAuthorizedException(_)
                         | ConfirmSignUpError::TooManyFailedAttemptsException(_),
                     ) => ApiError::Invalid("code: the code is not valid or has expired".into()),
-                    _ => ApiError::from_sdk("ConfirmSignUp", err),
+                    _ => ApiError::from_sdk_refusing("ConfirmSignUp", err, EMAIL_REFUSED_BY_SIGN_IN),
                 });
             }
         }

@@ -11,6 +11,7 @@ use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError, TransferLimits};
 use portal_shared::domain::{AccentColor, ContentType, DisplayName, Email, LogoId, Role, Slug, UserSub};
+use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{
     json_body, no_content, page_request, path_param, present, respond, route_key, unknown_route,
@@ -75,6 +76,9 @@ struct LogoUpload {
 struct Invitation {
     email: Email,
     role: Role,
+    /// How customers will see the member (`sharedBy`); the member may set it later.
+    #[serde(default)]
+    name: Option<DisplayName>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -265,7 +269,9 @@ impl App {
             Err(err) if matches!(err.as_service_error(), Some(AdminCreateUserError::UsernameExistsException(_))) => {
                 return Err(ApiError::Conflict("a staff account with this email exists already".into()));
             }
-            Err(err) => return Err(ApiError::from_sdk("AdminCreateUser", err)),
+            // Cognito will not take the address as a username (AWS: more than 128
+            // characters): a 422 naming the field, not a 500.
+            Err(err) => return Err(ApiError::from_sdk_refusing("AdminCreateUser", err, EMAIL_REFUSED_BY_SIGN_IN)),
         };
         let sub: UserSub = created
             .user
@@ -281,6 +287,7 @@ impl App {
             sub,
             tenant_id: staff.tenant_id,
             email: input.email,
+            name: input.name,
             role: input.role,
             notify_submissions: None,
             submissions_seen_at: None,
@@ -357,6 +364,8 @@ impl App {
             Err(err) if matches!(err.as_service_error(), Some(AdminDeleteUserError::UserNotFoundException(_))) => {
                 Ok(())
             }
+            // A name Cognito will not take is no account of its.
+            Err(err) if portal_shared::error::refuses_a_value(&err) => Ok(()),
             Err(err) => Err(ApiError::from_sdk("AdminDeleteUser", err)),
         }
     }

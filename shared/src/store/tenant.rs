@@ -57,6 +57,13 @@ impl Store {
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .return_values(ReturnValue::AllNew);
+        if let Some(name) = &choices.name {
+            // (`name` is a reserved word in expressions.)
+            set.push("#name = :name");
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name.as_str()));
+        }
         if let Some(notify) = choices.notify_submissions {
             set.push("notifySubmissions = :notify");
             update = update.expression_attribute_values(":notify", AttributeValue::Bool(notify));

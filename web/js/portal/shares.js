@@ -121,7 +121,8 @@ function itemRow(item) {
   meta.append(h('li', { class: 'number' }, formatSize(doc.size)));
   meta.append(h('li', {}, 'Shared ', dateElement(item.sharedAt)));
   if (item.availableUntil) meta.append(h('li', { class: 'until' }, 'Available until ', dateElement(item.availableUntil)));
-  if (item.sharedBy) meta.append(h('li', { class: 'shared-by' }, 'by ', str(item.sharedBy)));
+  // A staff member's name; the company's when they have none (already shown above).
+  if (item.sharedBy && item.sharedBy !== (company && company.name)) meta.append(h('li', { class: 'shared-by' }, 'by ', str(item.sharedBy)));
   const download = h(
     'button',
     {

@@ -223,7 +223,8 @@ function staffSection() {
         });
         actions.append(remove);
       }
-      return [h('th', { scope: 'row', class: 'email' }, member.email, self ? h('span', { class: 'muted' }, ' (you)') : ''), h('td', {}, select), actions];
+      const name = member.name ? h('span', { class: 'muted' }, ` · ${member.name}`) : '';
+      return [h('th', { scope: 'row', class: 'email' }, member.email, name, self ? h('span', { class: 'muted' }, ' (you)') : ''), h('td', {}, select), actions];
     },
   });
   // Staff members are keyed by `sub`.
@@ -236,6 +237,7 @@ function staffSection() {
     { id: 'staff-form', class: 'form form--grid', novalidate: true },
     h('h4', {}, 'Invite a staff member'),
     h('div', { class: 'field' }, h('label', { for: 'staff-email' }, 'Email'), h('input', { id: 'staff-email', name: 'email', type: 'email', required: true, maxlength: 254, autocomplete: 'off' })),
+    h('div', { class: 'field' }, h('label', { for: 'staff-name' }, 'Name (shown to customers)'), h('input', { id: 'staff-name', name: 'name', type: 'text', maxlength: 200, autocomplete: 'off' })),
     h('div', { class: 'field' }, h('label', { for: 'staff-role' }, 'Role'), h('select', { id: 'staff-role', name: 'role' }, Object.entries(ROLE_LABELS).map(([value, label]) => h('option', { value, selected: value === 'member' }, label)))),
     h('button', { type: 'submit', class: 'button' }, 'Invite'),
     formAlert,
@@ -244,7 +246,11 @@ function staffSection() {
     form,
     formAlert,
     async (data) => {
-      const member = await call('/staff', { method: 'POST', body: { email: String(data.get('email')).trim(), role: data.get('role') } });
+      const body = { email: String(data.get('email')).trim(), role: data.get('role') };
+      // Customers see this name on what the member shares (never the email); optional.
+      const name = String(data.get('name') || '').trim();
+      if (name) body.name = name;
+      const member = await call('/staff', { method: 'POST', body });
       table.upsert(member, 'append');
       form.reset();
       announce(`${member.email} invited: they get a temporary password by email.`);
