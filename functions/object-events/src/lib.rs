@@ -381,6 +381,10 @@ mod tests {
         assert!(check(&doc, &stored(6, Some("application/pdf"))).unwrap_err().contains("6 bytes"));
         assert!(check(&doc, &stored(5, Some("text/html"))).unwrap_err().contains("text/html"));
         assert!(check(&doc, &stored(5, None)).is_err());
+        // A hostile content type is quoted bounded (the reason is logged and stored).
+        let hostile = format!("x/{}", "y".repeat(100_000));
+        let reason = check(&doc, &stored(5, Some(&hostile))).unwrap_err();
+        assert!(reason.len() < 1200 && reason.contains("more bytes]"), "{} bytes", reason.len());
     }
 }
 
