@@ -7,6 +7,7 @@ use std::future::Future;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 
 use crate::error::ApiError;
+use crate::telemetry::clip;
 
 /// Runs `process` on each record's body; the response lists the records that failed.
 pub async fn process_records<F, Fut, T>(event: SqsEvent, mut process: F) -> SqsBatchResponse
@@ -18,7 +19,8 @@ where
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();
         if let Err(err) = process(message.body.unwrap_or_default()).await {
-            tracing::warn!(message_id = %id, error = %err, "record failed; SQS will deliver it again");
+            // The error may quote the body (a serde message names the offending value).
+            tracing::warn!(message_id = %clip(&id), error = %clip(&err.to_string()), "record failed; SQS will deliver it again");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
             failures.push(failure);

@@ -181,6 +181,12 @@ string_type!(
     AccentColor,
     parse_accent_color
 );
+string_type!(
+    /// The id S3 gave one version of an object in the versioned documents bucket: a settled
+    /// document is pinned to the version that was checked, and only that one is served.
+    ObjectVersion,
+    parse_object_version
+);
 
 /// Control characters and the Unicode line and paragraph separators (line breaks too).
 fn has_control(s: &str) -> bool {
@@ -280,6 +286,16 @@ fn parse_accent_color(raw: &str) -> Result<String, ParseError> {
     match value.strip_prefix('#') {
         Some(hex) if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) => Ok(value),
         _ => refuse("must be a colour like #1a73e8"),
+    }
+}
+
+/// S3 version ids are opaque URL-safe strings (`null` for an object stored before
+/// versioning); the bound keeps a hostile event's value out of keys, URLs and logs.
+fn parse_object_version(raw: &str) -> Result<String, ParseError> {
+    if !raw.is_empty() && raw.len() <= 1024 && raw.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(raw.to_owned())
+    } else {
+        refuse("is not an object version id")
     }
 }
 
@@ -482,6 +498,17 @@ mod tests {
         assert_eq!(AccentColor::from_str(" #1A73E8 ").unwrap().as_str(), "#1a73e8");
         for bad in ["1a73e8", "#1a73e", "#1a73e8ff", "#zzzzzz", "red", "#1a73e8;x"] {
             assert!(AccentColor::from_str(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn object_versions_are_bounded_printable_ascii() {
+        for good in ["3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", "null", "0b9a1c6e-7c1b-4d3e-9f00-2a1b3c4d5e6f"] {
+            assert_eq!(ObjectVersion::from_str(good).unwrap().as_str(), good);
+        }
+        let long = "v".repeat(1025);
+        for bad in ["", " ", "a b", "v\n", "é", long.as_str()] {
+            assert!(ObjectVersion::from_str(bad).is_err(), "{bad:?} was accepted");
         }
     }
 

@@ -131,7 +131,7 @@ impl ApiError {
 
     pub fn into_response(self) -> Response<Body> {
         if let Self::Internal(message) = &self {
-            tracing::error!(error = %message, "internal error");
+            tracing::error!(error = %crate::telemetry::clip(message), "internal error");
         }
         let status = self.status();
         let problem = Problem {
@@ -169,7 +169,8 @@ impl ApiError {
             _ => false,
         };
         if transient {
-            tracing::warn!(operation, error = %aws_smithy_types::error::display::DisplayErrorContext(&err), "transient AWS error");
+            let error = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+            tracing::warn!(operation, error = %crate::telemetry::clip(&error), "transient AWS error");
             Self::Unavailable
         } else {
             Self::Internal(format!("{operation}: {}", aws_smithy_types::error::display::DisplayErrorContext(&err)))

@@ -54,14 +54,14 @@ impl Inviter {
         self.store.put_invitation_token(&hash, &record).await?;
         if let Err(err) = self.mailer.send(&contact.email, tenant.name.as_str(), &message, None).await {
             if let Err(cleanup) = self.store.delete_invitation_token(&hash).await {
-                tracing::warn!(tenant = %tenant.id, contact = %contact.id, error = %cleanup, "unsent invitation token left to expire");
+                tracing::warn!(tenant = %tenant.id, contact = %contact.id, error = %crate::telemetry::clip(&cleanup.to_string()), "unsent invitation token left to expire");
             }
             return Err(err);
         }
         // The email is out: the request succeeds even if the mark cannot be written (then a
         // later share to this pending contact sends the invitation once more).
         if let Err(err) = self.store.mark_invitation_sent(tenant.id, contact.id, now).await {
-            tracing::warn!(tenant = %tenant.id, contact = %contact.id, error = %err, "invitation sent but not marked");
+            tracing::warn!(tenant = %tenant.id, contact = %contact.id, error = %crate::telemetry::clip(&err.to_string()), "invitation sent but not marked");
         }
         tracing::info!(tenant = %tenant.id, contact = %contact.id, "invitation emailed");
         Ok(())

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{
     AccentColor, AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, EventId,
-    FileName, FolderId, ItemRef, LogoId, OrganizationId, Slug, TenantId, UserSub,
+    FileName, FolderId, ItemRef, LogoId, ObjectVersion, OrganizationId, Slug, TenantId, UserSub,
 };
 use crate::object_key::ObjectKey;
 
@@ -147,6 +147,12 @@ pub struct Document {
     pub available_at: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_reason: Option<String>,
+    /// The S3 version of the object that object-events checked when the document became
+    /// available: downloads serve exactly these bytes, and any later object put under the
+    /// same key is removed, never served. Absent while pending, when rejected, and on
+    /// documents settled before versions were pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<ObjectVersion>,
 }
 
 impl Document {
@@ -175,6 +181,7 @@ impl Document {
             created_at: OffsetDateTime::now_utc(),
             available_at: None,
             rejected_reason: None,
+            version_id: None,
         }
     }
 

@@ -1,11 +1,14 @@
 //! The documents bucket: presigned uploads and downloads (file bytes never pass through
 //! Lambda), and the checks object-events makes on what arrived.
 //!
-//! Uploads are presigned PUTs that sign `content-type` and `content-length`: S3 refuses a
-//! request whose headers differ from the signed ones. The AWS SDK for Rust has no presigned
-//! POST, and an emulator may not enforce signatures, so object-events also checks every
-//! object against its pending record (HeadObject) and deletes what breaks the rules
-//! (see `docs/architecture.md`).
+//! Uploads are presigned PUTs that sign `content-type`, `content-length` and
+//! `if-none-match: *`: S3 refuses a request whose headers differ from the signed ones, and
+//! the conditional write makes the URL single-use (a second PUT to the key is a 412, so a
+//! settled document's bytes cannot be replaced for the rest of the URL's life). The AWS SDK
+//! for Rust has no presigned POST, and an emulator may not enforce signatures, so
+//! object-events also checks every object against its pending record (HeadObject), deletes
+//! what breaks the rules, and pins the version it checked: downloads name that version, so a
+//! later object under the key is never served (see `docs/architecture.md`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,7 +18,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::domain::{ContentType, FileName};
+use crate::domain::{ContentType, FileName, ObjectVersion};
 use crate::error::ApiError;
 use crate::object_key::ObjectKey;
 
@@ -42,9 +45,13 @@ pub struct PresignedRequest {
 pub struct StoredObject {
     pub size: u64,
     pub content_type: Option<String>,
-    /// Set when the bucket is versioned (it is, deployed).
-    pub version_id: Option<String>,
+    /// Set when the bucket is versioned (it is, deployed and locally).
+    pub version_id: Option<ObjectVersion>,
 }
+
+/// The header a presigned upload signs so that S3 stores the object only if the key holds
+/// none yet (a conditional write): the URL works once.
+pub const IF_NONE_MATCH: (&str, &str) = ("if-none-match", "*");
 
 fn presigning(ttl_seconds: u64) -> Result<PresigningConfig, ApiError> {
     PresigningConfig::expires_in(Duration::from_secs(ttl_seconds))
@@ -102,15 +109,20 @@ impl Storage {
             .key(key.to_string())
             .content_type(content_type.as_str())
             .content_length(size)
+            .if_none_match(IF_NONE_MATCH.1)
             .presigned(presigning(ttl_seconds)?)
             .await
             .map_err(|e| ApiError::Internal(format!("presign PutObject: {e}")))?;
         Ok(PresignedRequest::new(presigned, ttl_seconds))
     }
 
+    /// A GET of `version` (the one object-events checked) when given: bytes put under the
+    /// key later are never what it serves. `None` only for documents settled before
+    /// versions were pinned.
     pub async fn presign_download(
         &self,
         key: ObjectKey,
+        version: Option<&ObjectVersion>,
         name: &FileName,
         content_type: &ContentType,
         ttl_seconds: u64,
@@ -120,6 +132,7 @@ impl Storage {
             .get_object()
             .bucket(&self.bucket)
             .key(key.to_string())
+            .set_version_id(version.map(|v| v.as_str().to_owned()))
             .response_content_disposition(attachment_disposition(name))
             .response_content_type(content_type.as_str())
             .presigned(presigning(ttl_seconds)?)
@@ -179,13 +192,28 @@ impl Storage {
         Ok(())
     }
 
-    /// HeadObject; `None` when the object is gone (deleted before we looked).
-    pub async fn head(&self, key: ObjectKey) -> Result<Option<StoredObject>, ApiError> {
-        match self.client.head_object().bucket(&self.bucket).key(key.to_string()).send().await {
+    /// HeadObject of the current object, or of one `version`; `None` when it is gone
+    /// (deleted before we looked).
+    pub async fn head(
+        &self,
+        key: ObjectKey,
+        version: Option<&ObjectVersion>,
+    ) -> Result<Option<StoredObject>, ApiError> {
+        let request = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key.to_string())
+            .set_version_id(version.map(|v| v.as_str().to_owned()));
+        match request.send().await {
             Ok(head) => Ok(Some(StoredObject {
                 size: head.content_length.unwrap_or_default().max(0) as u64,
                 content_type: head.content_type,
-                version_id: head.version_id,
+                version_id: head
+                    .version_id
+                    .map(|v| v.parse())
+                    .transpose()
+                    .map_err(|e| ApiError::Internal(format!("HeadObject: version id {e}")))?,
             })),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
             Err(err) => Err(ApiError::from_sdk("HeadObject", err)),
@@ -194,12 +222,12 @@ impl Storage {
 
     /// Deletes an object; with its version id the bytes themselves are gone (in a versioned
     /// bucket a plain delete only adds a delete marker and keeps them).
-    pub async fn delete(&self, key: ObjectKey, version_id: Option<&str>) -> Result<(), ApiError> {
+    pub async fn delete(&self, key: ObjectKey, version_id: Option<&ObjectVersion>) -> Result<(), ApiError> {
         self.client
             .delete_object()
             .bucket(&self.bucket)
             .key(key.to_string())
-            .set_version_id(version_id.map(str::to_owned))
+            .set_version_id(version_id.map(|v| v.as_str().to_owned()))
             .send()
             .await
             .map_err(|e| ApiError::from_sdk("DeleteObject", e))?;

@@ -40,7 +40,7 @@ async fn a_submission_emails_the_contacts_owner_once_however_often_the_event_com
     // The same event ten more times, concurrently with the real delivery.
     let key = ObjectKey::document(t.tenant.id, id.parse()?).to_string();
     let app = object_events(&env().stack.bucket, &env().stack.sender).await;
-    let object = ObjectCreated { bucket: env().stack.bucket.clone(), encoded_key: key.replace('/', "%2F") };
+    let object = ObjectCreated::new(env().stack.bucket.clone(), key.replace('/', "%2F"));
     let outcomes = futures::future::join_all((0..10).map(|_| app.process(&object))).await;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     t.member.wait_settled(&id, Duration::from_secs(30)).await?;
@@ -101,11 +101,12 @@ async fn a_failed_email_is_retried_until_sent_and_a_message_that_keeps_failing_e
         created_at: time::OffsetDateTime::now_utc(),
         available_at: None,
         rejected_reason: None,
+        version_id: None,
     };
     t.store.create_document(&document, document.created_at + time::Duration::days(1)).await?;
     let key = document.object_key().to_string();
     s3.put_object().bucket(&bucket).key(&key).content_type("text/plain").body(b"pay".to_vec().into()).send().await?;
-    let object = ObjectCreated { bucket: bucket.clone(), encoded_key: key.clone() };
+    let object = ObjectCreated::new(bucket.clone(), key.clone());
     let outbox = portal_shared::keys::submitted_notification(document.id);
 
     // SES refuses (an unverified sender): the record is settled, the email waits.

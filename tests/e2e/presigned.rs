@@ -1,6 +1,7 @@
 //! Presigned URLs against LocalStack's S3, which checks signatures and expiry (moto does
 //! not): the project's own presigning code (`portal_shared::storage`) signs, and S3 refuses
-//! every request that differs from what was signed.
+//! every request that differs from what was signed. An upload URL works once (a signed
+//! `If-None-Match: *`), and a download of a pinned version serves that version's bytes.
 
 use std::time::Duration;
 
@@ -13,11 +14,26 @@ use xtask::provision::LOCALSTACK_URL_ENV;
 const TTL: u64 = 60;
 
 async fn storage() -> anyhow::Result<Storage> {
+    Ok(Storage::new(localstack_s3().await, bucket(false).await?))
+}
+
+async fn localstack_s3() -> aws_sdk_s3::Client {
     let endpoint = std::env::var(LOCALSTACK_URL_ENV).expect("PORTAL_LOCALSTACK_URL is set by `cargo xtask test`");
-    let client = portal_shared::aws::s3_client(&xtask::provision::sdk_config(&endpoint).await);
+    portal_shared::aws::s3_client(&xtask::provision::sdk_config(&endpoint).await)
+}
+
+/// A new bucket; `versioned` as the documents bucket is (deployed and on moto).
+async fn bucket(versioned: bool) -> anyhow::Result<String> {
+    let client = localstack_s3().await;
     let bucket = portal_tests::unique("presigned");
     client.create_bucket().bucket(&bucket).send().await?;
-    Ok(Storage::new(client, bucket))
+    if versioned {
+        let enabled = aws_sdk_s3::types::VersioningConfiguration::builder()
+            .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+            .build();
+        client.put_bucket_versioning().bucket(&bucket).versioning_configuration(enabled).send().await?;
+    }
+    Ok(bucket)
 }
 
 /// Sends `body` as the browser would, with the signed headers except those in `skip`
@@ -28,15 +44,31 @@ async fn send(
     body: Vec<u8>,
     replace: &[(&str, &str)],
 ) -> anyhow::Result<StatusCode> {
+    send_without(request, url, body, replace, &[]).await
+}
+
+/// `send`, leaving out the headers named in `omit`.
+async fn send_without(
+    request: &PresignedRequest,
+    url: &str,
+    body: Vec<u8>,
+    replace: &[(&str, &str)],
+    omit: &[&str],
+) -> anyhow::Result<StatusCode> {
     let mut builder = reqwest::Client::new().request(request.method.parse()?, url);
     for (name, value) in &request.headers {
-        if name == "content-length" {
+        if name == "content-length" || omit.contains(&name.as_str()) {
             continue;
         }
         let value = replace.iter().find(|(n, _)| n == name).map(|(_, v)| *v).unwrap_or(value);
         builder = builder.header(name, value);
     }
     Ok(builder.body(body).send().await?.status())
+}
+
+async fn get(url: &str) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+    let response = reqwest::get(url).await?;
+    Ok((response.status(), response.bytes().await?.to_vec()))
 }
 
 fn ticket() -> (ObjectKey, ContentType, FileName) {
@@ -54,10 +86,10 @@ async fn a_correct_upload_and_download_succeed_byte_for_byte() -> anyhow::Result
     let bytes = b"%PDF-1.4 presigned".to_vec();
     let upload = storage.presign_upload(key, &content_type, bytes.len() as u64, TTL).await?;
     assert_eq!(send(&upload, &upload.url, bytes.clone(), &[]).await?, StatusCode::OK);
-    let stored = storage.head(key).await?.expect("stored");
+    let stored = storage.head(key, None).await?.expect("stored");
     assert_eq!((stored.size, stored.content_type.as_deref()), (bytes.len() as u64, Some("application/pdf")));
 
-    let download = storage.presign_download(key, &name, &content_type, TTL).await?;
+    let download = storage.presign_download(key, None, &name, &content_type, TTL).await?;
     let response = reqwest::get(&download.url).await?;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()["content-disposition"].to_str()?.starts_with("attachment; filename=\"Contract.pdf\""));
@@ -89,7 +121,7 @@ async fn uploads_that_differ_from_what_was_signed_are_refused() -> anyhow::Resul
         let status = send(&upload, url, body, &replace).await?;
         assert!(status == StatusCode::FORBIDDEN || status == StatusCode::BAD_REQUEST, "{what}: {status}");
     }
-    assert!(storage.head(key).await?.is_none(), "a refused upload stored an object");
+    assert!(storage.head(key, None).await?.is_none(), "a refused upload stored an object");
     Ok(())
 }
 
@@ -97,13 +129,98 @@ async fn uploads_that_differ_from_what_was_signed_are_refused() -> anyhow::Resul
 async fn expired_urls_are_refused() -> anyhow::Result<()> {
     let storage = storage().await?;
     let (key, content_type, name) = ticket();
-    let upload = storage.presign_upload(key, &content_type, 3, 1).await?;
+    // Another key than the live one below: a refusal must be the expiry's, not the
+    // conditional write's.
+    let (unused, _, _) = ticket();
+    let upload = storage.presign_upload(unused, &content_type, 3, 1).await?;
     // A fresh upload URL works; the same kind of URL after its expiry does not.
     let live = storage.presign_upload(key, &content_type, 3, TTL).await?;
     assert_eq!(send(&live, &live.url, b"abc".to_vec(), &[]).await?, StatusCode::OK);
-    let download = storage.presign_download(key, &name, &content_type, 1).await?;
+    let download = storage.presign_download(key, None, &name, &content_type, 1).await?;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(send(&upload, &upload.url, b"xyz".to_vec(), &[]).await?, StatusCode::FORBIDDEN);
     assert_eq!(reqwest::get(&download.url).await?.status(), StatusCode::FORBIDDEN);
+    assert!(storage.head(unused, None).await?.is_none(), "an expired URL stored an object");
+    Ok(())
+}
+
+/// Issue 21: an upload URL stayed valid for its whole life, and a second PUT of the same
+/// size and type replaced a settled document's bytes. The URL signs `If-None-Match: *`, so
+/// S3 stores the object only while the key holds none: the second PUT is a 412, whatever
+/// its bytes, and the first bytes stay.
+#[tokio::test]
+async fn an_upload_url_works_once() -> anyhow::Result<()> {
+    let storage = Storage::new(localstack_s3().await, bucket(true).await?);
+    let (key, content_type, name) = ticket();
+    let first = b"Signed: yes".to_vec();
+    let upload = storage.presign_upload(key, &content_type, first.len() as u64, TTL).await?;
+    // The client is told to send it (the ticket's headers), and it is signed.
+    assert_eq!(upload.headers.get("if-none-match").map(String::as_str), Some("*"), "{:?}", upload.headers);
+    let signed = upload.url.split("X-Amz-SignedHeaders=").nth(1).and_then(|s| s.split('&').next()).unwrap_or_default();
+    assert!(signed.split("%3B").any(|h| h == "if-none-match"), "not signed: {signed}");
+
+    assert_eq!(send(&upload, &upload.url, first.clone(), &[]).await?, StatusCode::OK);
+    for (what, body) in [("other bytes of the same size", b"Signed: no!".to_vec()), ("the same bytes", first.clone())] {
+        assert_eq!(send(&upload, &upload.url, body, &[]).await?, StatusCode::PRECONDITION_FAILED, "{what}");
+    }
+    let download = storage.presign_download(key, None, &name, &content_type, TTL).await?;
+    assert_eq!(get(&download.url).await?, (StatusCode::OK, first));
+    // Nothing but the first version was stored.
+    let versions =
+        localstack_s3().await.list_object_versions().bucket(storage.bucket()).prefix(key.to_string()).send().await?;
+    assert_eq!(versions.versions().len(), 1, "{versions:?}");
+    Ok(())
+}
+
+/// The conditional write is part of the signature: a client that leaves the header out
+/// (to overwrite) is refused by the signature check, and so is one that changes it.
+#[tokio::test]
+async fn an_upload_without_the_signed_condition_is_refused() -> anyhow::Result<()> {
+    let storage = storage().await?;
+    let (key, content_type, _) = ticket();
+    let bytes = b"abc".to_vec();
+    let upload = storage.presign_upload(key, &content_type, bytes.len() as u64, TTL).await?;
+    let without = send_without(&upload, &upload.url, bytes.clone(), &[], &["if-none-match"]).await?;
+    assert_eq!(without, StatusCode::FORBIDDEN, "without If-None-Match");
+    let changed = send(&upload, &upload.url, bytes.clone(), &[("if-none-match", "\"etag\"")]).await?;
+    assert_eq!(changed, StatusCode::FORBIDDEN, "another If-None-Match");
+    assert!(storage.head(key, None).await?.is_none(), "a refused upload stored an object");
+    // The same URL with the header works.
+    assert_eq!(send(&upload, &upload.url, bytes, &[]).await?, StatusCode::OK);
+    Ok(())
+}
+
+/// A download names the document's pinned version: bytes put under the key afterwards
+/// (where a write was not refused) are not what it serves, and the version is signed.
+#[tokio::test]
+async fn a_download_of_a_pinned_version_serves_its_bytes_only() -> anyhow::Result<()> {
+    let s3 = localstack_s3().await;
+    let storage = Storage::new(s3.clone(), bucket(true).await?);
+    let (key, content_type, name) = ticket();
+    let checked = b"Signed: yes".to_vec();
+    let upload = storage.presign_upload(key, &content_type, checked.len() as u64, TTL).await?;
+    assert_eq!(send(&upload, &upload.url, checked.clone(), &[]).await?, StatusCode::OK);
+    let pinned = storage.head(key, None).await?.and_then(|s| s.version_id).expect("a versioned object");
+    // Overwritten without the condition (with credentials, not the URL).
+    let replaced = s3
+        .put_object()
+        .bucket(storage.bucket())
+        .key(key.to_string())
+        .content_type(content_type.as_str())
+        .body(b"Signed: no!".to_vec().into())
+        .send()
+        .await?;
+    let replaced: portal_shared::domain::ObjectVersion = replaced.version_id().expect("a new version").parse()?;
+    assert_ne!(replaced, pinned);
+
+    let download = storage.presign_download(key, Some(&pinned), &name, &content_type, TTL).await?;
+    assert_eq!(get(&download.url).await?, (StatusCode::OK, checked));
+    // Without a version, S3 serves the newest bytes: what the pin prevents.
+    let unpinned = storage.presign_download(key, None, &name, &content_type, TTL).await?;
+    assert_eq!(get(&unpinned.url).await?, (StatusCode::OK, b"Signed: no!".to_vec()));
+    // The version is signed: another one in the same URL is refused.
+    let swapped = download.url.replace(pinned.as_str(), replaced.as_str());
+    assert_ne!(swapped, download.url, "the URL names its version");
+    assert_eq!(get(&swapped).await?.0, StatusCode::FORBIDDEN);
     Ok(())
 }

@@ -233,7 +233,7 @@ async fn object_events() -> App {
 }
 
 fn created(key: &str) -> ObjectCreated {
-    ObjectCreated { bucket: env().stack.bucket.clone(), encoded_key: key.replace('/', "%2F") }
+    ObjectCreated::new(env().stack.bucket.clone(), key.replace('/', "%2F"))
 }
 
 /// The `document.uploaded` entries of a document's trail.

@@ -165,7 +165,8 @@ export function createSession({ storageKey, refreshPath, onExpired = () => {} })
 }
 
 // Sends the bytes of a presigned upload with XMLHttpRequest, which (unlike fetch) reports upload
-// progress. onProgress(fraction 0..1). Headers the browser forbids are skipped (it sets them).
+// progress. onProgress(fraction 0..1). Headers the browser forbids are skipped (it sets them);
+// every other header of the ticket is signed and sent as given (if-none-match: * among them).
 export function putWithProgress(upload, file, contentType, onProgress = () => {}, signal) {
   return new Promise((resolve, reject) => {
     if (signal && signal.aborted) {
@@ -192,7 +193,12 @@ export function putWithProgress(upload, file, contentType, onProgress = () => {}
           onProgress(1);
           resolve();
         } else {
-          reject(new ApiError(xhr.status, { detail: `The storage service refused the file (HTTP ${xhr.status}).` }));
+          // 412: the upload URL is single-use (it signs If-None-Match: *) and was used already.
+          const detail =
+            xhr.status === 412
+              ? 'This upload link was used already. Start the upload again.'
+              : `The storage service refused the file (HTTP ${xhr.status}).`;
+          reject(new ApiError(xhr.status, { detail }));
         }
       }),
     );

@@ -32,7 +32,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
-/// these; a test compares).
+/// these; a test compares). A download names the document's pinned version, which S3
+/// authorizes as GetObjectVersion.
 pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -41,6 +42,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
     "s3:PutObject",
     "s3:GetObject",
+    "s3:GetObjectVersion",
     "s3:ListBucketVersions",
     "s3:DeleteObjectVersion",
 ];
@@ -458,6 +460,7 @@ impl App {
             .storage
             .presign_download(
                 portal_shared::object_key::ObjectKey::document(tenant, id),
+                document.version_id.as_ref(),
                 &document.name,
                 &document.content_type,
                 self.limits.download_url_ttl_seconds,

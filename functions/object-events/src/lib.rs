@@ -16,22 +16,24 @@ pub mod notification;
 use aws_config::SdkConfig;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use portal_shared::config::{self, ConfigError};
-use portal_shared::domain::{DocumentStatus, ItemRef, LogoId, TenantId};
+use portal_shared::domain::{DocumentStatus, ItemRef, LogoId, ObjectVersion, TenantId};
 use portal_shared::mail::Mailer;
 use portal_shared::model::{Action, ActivityEvent, Actor, Logo};
 use portal_shared::notify::Notifier;
 use portal_shared::object_key::ObjectKey;
-use portal_shared::storage::Storage;
+use portal_shared::storage::{Storage, StoredObject};
 use portal_shared::store::{Store, Transition};
+use portal_shared::telemetry::clip;
 use portal_shared::{ApiError, aws};
 use time::OffsetDateTime;
 
 use notification::{Notification, ObjectCreated};
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
-/// these; a test compares). HeadObject is authorized as GetObject, and needs ListBucket to
-/// see a 404 (not a 403) for an object deleted meanwhile; deleting a version (the bytes of a
-/// rejected upload in the versioned bucket) is DeleteObjectVersion.
+/// these; a test compares). HeadObject is authorized as GetObject (of the version an event
+/// names: GetObjectVersion), and needs ListBucket to see a 404 (not a 403) for an object
+/// deleted meanwhile; deleting a version (the bytes of a rejected upload, or of a late object
+/// under a settled document's key, in the versioned bucket) is DeleteObjectVersion.
 pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
     "dynamodb:UpdateItem",
@@ -39,6 +41,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
     "dynamodb:Query",
     "s3:GetObject",
+    "s3:GetObjectVersion",
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
     "s3:ListBucket",
@@ -63,6 +66,10 @@ pub enum Outcome {
     Ignored,
     /// A document key with no document record (e.g. deleted meanwhile): object removed.
     Orphan,
+    /// A second object under the key of a document that is available already (its URL
+    /// replayed where S3 did not refuse the write): that version removed, never served;
+    /// the document keeps the version it was settled with.
+    LateObject,
 }
 
 impl App {
@@ -120,48 +127,45 @@ impl App {
 
     pub async fn process(&self, object: &ObjectCreated) -> Result<Outcome, ApiError> {
         if object.bucket != self.storage.bucket() {
-            tracing::warn!(bucket = %object.bucket, "event from an unexpected bucket ignored");
+            tracing::warn!(bucket = %clip(&object.bucket), "event from an unexpected bucket ignored");
             return Ok(Outcome::Ignored);
         }
         let Ok(key) = ObjectKey::from_event_key(&object.encoded_key) else {
-            tracing::warn!(key = %object.encoded_key, "object outside our keys ignored");
+            tracing::warn!(key = %clip(&object.encoded_key), "object outside our keys ignored");
             return Ok(Outcome::Ignored);
         };
         match key {
-            ObjectKey::Document { tenant, document } => self.process_document(key, tenant, document).await,
+            ObjectKey::Document { tenant, document } => {
+                self.process_document(key, object.version.as_ref(), tenant, document).await
+            }
             ObjectKey::Logo { tenant, logo } => self.process_logo(key, tenant, logo).await,
         }
     }
 
+    /// `version`: the one the event names (S3 names it in a versioned bucket); without one,
+    /// the key's current version is the one the event is about.
     async fn process_document(
         &self,
         key: ObjectKey,
+        version: Option<&ObjectVersion>,
         tenant: TenantId,
         document: portal_shared::domain::DocumentId,
     ) -> Result<Outcome, ApiError> {
         let Some(document) = self.store.document(tenant, document).await? else {
             tracing::warn!(%key, "object without a document record deleted");
-            if let Some(stored) = self.storage.head(key).await? {
-                self.storage.delete(key, stored.version_id.as_deref()).await?;
-            }
+            self.remove(key, version).await?;
             return Ok(Outcome::Orphan);
         };
         match document.status {
             DocumentStatus::Pending => {}
-            DocumentStatus::Available => {
-                // A retry after the staff email failed: send what is still unsent.
-                self.notify(&document).await?;
-                return Ok(Outcome::Duplicate);
-            }
+            DocumentStatus::Available => return self.settled_already(key, version, &document).await,
             DocumentStatus::Rejected => {
                 // A retry after the delete below failed: delete what is still there.
-                if let Some(stored) = self.storage.head(key).await? {
-                    self.storage.delete(key, stored.version_id.as_deref()).await?;
-                }
+                self.remove(key, version).await?;
                 return Ok(Outcome::Duplicate);
             }
         }
-        let Some(stored) = self.storage.head(key).await? else {
+        let Some(stored) = self.storage.head(key, version).await? else {
             // Gone before we looked (deleted meanwhile): nothing to settle.
             return Ok(Outcome::Ignored);
         };
@@ -176,14 +180,15 @@ impl App {
                 None => event,
             }
         };
+        let verdict = check(&document, &stored);
         let outcome = match self
             .store
-            .settle_document(&document, check(&document, &stored), OffsetDateTime::now_utc(), uploaded)
+            .settle_document(&document, verdict, stored.version_id.as_ref(), OffsetDateTime::now_utc(), uploaded)
             .await?
         {
             Transition::Applied(settled) => match settled.rejected_reason {
                 Some(reason) => {
-                    self.storage.delete(key, stored.version_id.as_deref()).await?;
+                    self.storage.delete(key, stored.version_id.as_ref()).await?;
                     Outcome::Rejected(reason)
                 }
                 None => {
@@ -191,16 +196,78 @@ impl App {
                     Outcome::Available
                 }
             },
-            Transition::AlreadySettled(current) => {
-                if current.status == DocumentStatus::Available {
-                    self.notify(&current).await?;
+            // Settled meanwhile by another delivery: of this same version (a duplicate), or
+            // of another object under the key, in which case this one is the late one.
+            Transition::AlreadySettled(current) => match current.status {
+                DocumentStatus::Available => {
+                    self.late_or_duplicate(key, &current, stored.version_id.as_ref(), Some(&stored)).await?
                 }
-                Outcome::Duplicate
-            }
+                DocumentStatus::Rejected => {
+                    self.storage.delete(key, stored.version_id.as_ref()).await?;
+                    Outcome::Duplicate
+                }
+                DocumentStatus::Pending => Outcome::Duplicate,
+            },
             Transition::Missing => Outcome::Orphan,
         };
         tracing::info!(%key, ?outcome, "object settled");
         Ok(outcome)
+    }
+
+    /// An event for a document that is available already: a repeated delivery of the
+    /// event that settled it (its pinned version), or a late second object under the key
+    /// (a replayed or leaked upload URL where S3 did not refuse it), which is removed.
+    async fn settled_already(
+        &self,
+        key: ObjectKey,
+        version: Option<&ObjectVersion>,
+        document: &portal_shared::model::Document,
+    ) -> Result<Outcome, ApiError> {
+        if version.is_some() && version == document.version_id.as_ref() {
+            // The same event again: a retry after the staff email failed sends what is unsent.
+            self.notify(document).await?;
+            return Ok(Outcome::Duplicate);
+        }
+        let stored = self.storage.head(key, version).await?;
+        let stored_version = stored.as_ref().and_then(|s| s.version_id.as_ref()).or(version);
+        self.late_or_duplicate(key, document, stored_version, stored.as_ref()).await
+    }
+
+    /// `version` is the object version this event is about, `stored` what HeadObject found
+    /// of it (`None`: gone already).
+    async fn late_or_duplicate(
+        &self,
+        key: ObjectKey,
+        document: &portal_shared::model::Document,
+        version: Option<&ObjectVersion>,
+        stored: Option<&StoredObject>,
+    ) -> Result<Outcome, ApiError> {
+        let (Some(pinned), Some(version)) = (document.version_id.as_ref(), version) else {
+            // Nothing tells the checked bytes from others (a document settled before versions
+            // were pinned, an unversioned bucket, or the current object gone): taken as a
+            // repeated event, as before.
+            self.notify(document).await?;
+            return Ok(Outcome::Duplicate);
+        };
+        if version == pinned {
+            self.notify(document).await?;
+            return Ok(Outcome::Duplicate);
+        }
+        // Never served (downloads name the pinned version); removed so it is not kept either.
+        tracing::warn!(%key, version = %clip(version.as_str()), pinned = %pinned, "late object under a settled document's key deleted");
+        if stored.is_some() {
+            self.storage.delete(key, Some(version)).await?;
+        }
+        Ok(Outcome::LateObject)
+    }
+
+    /// Deletes the event's version of an object (the current one when the event names
+    /// none), bytes and all.
+    async fn remove(&self, key: ObjectKey, version: Option<&ObjectVersion>) -> Result<(), ApiError> {
+        if let Some(stored) = self.storage.head(key, version).await? {
+            self.storage.delete(key, stored.version_id.as_ref().or(version)).await?;
+        }
+        Ok(())
     }
 
     /// Emails staff about an available customer submission, through the outbox written
@@ -227,7 +294,7 @@ impl App {
             self.storage.delete_all_versions(key).await?;
             return Ok(Outcome::Orphan);
         };
-        let Some(stored) = self.storage.head(key).await? else {
+        let Some(stored) = self.storage.head(key, None).await? else {
             return Ok(Outcome::Ignored);
         };
         let verdict = check_size_and_type(pending.size, pending.content_type.as_str(), &stored);
@@ -268,9 +335,10 @@ fn check_size_and_type(
     let stored_type =
         stored.content_type.as_deref().map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
     if stored_type.as_deref() != Some(content_type) {
+        // The stored type is whatever the PUT said: bounded, as it is logged and stored.
         return Err(format!(
             "the file is of type {}, {content_type} was announced",
-            stored_type.as_deref().unwrap_or("unknown"),
+            clip(stored_type.as_deref().unwrap_or("unknown")),
         ));
     }
     Ok(())
@@ -299,6 +367,7 @@ mod tests {
             created_at: OffsetDateTime::now_utc(),
             available_at: None,
             rejected_reason: None,
+            version_id: None,
         }
     }
 
@@ -312,6 +381,10 @@ mod tests {
         assert!(check(&doc, &stored(6, Some("application/pdf"))).unwrap_err().contains("6 bytes"));
         assert!(check(&doc, &stored(5, Some("text/html"))).unwrap_err().contains("text/html"));
         assert!(check(&doc, &stored(5, None)).is_err());
+        // A hostile content type is quoted bounded (the reason is logged and stored).
+        let hostile = format!("x/{}", "y".repeat(100_000));
+        let reason = check(&doc, &stored(5, Some(&hostile))).unwrap_err();
+        assert!(reason.len() < 1200 && reason.contains("more bytes]"), "{} bytes", reason.len());
     }
 }
 

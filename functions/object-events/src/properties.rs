@@ -46,15 +46,22 @@ fn encoded_key() -> impl Strategy<Value = String> {
 fn record() -> impl Strategy<Value = Value> {
     let event_name = prop_oneof![3 => Just("ObjectCreated:Put".to_owned()), 1 => Just("ObjectRemoved:Delete".to_owned()), 1 => support::any_text()];
     let bucket = prop_oneof![Just("docs".to_owned()), support::any_text()];
-    (event_name, bucket, encoded_key(), support::json_value(FIELDS)).prop_map(|(name, bucket, key, extra)| {
-        let mut record = json!({ "eventName": name, "s3": { "bucket": { "name": bucket }, "object": { "key": key } } });
-        if let (Value::Object(record), Value::Object(extra)) = (&mut record, extra) {
-            for (field, value) in extra.into_iter().filter(|(field, _)| field.as_str() != "s3") {
-                record.entry(field).or_insert(value);
+    let version = prop_oneof![2 => Just(None), 1 => "[A-Za-z0-9._+/=-]{1,40}".prop_map(Some), 1 => support::any_text().prop_map(Some)];
+    (event_name, bucket, encoded_key(), version, support::json_value(FIELDS)).prop_map(
+        |(name, bucket, key, version, extra)| {
+            let mut record =
+                json!({ "eventName": name, "s3": { "bucket": { "name": bucket }, "object": { "key": key } } });
+            if let Some(version) = version {
+                record["s3"]["object"]["versionId"] = json!(version);
             }
-        }
-        record
-    })
+            if let (Value::Object(record), Value::Object(extra)) = (&mut record, extra) {
+                for (field, value) in extra.into_iter().filter(|(field, _)| field.as_str() != "s3") {
+                    record.entry(field).or_insert(value);
+                }
+            }
+            record
+        },
+    )
 }
 
 fn notification() -> impl Strategy<Value = Value> {
@@ -111,6 +118,9 @@ proptest! {
             for (object, record) in created.iter().zip(expected) {
                 prop_assert_eq!(Some(object.bucket.as_str()), record["s3"]["bucket"]["name"].as_str());
                 prop_assert_eq!(Some(object.encoded_key.as_str()), record["s3"]["object"]["key"].as_str());
+                // A version id is kept when it is one, dropped otherwise (never a failure).
+                let version = record["s3"]["object"]["versionId"].as_str().and_then(|v| v.parse::<portal_shared::domain::ObjectVersion>().ok());
+                prop_assert_eq!(&object.version, &version);
                 // The key names its literal tenant, or none at all.
                 if let Ok(key) = ObjectKey::from_event_key(&object.encoded_key) {
                     let plus = object.encoded_key.replace('+', " ");

@@ -144,7 +144,7 @@ impl App {
             // The closing stands even if the optional notice cannot be sent now.
             let tenant = self.store.tenant(staff.tenant_id).await?.ok_or(ApiError::NotFound("company"))?;
             if let Err(err) = self.notifier.access_closed(&tenant, &contact).await {
-                tracing::warn!(contact = %contact.id, error = %err, "access-closed email not sent");
+                tracing::warn!(contact = %contact.id, error = %portal_shared::telemetry::clip(&err.to_string()), "access-closed email not sent");
             }
         }
         Ok(contact)

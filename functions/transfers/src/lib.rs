@@ -18,7 +18,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
-/// these; a test compares). The S3 ones are what the presigned URLs are signed for.
+/// these; a test compares). The S3 ones are what the presigned URLs are signed for: a
+/// download names the document's pinned version, which S3 authorizes as GetObjectVersion.
 /// The upload's record is written with a check that its folder exists (ConditionCheckItem).
 pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
@@ -27,6 +28,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:ConditionCheckItem",
     "s3:PutObject",
     "s3:GetObject",
+    "s3:GetObjectVersion",
 ];
 
 pub struct App {
@@ -111,6 +113,7 @@ impl App {
             .storage
             .presign_download(
                 document.object_key(),
+                document.version_id.as_ref(),
                 &document.name,
                 &document.content_type,
                 self.limits.download_url_ttl_seconds,

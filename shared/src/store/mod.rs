@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::domain::{AccessStatus, ContactId, DocumentId, DocumentStatus, OrganizationId, TenantId};
+use crate::domain::{AccessStatus, ContactId, DocumentId, DocumentStatus, ObjectVersion, OrganizationId, TenantId};
 use crate::error::ApiError;
 use crate::keys::{self, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, PK, SK};
 use crate::model::{ActivityEvent, Contact, Document, InvitationRequest, Organization, Tenant};
@@ -735,34 +735,44 @@ impl Store {
 
     /// Moves a document out of `pending`, once: the condition makes repeated and concurrent
     /// deliveries of the same S3 event change nothing after the first. An available upload
-    /// is written to the activity trail in the same transaction (once, like the change).
+    /// is pinned to the object `version` that was checked (`versionId`), and written to the
+    /// activity trail in the same transaction (once, like the change).
     pub async fn settle_document(
         &self,
         document: &Document,
         outcome: Result<(), String>,
+        version: Option<&ObjectVersion>,
         at: OffsetDateTime,
         uploaded: impl FnOnce(&Document) -> ActivityEvent,
     ) -> Result<Transition, ApiError> {
         let tenant = document.tenant_id;
         let mut settled = document.clone();
         let timestamp = at.format(&time::format_description::well_known::Rfc3339).expect("RFC 3339 formats");
-        let (expression, detail) = match &outcome {
-            Ok(()) => {
+        let pinned = outcome.is_ok().then_some(version).flatten();
+        let (expression, detail) = match (&outcome, pinned) {
+            (Ok(()), Some(_)) => {
+                settled.status = DocumentStatus::Available;
+                settled.available_at = Some(at);
+                ("SET #status = :status, availableAt = :detail, versionId = :version REMOVE #ttl", timestamp)
+            }
+            // An unversioned bucket: nothing to pin (the deployed and local buckets are versioned).
+            (Ok(()), None) => {
                 settled.status = DocumentStatus::Available;
                 settled.available_at = Some(at);
                 ("SET #status = :status, availableAt = :detail REMOVE #ttl", timestamp)
             }
-            Err(reason) => {
+            (Err(reason), _) => {
                 settled.status = DocumentStatus::Rejected;
                 settled.rejected_reason = Some(reason.clone());
                 ("SET #status = :status, rejectedReason = :detail REMOVE #ttl", reason.clone())
             }
         };
+        settled.version_id = pinned.cloned();
         let status_value =
             serde_dynamo::to_attribute_value(settled.status).map_err(|e| ApiError::Internal(e.to_string()))?;
         let pending =
             serde_dynamo::to_attribute_value(DocumentStatus::Pending).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let update = Update::builder()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::document_sk(document.id))))
             .update_expression(expression)
@@ -772,9 +782,11 @@ impl Store {
             .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
             .expression_attribute_values(":status", status_value)
             .expression_attribute_values(":pending", pending)
-            .expression_attribute_values(":detail", s(detail))
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .expression_attribute_values(":detail", s(detail));
+        if let Some(version) = pinned {
+            update = update.expression_attribute_values(":version", s(version.as_str()));
+        }
+        let update = update.build().map_err(|e| ApiError::Internal(e.to_string()))?;
         let mut writes = vec![(TransactWriteItem::builder().update(update).build(), ApiError::Conflict(String::new()))];
         if outcome.is_ok() {
             writes.push(self.event_write(tenant, &uploaded(&settled))?);
