@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::domain::ParseError;
 use crate::error::ApiError;
 use crate::pagination::PageRequest;
+use crate::source::SourceAddress;
 
 /// JSON request bodies are small (metadata only; file bytes go to S3 directly).
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
@@ -22,6 +23,21 @@ pub fn route_key(req: &Request) -> Option<&str> {
         Some(RequestContext::ApiGatewayV2(context)) => context.route_key.as_deref(),
         _ => None,
     }
+}
+
+/// Where the request comes from (`requestContext.http.sourceIp`); `Unknown` when the
+/// event has none or an unreadable one (see `source`).
+pub fn source_address(req: &Request) -> SourceAddress {
+    let source_ip = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
+        _ => None,
+    };
+    let source = SourceAddress::from_source_ip(source_ip);
+    if !source.is_known() {
+        // Never from API Gateway: worth seeing, since such requests share one counter.
+        tracing::warn!("request without a usable sourceIp; counted as the unknown source");
+    }
+    source
 }
 
 /// The answer for a route key a function does not serve (a wiring mistake, or a direct

@@ -196,10 +196,16 @@ pub fn selection_lease_sk(contact: ContactId) -> String {
     format!("SELECTION#{contact}")
 }
 
-/// A rate-limit counter of one purpose and one email, by the email's hex SHA-256 (see
-/// `rate_limit`).
-pub fn rate_limit_pk(purpose: &str, email_hash: &str) -> String {
-    format!("RATE#{purpose}#{email_hash}")
+/// The rate-limit counter of one purpose and one email (all sources' attempts, and each
+/// source's own), by the email's hex SHA-256 (see `rate_limit`).
+pub fn rate_limit_email_pk(purpose: &str, email_hash: &str) -> String {
+    format!("RATE#{purpose}#EMAIL#{email_hash}")
+}
+
+/// The rate-limit counter of one purpose and one source across emails, by the hex SHA-256
+/// of the source's canonical form (see `rate_limit`).
+pub fn rate_limit_source_pk(purpose: &str, source_hash: &str) -> String {
+    format!("RATE#{purpose}#SOURCE#{source_hash}")
 }
 
 /// One fixed window of a rate-limit counter, by its start (epoch seconds).

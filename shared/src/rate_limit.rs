@@ -1,20 +1,35 @@
-//! Per-email rate limits of the public routes that check a password or a code, or send an
-//! email: sign-in, password reset, registration and its confirmation code.
+//! Rate limits of the public routes that check a password or a code, or send an email:
+//! sign-in, password reset, registration and its confirmation code.
 //!
-//! Each (purpose, email) has a fixed-window counter in the table (see
-//! `docs/data-model.md`): one `UpdateItem` adds the attempt on condition that the window
-//! holds fewer than the limit, so concurrent attempts can never pass more than the limit.
-//! Every attempt counts, whether or not the account exists and whether or not it succeeds,
-//! so the answer at the limit (429) is the same for every email and tells nothing. The
-//! check comes before any other call of the route: a refused attempt changes nothing else.
+//! Each attempt is counted three ways, in one fixed window per purpose (see
+//! `docs/security.md` for the numbers and why):
+//!
+//! - **per source and email** (the tight limit): what one network may try against one
+//!   account. A flood from one source stops here, and stops only that source: the account's
+//!   owner, from their own network, still signs in;
+//! - **per email** (a looser ceiling): what all sources together may try against one
+//!   account, against guessing spread over many networks;
+//! - **per source** (across emails): what one network may try against all accounts
+//!   together, against credential stuffing (one try each at many emails).
+//!
+//! The first two live in one item per (purpose, email, window), checked and counted by one
+//! conditional `UpdateItem` (the email's total and the source's own count, both or
+//! neither); the third is one more conditional `UpdateItem`, made only when the first one
+//! counted. DynamoDB applies each condition and its `ADD` atomically, so concurrent attempts
+//! never pass more than any limit. Every attempt counts, whether or not the account exists
+//! and whether or not it succeeds, so the answer at a limit (429) is the same for every
+//! email and tells nothing. The check comes before any other call of the route; a refused
+//! attempt changes nothing else (one refused by the per-source ceiling is taken back from
+//! the email's item). The emails and sources are in the table only as SHA-256 hashes.
 //!
 //! API Gateway throttles the same routes per second (`infra/template.yaml`, a test keeps
-//! them in step); these counters bound what one email can be tried with over minutes.
+//! them in step); these counters bound what can be tried over minutes.
 
 use crate::domain::Email;
 use crate::keys;
+use crate::source::SourceAddress;
 
-/// What an attempt is for: each has its own counter and limit.
+/// What an attempt is for: each has its own counters and limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Purpose {
     StaffLogin,
@@ -26,29 +41,46 @@ pub enum Purpose {
     ResendCode,
 }
 
-/// At most `max_attempts` in each fixed window of `window_seconds` (windows start at
-/// multiples of `window_seconds` since the Unix epoch).
+/// The limits of one purpose, each "at most so many attempts in each fixed window of
+/// `window_seconds`" (windows start at multiples of `window_seconds` since the Unix epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit {
-    pub max_attempts: u32,
+pub struct Policy {
     pub window_seconds: i64,
+    /// One source against one email: the tight limit.
+    pub per_source_and_email: u32,
+    /// All sources together against one email: the ceiling against distributed guessing.
+    pub per_email: u32,
+    /// One source against all emails together: the ceiling against credential stuffing.
+    pub per_source: u32,
 }
 
-/// Sign-in (either pool), and registration with an existing account's password: a person
-/// who mistypes retries a few times; an attacker gets 40 guesses an hour per account.
-pub const PASSWORD_ATTEMPTS: Limit = Limit { max_attempts: 10, window_seconds: 15 * 60 };
+/// Sign-in (either pool), and registration with an existing account's password. One
+/// network: 10 tries per 15 minutes at one account (a person who mistypes retries a few
+/// times). All networks: 100, so locking an account out takes at least 10 networks at
+/// once, every 15 minutes, and guessing is at most 400 tries an hour per account (against
+/// passwords of at least 12 characters). One network at many accounts: 1,000 per 15
+/// minutes, far above what an office or a carrier NAT signs in, and a ninth of what the
+/// route's API Gateway throttle (10/s, all callers) lets through, so one address stuffing
+/// credentials can neither go on at the route's full rate nor take all of it from everyone.
+pub const PASSWORD_ATTEMPTS: Policy =
+    Policy { window_seconds: 15 * 60, per_source_and_email: 10, per_email: 100, per_source: 1_000 };
 
-/// The 6-digit codes (password reset, sign-up confirmation; 10^6 values): 40 guesses an
-/// hour, so a reset code (valid 1 h) is guessed with a chance of 0.004 %.
-pub const CODE_ATTEMPTS: Limit = Limit { max_attempts: 10, window_seconds: 15 * 60 };
+/// The 6-digit codes (password reset, sign-up confirmation; 10^6 values). One network: 5
+/// per 15 minutes; all networks: 20, so 80 guesses an hour per email (a reset code, valid
+/// 1 h, is guessed with a chance of 0.008 %) and a lock-out takes 4 networks at once. One
+/// network at many emails: 300 (a code is entered once per sign-up or reset).
+pub const CODE_ATTEMPTS: Policy =
+    Policy { window_seconds: 15 * 60, per_source_and_email: 5, per_email: 20, per_source: 300 };
 
 /// Each request emails a reset code: enough for a lost email or two, not for mail-bombing
-/// someone's inbox.
-pub const FORGOT_PASSWORD: Limit = Limit { max_attempts: 5, window_seconds: 60 * 60 };
+/// someone's inbox (at most 10 an hour, from 4 networks at least); one network may ask for
+/// 100 an hour, for everyone behind it together, and no more (mail-bombing many inboxes).
+pub const FORGOT_PASSWORD: Policy =
+    Policy { window_seconds: 60 * 60, per_source_and_email: 3, per_email: 10, per_source: 100 };
 
-/// Each request emails the confirmation code again (as above, tighter: the first code is
-/// sent at sign-up already).
-pub const RESEND_CODE: Limit = Limit { max_attempts: 3, window_seconds: 60 * 60 };
+/// Each request emails the confirmation code again (the first code is sent at sign-up).
+pub const RESEND_CODE: Policy =
+    Policy { window_seconds: 60 * 60, per_source_and_email: 3, per_email: 10, per_source: 100 };
 
 impl Purpose {
     pub const ALL: [Self; 7] = [
@@ -61,7 +93,7 @@ impl Purpose {
         Self::ResendCode,
     ];
 
-    /// Its name in the counter's key.
+    /// Its name in the counters' keys.
     pub fn name(self) -> &'static str {
         match self {
             Self::StaffLogin => "staff-login",
@@ -74,7 +106,7 @@ impl Purpose {
         }
     }
 
-    pub fn limit(self) -> Limit {
+    pub fn policy(self) -> Policy {
         match self {
             Self::StaffLogin | Self::CustomerLogin | Self::Register => PASSWORD_ATTEMPTS,
             Self::ResetPassword | Self::ConfirmSignup => CODE_ATTEMPTS,
@@ -104,16 +136,28 @@ pub struct Window {
     pub end: i64,
 }
 
-impl Limit {
+impl Policy {
     /// The window `now` (epoch seconds) falls in.
     pub fn window(self, now: i64) -> Window {
         let start = now - now.rem_euclid(self.window_seconds);
         Window { start, end: start + self.window_seconds }
     }
 
-    /// The limit raised by `multiplier` (see `config::RATE_LIMIT_MULTIPLIER`).
+    /// Every limit raised by `multiplier` (see `config::RATE_LIMIT_MULTIPLIER`).
     pub fn times(self, multiplier: u32) -> Self {
-        Self { max_attempts: self.max_attempts.saturating_mul(multiplier.max(1)), ..self }
+        let times = |n: u32| n.saturating_mul(multiplier.max(1));
+        Self {
+            window_seconds: self.window_seconds,
+            per_source_and_email: times(self.per_source_and_email),
+            per_email: times(self.per_email),
+            per_source: times(self.per_source),
+        }
+    }
+
+    /// How many sources at once, each at its own limit, it takes to reach the per-email
+    /// ceiling (and so lock the email out until the window ends).
+    pub fn sources_to_lock_out(self) -> u32 {
+        self.per_email.div_ceil(self.per_source_and_email.max(1))
     }
 }
 
@@ -130,9 +174,40 @@ pub fn email_hash(email: &Email) -> String {
     crate::tokens::hash(email.as_str())
 }
 
-/// The counter's key: `RATE#{purpose}#{sha256(email)}` / `WINDOW#{windowStart}`.
-pub fn counter_key(purpose: Purpose, email: &Email, window: Window) -> (String, String) {
-    (keys::rate_limit_pk(purpose.name(), &email_hash(email)), keys::rate_limit_sk(window.start))
+/// The hex SHA-256 of the source's canonical form (`v4:…`, `v6:…/64`, `unknown`): the
+/// table never holds an address (see `docs/security.md` for what a hash of an IPv4
+/// address does and does not hide).
+pub fn source_hash(source: SourceAddress) -> String {
+    crate::tokens::hash(&source.canonical())
+}
+
+/// Which counter refused an attempt (for the log; the answer is the same for all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The email's item: this source's own count for it, or all sources' together.
+    Email,
+    /// This source's count across emails.
+    Source,
+}
+
+/// The email's counter (its total, and each source's own count as the attribute
+/// [`source_attribute`]): `RATE#{purpose}#EMAIL#{sha256(email)}` / `WINDOW#{windowStart}`.
+pub fn email_counter_key(purpose: Purpose, email: &Email, window: Window) -> (String, String) {
+    (keys::rate_limit_email_pk(purpose.name(), &email_hash(email)), keys::rate_limit_sk(window.start))
+}
+
+/// The source's counter across emails: `RATE#{purpose}#SOURCE#{sha256(source)}` /
+/// `WINDOW#{windowStart}`.
+pub fn source_counter_key(purpose: Purpose, source: SourceAddress, window: Window) -> (String, String) {
+    (keys::rate_limit_source_pk(purpose.name(), &source_hash(source)), keys::rate_limit_sk(window.start))
+}
+
+/// The attribute of the email's item that counts one source's attempts: `src_` and the
+/// first 16 hex digits (64 bits) of the source's hash. An item holds at most `per_email`
+/// of them (each new one comes with an attempt the total counts), so it stays small.
+pub fn source_attribute(source: SourceAddress) -> String {
+    let hash = source_hash(source);
+    format!("src_{}", &hash[..16])
 }
 
 #[cfg(feature = "dynamodb")]
@@ -142,10 +217,11 @@ pub use limiter::RateLimiter;
 mod limiter {
     use time::OffsetDateTime;
 
-    use super::{Purpose, counter_key};
+    use super::{Purpose, Refusal, email_counter_key, source_attribute, source_counter_key};
     use crate::config::{self, ConfigError};
     use crate::domain::Email;
     use crate::error::ApiError;
+    use crate::source::SourceAddress;
     use crate::store::Store;
 
     /// Checks and counts attempts against the limits, in the table.
@@ -170,23 +246,46 @@ mod limiter {
             Ok(Self { store, multiplier })
         }
 
-        /// Counts one attempt of `purpose` for `email`; `TooManyRequests` (and nothing
-        /// written) when the current window holds the limit already.
-        pub async fn check(&self, purpose: Purpose, email: &Email) -> Result<(), ApiError> {
-            self.check_at(purpose, email, OffsetDateTime::now_utc()).await
+        /// Counts one attempt of `purpose` from `source` for `email`; `TooManyRequests`
+        /// (and nothing left written) when any of its limits is reached in the window.
+        pub async fn check(&self, purpose: Purpose, source: SourceAddress, email: &Email) -> Result<(), ApiError> {
+            self.check_at(purpose, source, email, OffsetDateTime::now_utc()).await
         }
 
-        pub async fn check_at(&self, purpose: Purpose, email: &Email, now: OffsetDateTime) -> Result<(), ApiError> {
-            let limit = purpose.limit().times(self.multiplier);
+        pub async fn check_at(
+            &self,
+            purpose: Purpose,
+            source: SourceAddress,
+            email: &Email,
+            now: OffsetDateTime,
+        ) -> Result<(), ApiError> {
+            let policy = purpose.policy().times(self.multiplier);
             let now = now.unix_timestamp();
-            let window = limit.window(now);
-            let (pk, sk) = counter_key(purpose, email, window);
-            if self.store.count_attempt(pk, sk, limit.max_attempts, window.end).await? {
-                Ok(())
-            } else {
-                tracing::warn!(purpose = purpose.name(), window_start = window.start, "rate limit reached");
-                Err(ApiError::TooManyRequests { retry_after_seconds: window.retry_after(now) })
+            let window = policy.window(now);
+            let refused = |refusal: Refusal| {
+                tracing::warn!(purpose = purpose.name(), ?refusal, window_start = window.start, "rate limit reached");
+                ApiError::TooManyRequests { retry_after_seconds: window.retry_after(now) }
+            };
+            // The email's item first: a flood from one source at one email, the lock-out
+            // attempt, stops here at its own limit, in one request, and never reaches the
+            // email's ceiling or this source's count.
+            let (pk, sk) = email_counter_key(purpose, email, window);
+            let attribute = source_attribute(source);
+            let limits = (policy.per_source_and_email, policy.per_email);
+            if !self.store.count_email_attempt(&pk, &sk, &attribute, limits, window.end).await? {
+                return Err(refused(Refusal::Email));
             }
+            let (source_pk, source_sk) = source_counter_key(purpose, source, window);
+            if self.store.count_attempt(source_pk, source_sk, policy.per_source, window.end).await? {
+                return Ok(());
+            }
+            // Refused after all: take the attempt back from the email's item, so that a
+            // source over its ceiling spends nothing of the email's. (If this fails the
+            // attempt stays counted: an over-count, never an under-count.)
+            if let Err(err) = self.store.uncount_email_attempt(&pk, &sk, &attribute).await {
+                tracing::error!(error = %err, "could not take back a refused attempt");
+            }
+            Err(refused(Refusal::Source))
         }
     }
 }
@@ -201,28 +300,32 @@ mod tests {
         Email::from_str(text).unwrap()
     }
 
+    fn source(text: &str) -> SourceAddress {
+        SourceAddress::from_source_ip(Some(text))
+    }
+
     #[test]
     fn windows_are_fixed_and_aligned() {
-        let limit = Limit { max_attempts: 10, window_seconds: 900 };
+        let policy = Policy { window_seconds: 900, ..PASSWORD_ATTEMPTS };
         // 2026-11-23T19:40:00Z lies in the window that started at 19:30.
         let now = 1_795_462_800;
-        let window = limit.window(now);
+        let window = policy.window(now);
         assert_eq!(window.start % 900, 0);
         assert!(window.start <= now && now < window.end);
         assert_eq!(window.end - window.start, 900);
         // Every instant of a window maps to it; the next second after it, to the next.
-        assert_eq!(limit.window(window.start), window);
-        assert_eq!(limit.window(window.end - 1), window);
-        assert_eq!(limit.window(window.end), Window { start: window.end, end: window.end + 900 });
-        assert_eq!(limit.window(-1), Window { start: -900, end: 0 });
+        assert_eq!(policy.window(window.start), window);
+        assert_eq!(policy.window(window.end - 1), window);
+        assert_eq!(policy.window(window.end), Window { start: window.end, end: window.end + 900 });
+        assert_eq!(policy.window(-1), Window { start: -900, end: 0 });
     }
 
     #[test]
     fn retry_after_counts_down_to_the_window_end_and_never_to_zero() {
-        let limit = Limit { max_attempts: 3, window_seconds: 3600 };
+        let policy = RESEND_CODE;
         let start = 1_795_460_400; // a multiple of 3600: a window's first second
         assert_eq!(start % 3600, 0);
-        let window = limit.window(start);
+        let window = policy.window(start);
         assert_eq!(window.retry_after(start), 3600);
         assert_eq!(window.retry_after(start + 3599), 1);
         assert_eq!(window.retry_after(start + 3600), 1);
@@ -230,32 +333,87 @@ mod tests {
     }
 
     #[test]
-    fn the_key_changes_when_the_window_rolls_over() {
+    fn the_keys_change_when_the_window_rolls_over() {
         let ana = email("ana@example.com");
-        let limit = Purpose::StaffLogin.limit();
-        let last_second = limit.window(1_795_462_800).end - 1;
-        let before = counter_key(Purpose::StaffLogin, &ana, limit.window(last_second));
-        let after = counter_key(Purpose::StaffLogin, &ana, limit.window(last_second + 1));
-        assert_eq!(before.0, after.0, "one partition per purpose and email");
-        assert_ne!(before.1, after.1, "a new window is a new counter");
-        assert_eq!(before, counter_key(Purpose::StaffLogin, &ana, limit.window(last_second - 899)));
+        let home = source("198.51.100.7");
+        let policy = Purpose::StaffLogin.policy();
+        let last_second = policy.window(1_795_462_800).end - 1;
+        let (before, after) = (policy.window(last_second), policy.window(last_second + 1));
+        for (a, b) in [
+            (email_counter_key(Purpose::StaffLogin, &ana, before), email_counter_key(Purpose::StaffLogin, &ana, after)),
+            (
+                source_counter_key(Purpose::StaffLogin, home, before),
+                source_counter_key(Purpose::StaffLogin, home, after),
+            ),
+        ] {
+            assert_eq!(a.0, b.0, "one partition per purpose and email (or source)");
+            assert_ne!(a.1, b.1, "a new window is a new counter");
+        }
+        assert_eq!(
+            email_counter_key(Purpose::StaffLogin, &ana, before),
+            email_counter_key(Purpose::StaffLogin, &ana, policy.window(last_second - 899))
+        );
     }
 
     #[test]
-    fn keys_hold_a_hash_of_the_normalised_email_and_the_purpose() {
+    fn keys_hold_hashes_of_the_normalised_email_and_source_and_the_purpose() {
         let ana = email("  Ana@Example.COM ");
+        let home = source("198.51.100.7");
         let window = Window { start: 1_795_462_200, end: 1_795_463_100 };
-        let (pk, sk) = counter_key(Purpose::ResendCode, &ana, window);
-        assert_eq!(pk, format!("RATE#resend-code#{}", email_hash(&email("ana@example.com"))));
+        let (pk, sk) = email_counter_key(Purpose::ResendCode, &ana, window);
+        assert_eq!(pk, format!("RATE#resend-code#EMAIL#{}", email_hash(&email("ana@example.com"))));
         assert_eq!(sk, "WINDOW#1795462200");
         assert!(!pk.to_lowercase().contains("ana") && !pk.contains('@'), "{pk}");
         assert_eq!(email_hash(&ana).len(), 64);
-        // Each purpose and each email has its own counter.
-        let mut keys: Vec<_> = Purpose::ALL.iter().map(|p| counter_key(*p, &ana, window).0).collect();
-        keys.push(counter_key(Purpose::ResendCode, &email("bo@example.com"), window).0);
+        let (pk, sk) = source_counter_key(Purpose::ResendCode, home, window);
+        assert_eq!(pk, format!("RATE#resend-code#SOURCE#{}", source_hash(home)));
+        assert_eq!(sk, "WINDOW#1795462200");
+        assert!(!pk.contains("198") && !pk.contains("51.100"), "{pk}");
+        assert_eq!(source_hash(home), crate::tokens::hash("v4:198.51.100.7"));
+        let attribute = source_attribute(home);
+        assert_eq!(attribute, format!("src_{}", &source_hash(home)[..16]));
+        assert!(!attribute.contains("198"), "{attribute}");
+        // Each purpose, email and source has its own counter; the two kinds never meet.
+        let mut keys: Vec<_> = Purpose::ALL.iter().map(|p| email_counter_key(*p, &ana, window).0).collect();
+        keys.extend(Purpose::ALL.iter().map(|p| source_counter_key(*p, home, window).0));
+        keys.push(email_counter_key(Purpose::ResendCode, &email("bo@example.com"), window).0);
+        keys.push(source_counter_key(Purpose::ResendCode, source("198.51.100.8"), window).0);
         keys.sort();
         keys.dedup();
-        assert_eq!(keys.len(), Purpose::ALL.len() + 1);
+        assert_eq!(keys.len(), 2 * Purpose::ALL.len() + 2);
+    }
+
+    #[test]
+    fn sources_count_apart_except_within_one_ipv6_64() {
+        let attribute = |text| source_attribute(source(text));
+        assert_ne!(attribute("127.0.0.1"), attribute("127.0.0.2"));
+        assert_ne!(attribute("2001:db8:0:1::1"), attribute("2001:db8:0:2::1"));
+        assert_eq!(attribute("2001:db8:0:1::1"), attribute("2001:db8:0:1:ffff::9"));
+        assert_eq!(attribute("garbage"), source_attribute(SourceAddress::Unknown));
+        assert_ne!(source_attribute(SourceAddress::Unknown), attribute("127.0.0.1"));
+    }
+
+    #[test]
+    fn every_policy_resists_both_guessing_and_lock_out() {
+        for purpose in Purpose::ALL {
+            let p = purpose.policy();
+            // One source alone can never lock an email out: the ceiling is well above the
+            // tight limit, so it takes several sources at once.
+            assert!(p.per_email > p.per_source_and_email, "{purpose:?}: {p:?}");
+            assert!(p.sources_to_lock_out() >= 3, "{purpose:?}: {p:?}");
+            // One source's own limit lets a person retry a few times.
+            assert!(p.per_source_and_email >= 3 && p.window_seconds >= 60, "{purpose:?}: {p:?}");
+            // A source may try more than one email (colleagues behind one address), but is
+            // bounded across emails.
+            assert!(p.per_source >= p.per_source_and_email, "{purpose:?}: {p:?}");
+        }
+        // The numbers docs/security.md states.
+        assert_eq!(PASSWORD_ATTEMPTS.sources_to_lock_out(), 10);
+        assert_eq!(PASSWORD_ATTEMPTS.per_email * 4, 400, "guesses an hour per account");
+        assert_eq!(CODE_ATTEMPTS.sources_to_lock_out(), 4);
+        assert_eq!(CODE_ATTEMPTS.per_email * 4, 80, "guesses of a code an hour");
+        assert_eq!(FORGOT_PASSWORD.sources_to_lock_out(), 4);
+        assert_eq!(RESEND_CODE.sources_to_lock_out(), 4);
     }
 
     #[test]
@@ -267,11 +425,20 @@ mod tests {
                 "{purpose:?}: {} is not a public route",
                 purpose.route()
             );
-            let limit = purpose.limit();
-            assert!(limit.max_attempts >= 3 && limit.window_seconds >= 60, "{purpose:?}");
         }
-        assert_eq!(PASSWORD_ATTEMPTS.times(1000).max_attempts, 10_000);
+    }
+
+    #[test]
+    fn the_multiplier_raises_every_limit_and_keeps_the_window() {
+        let raised = PASSWORD_ATTEMPTS.times(1000);
+        assert_eq!(
+            raised,
+            Policy { window_seconds: 900, per_source_and_email: 10_000, per_email: 100_000, per_source: 1_000_000 }
+        );
         assert_eq!(RESEND_CODE.times(0), RESEND_CODE);
-        assert_eq!(Limit { max_attempts: u32::MAX, window_seconds: 1 }.times(2).max_attempts, u32::MAX);
+        let max = Policy { window_seconds: 1, per_source_and_email: u32::MAX, per_email: u32::MAX, per_source: 1 };
+        assert_eq!(max.times(2).per_email, u32::MAX);
+        assert_eq!(max.times(2).per_source, 2);
+        assert_eq!(Policy { per_source_and_email: 0, ..max }.sources_to_lock_out(), u32::MAX);
     }
 }

@@ -328,6 +328,8 @@ pub async fn start_with(sdk: &SdkConfig, stack: &Stack, port: u16, relay: Relay)
     let (shutdown, stopped) = watch::channel(false);
     let mut server_stopped = shutdown.subscribe();
     let server = tokio::spawn(async move {
+        // With the peer's address (`ConnectInfo`), which becomes the event's `sourceIp`.
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
             let _ = server_stopped.wait_for(|stop| *stop).await;
         });
@@ -465,6 +467,12 @@ pub fn api_gateway_event(
         json!({ "jwt": { "claims": flat, "scopes": scopes } })
     });
     let user_agent = headers.get("user-agent").cloned().unwrap_or_default();
+    // As API Gateway: the address of the TCP peer, never a header the client could set.
+    // A request built in-process (benchmarks, the budget test) has no peer: 127.0.0.1.
+    let source_ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "127.0.0.1".to_owned(), |peer| peer.0.ip().to_string());
     json!({
         "version": "2.0",
         "routeKey": route_key,
@@ -484,7 +492,7 @@ pub fn api_gateway_event(
                 "method": parts.method.as_str(),
                 "path": path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
+                "sourceIp": source_ip,
                 "userAgent": user_agent,
             },
             "requestId": uuid::Uuid::new_v4().to_string(),

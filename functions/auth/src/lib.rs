@@ -2,8 +2,8 @@
 //! invited staff, and token refresh.
 //!
 //! Every failure to sign in answers the same 401, whether or not the email exists.
-//! Sign-in and the password reset are rate-limited per email (`portal_shared::rate_limit`)
-//! before anything else is called.
+//! Sign-in and the password reset are rate-limited (`portal_shared::rate_limit`: per source
+//! address and email, per email, per source) before anything else is called.
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client;
@@ -16,7 +16,7 @@ use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::Email;
 use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, no_content, respond, route_key, unknown_route};
+use portal_shared::http::{json_body, no_content, respond, route_key, source_address, unknown_route};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::{ConfirmationCode, Password};
 use portal_shared::store::Store;
@@ -204,7 +204,7 @@ impl App {
             Pool::Staff => Purpose::StaffLogin,
             Pool::Customer => Purpose::CustomerLogin,
         };
-        self.limiter.check(purpose, &input.email).await?;
+        self.limiter.check(purpose, source_address(req), &input.email).await?;
         let parameters = [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.expose())];
         self.initiate(pool, AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
     }
@@ -229,7 +229,7 @@ impl App {
     /// Emails a reset code; the answer is the same whether or not the account exists.
     async fn forgot(&self, req: &Request) -> Result<Accepted, ApiError> {
         let input: Forgot = json_body(req)?;
-        self.limiter.check(Purpose::ForgotPassword, &input.email).await?;
+        self.limiter.check(Purpose::ForgotPassword, source_address(req), &input.email).await?;
         if let Err(err) = self
             .cognito
             .forgot_password()
@@ -248,7 +248,7 @@ impl App {
     /// expired code answer alike.
     async fn reset(&self, req: &Request) -> Result<(), ApiError> {
         let input: Reset = json_body(req)?;
-        self.limiter.check(Purpose::ResetPassword, &input.email).await?;
+        self.limiter.check(Purpose::ResetPassword, source_address(req), &input.email).await?;
         use aws_sdk_cognitoidentityprovider::operation::confirm_forgot_password::ConfirmForgotPasswordError as E;
         match self
             .cognito

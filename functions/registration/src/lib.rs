@@ -6,8 +6,8 @@
 //! sends; then the contact's access becomes `active`. A customer who already has an account
 //! (invited by a second company) proves it with their password and is linked at once.
 //! Confirming and resending answer the same whether or not the email has an account.
-//! Each route is rate-limited per email (`portal_shared::rate_limit`; registering, per
-//! invited email) before any Cognito call.
+//! Each route is rate-limited (`portal_shared::rate_limit`: per source address and email,
+//! per email, per source; registering, by the invited email) before any Cognito call.
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
@@ -21,7 +21,7 @@ use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{AccessStatus, Email, UserSub};
 use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, respond, route_key, unknown_route};
+use portal_shared::http::{json_body, respond, route_key, source_address, unknown_route};
 use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, PendingSignup, UploaderKind};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::{ConfirmationCode, Password};
@@ -157,8 +157,8 @@ impl App {
         let input: Registration = json_body(req)?;
         let (hash, invitation) = self.invitation(&input.token).await?;
         let email = invitation.email.clone();
-        // Per invited email: an existing account's password is checked below.
-        self.limiter.check(Purpose::Register, &email).await?;
+        // By the invited email: an existing account's password is checked below.
+        self.limiter.check(Purpose::Register, source_address(req), &email).await?;
         let now = OffsetDateTime::now_utc();
         let signed_up = self
             .cognito
@@ -267,7 +267,7 @@ impl App {
     /// account becomes active. Any refusal answers the same, account or not.
     async fn confirm(&self, req: &Request) -> Result<Registered, ApiError> {
         let input: Confirmation = json_body(req)?;
-        self.limiter.check(Purpose::ConfirmSignup, &input.email).await?;
+        self.limiter.check(Purpose::ConfirmSignup, source_address(req), &input.email).await?;
         match self
             .cognito
             .confirm_sign_up()
@@ -309,7 +309,7 @@ impl App {
     /// Sends the confirmation code again; the answer never says whether the email exists.
     async fn resend(&self, req: &Request) -> Result<Accepted, ApiError> {
         let input: Resend = json_body(req)?;
-        self.limiter.check(Purpose::ResendCode, &input.email).await?;
+        self.limiter.check(Purpose::ResendCode, source_address(req), &input.email).await?;
         if let Err(err) = self
             .cognito
             .resend_confirmation_code()

@@ -1,5 +1,6 @@
-//! The rate-limit counters (`crate::rate_limit`): one item per purpose, email and fixed
-//! window, counted atomically and removed by TTL after its window.
+//! The rate-limit counters (`crate::rate_limit`): per purpose and fixed window, one item per
+//! email (its total and each source's own count) and one per source; counted atomically and
+//! removed by TTL after their window.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -27,5 +28,58 @@ impl Store {
             .send()
             .await;
         took_effect("UpdateItem", result)
+    }
+
+    /// Adds one attempt of one source to an email's counter `pk`/`sk`: to the email's total
+    /// (`attempts`, at most `per_email`) and to the source's own count (the attribute
+    /// `source`, at most `per_source`), both or neither. `true` if counted, `false`
+    /// (nothing written) when either is at its limit. One `UpdateItem`, so both conditions
+    /// and both `ADD`s are applied atomically.
+    pub async fn count_email_attempt(
+        &self,
+        pk: &str,
+        sk: &str,
+        source: &str,
+        (per_source, per_email): (u32, u32),
+        expires_at: i64,
+    ) -> Result<bool, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk.to_owned(), sk.to_owned())))
+            .update_expression("ADD attempts :one, #source :one SET #ttl = :ttl")
+            .condition_expression(
+                "(attribute_not_exists(attempts) OR attempts < :email) \
+                 AND (attribute_not_exists(#source) OR #source < :source)",
+            )
+            .expression_attribute_names("#source", source)
+            .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":email", AttributeValue::N(per_email.to_string()))
+            .expression_attribute_values(":source", AttributeValue::N(per_source.to_string()))
+            .expression_attribute_values(":ttl", AttributeValue::N(expires_at.to_string()))
+            .send()
+            .await;
+        took_effect("UpdateItem", result)
+    }
+
+    /// Takes back one attempt [`count_email_attempt`](Self::count_email_attempt) counted
+    /// (the attempt was then refused by another limit). Never creates the item, never goes
+    /// below zero.
+    pub async fn uncount_email_attempt(&self, pk: &str, sk: &str, source: &str) -> Result<(), ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk.to_owned(), sk.to_owned())))
+            .update_expression("ADD attempts :minus, #source :minus")
+            .condition_expression("attempts > :zero AND #source > :zero")
+            .expression_attribute_names("#source", source)
+            .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .send()
+            .await;
+        took_effect("UpdateItem", result).map(|_| ())
     }
 }
