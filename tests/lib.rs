@@ -18,6 +18,12 @@ pub use xtask::client::{ApiResponse, put_presigned};
 
 pub const PASSWORD: &str = "Test-Passw0rd!42";
 
+/// The bound of a wait for the queue relays' work (an upload settled, a logo applied, an
+/// email sent). The suite's one gateway relays for every test while the emulators and
+/// Chromium share two cores, so a delivery can queue behind others' for tens of seconds;
+/// a passing test stops waiting as soon as the effect is there.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub struct TestEnv {
     pub stack: Stack,
     pub api_url: String,
@@ -91,7 +97,7 @@ pub async fn upload_logo(admin: &ApiClient, bytes: &[u8]) -> Result<String> {
         .expect(201)?;
     put_presigned(&ticket["upload"], bytes.to_vec()).await?;
     let id = ticket["logo"]["id"].as_str().unwrap_or_default().to_owned();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + SETTLE;
     loop {
         let settings = admin.get("/settings").await?.expect(200)?;
         if settings["logo"]["id"] == id.as_str() {
@@ -173,7 +179,7 @@ pub async fn customer_with_a_shared_document(
     let (customer, contact_id) = registered_customer(&t.member, &email).await?;
     let doc = t.member.upload(file_name, "text/plain", bytes).await?;
     let doc_id = doc["id"].as_str().unwrap_or_default().to_owned();
-    t.member.wait_settled(&doc_id, std::time::Duration::from_secs(30)).await?;
+    t.member.wait_settled(&doc_id, SETTLE).await?;
     t.member
         .post(
             "/shares",

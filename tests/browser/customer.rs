@@ -264,12 +264,12 @@ async fn invited_customer_registers_downloads_and_sends_a_document_back() -> Res
     // Entering the tab reloads the list: act on the fresh one.
     let list = b.find("#submissions-list").await?;
     let list = &list;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    eventually(
-        Duration::from_secs(10),
-        || async move { Ok(list.attr("aria-busy").await?.as_deref() == Some("false")) },
-    )
-    .await?;
+    // The reload starts (aria-busy "true") in the same task that shows the tab: once the
+    // tab is shown, "false" means the fresh list is there.
+    let (page, view) = (&b, "return document.body.dataset.view");
+    eventually(crate::support::WAIT, || async move { Ok(page.client.execute(view, vec![]).await? == "send") }).await?;
+    eventually(crate::support::WAIT, || async move { Ok(list.attr("aria-busy").await?.as_deref() == Some("false")) })
+        .await?;
     b.click("#submissions-list button[data-withdraw]").await?;
     b.click("dialog button.button--danger").await?;
     b.wait_text("#submissions-empty", "not sent any").await?;

@@ -13,8 +13,9 @@ use tokio::process::{Child, Command};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use xtask::browser::CHROMEDRIVER_ENV;
 
-/// How long a page may take to show what a test waits for.
-pub const WAIT: Duration = Duration::from_secs(15);
+/// How long a page may take to show what a test waits for: generous, since Chromium, the
+/// emulators and the other tests share two cores (a passing wait ends as soon as it holds).
+pub const WAIT: Duration = Duration::from_secs(60);
 
 /// Two browsers at a time: each is a few processes, and the machine may have two cores.
 static BROWSERS: Semaphore = Semaphore::const_new(2);
@@ -35,14 +36,26 @@ impl Browser {
     pub async fn open(name: &str) -> Result<Self> {
         let permit = BROWSERS.acquire().await?;
         let chromedriver = std::env::var(CHROMEDRIVER_ENV).unwrap_or_else(|_| "chromedriver".into());
-        let port = xtask::emulator::free_port()?;
+        // Port 0: chromedriver binds a free port itself and prints it, so no other process
+        // (another test's chromedriver or gateway) can take it between finding and binding.
         let mut driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {chromedriver} (`cargo xtask test` installs it)"))?;
+        let port = match tokio::time::timeout(WAIT, listening_port(&mut driver)).await {
+            Ok(Ok(port)) => port,
+            Ok(Err(err)) => {
+                let _ = driver.kill().await;
+                return Err(err);
+            }
+            Err(_) => {
+                let _ = driver.kill().await;
+                bail!("chromedriver did not report its port within {WAIT:?}");
+            }
+        };
         let downloads = screenshots_dir().join("downloads").join(portal_tests::unique(name));
         std::fs::create_dir_all(&downloads)?;
         let capabilities = json!({
@@ -58,21 +71,13 @@ impl Browser {
             "goog:loggingPrefs": { "browser": "ALL" },
         });
         let webdriver = format!("http://127.0.0.1:{port}");
-        let mut attempt = 0;
-        let client = loop {
-            let mut builder = ClientBuilder::rustls()?;
-            builder.capabilities(capabilities.as_object().cloned().unwrap_or_default());
-            match builder.connect(&webdriver).await {
-                Ok(client) => break client,
-                // chromedriver takes a moment to listen.
-                Err(_) if attempt < 50 => {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(err) => {
-                    let _ = driver.kill().await;
-                    bail!("chromedriver at {webdriver} refused a session: {err}");
-                }
+        let mut builder = ClientBuilder::rustls()?;
+        builder.capabilities(capabilities.as_object().cloned().unwrap_or_default());
+        let client = match builder.connect(&webdriver).await {
+            Ok(client) => client,
+            Err(err) => {
+                let _ = driver.kill().await;
+                bail!("chromedriver at {webdriver} refused a session: {err}");
             }
         };
         let api_url = &portal_tests::env().api_url;
@@ -212,6 +217,22 @@ impl Drop for Browser {
             let _ = std::process::Command::new("pkill").args(["-TERM", "-P", &pid.to_string()]).status();
         }
     }
+}
+
+/// The port chromedriver reports once it listens ("ChromeDriver was started successfully
+/// on port 41234."); its stdout is then drained so that it never blocks on a full pipe.
+async fn listening_port(driver: &mut Child) -> Result<u16> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let stdout = driver.stdout.take().context("chromedriver's stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(line) = lines.next_line().await? {
+        if let Some(rest) = line.split("started successfully on port ").nth(1) {
+            let port = rest.trim().trim_end_matches('.').parse().with_context(|| format!("reading {line:?}"))?;
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return Ok(port);
+        }
+    }
+    bail!("chromedriver exited before it listened")
 }
 
 pub fn screenshots_dir() -> PathBuf {

@@ -1,8 +1,6 @@
 //! The activity trail: access changes, shares, unshares, uploads, downloads and deletes are
 //! recorded (who, what, when) and listed per contact and per document, newest first.
 
-use std::time::Duration;
-
 use portal_tests::{assert_problem, tenant_fixture};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -19,7 +17,7 @@ async fn every_share_access_change_upload_and_download_is_in_the_trail() -> anyh
     let contact_id = contact["id"].as_str().unwrap().to_owned();
     let doc = t.member.upload("Trail.txt", "text/plain", b"trail").await?;
     let doc_id = doc["id"].as_str().unwrap().to_owned();
-    t.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
+    t.member.wait_settled(&doc_id, portal_tests::SETTLE).await?;
 
     t.member.send(Method::POST, &format!("/contacts/{contact_id}/access"), None).await?.expect(200)?;
     t.member

@@ -2,8 +2,6 @@
 //! A after access closed}. A never sees, downloads, uploads into or deletes anything of B
 //! or of a company that has not given A access; staff tokens are not customer tokens.
 
-use std::time::Duration;
-
 use portal_shared::routes::{Authorizer, ROUTES};
 use portal_tests::{anonymous, assert_problem, registered_customer, tenant_fixture, unique};
 use reqwest::Method;
@@ -22,14 +20,14 @@ async fn every_customer_route_refuses_who_it_must_and_leaks_nothing() -> anyhow:
     // A's company shares a document with A; A submits one.
     let doc = a_company.member.upload("A secret.txt", "text/plain", b"secret").await?;
     let doc_id = doc["id"].as_str().unwrap().to_owned();
-    a_company.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
+    a_company.member.wait_settled(&doc_id, portal_tests::SETTLE).await?;
     a_company
         .member
         .post("/shares", json!({ "items": [{ "kind": "document", "id": doc_id }], "contactIds": [a_contact] }))
         .await?
         .expect(200)?;
     let submission = a.submit(&a_tenant, "A mine.txt", "text/plain", b"me").await?["id"].as_str().unwrap().to_owned();
-    a_company.member.wait_settled(&submission, Duration::from_secs(30)).await?;
+    a_company.member.wait_settled(&submission, portal_tests::SETTLE).await?;
     let secrets = [doc_id.clone(), submission.clone(), a_email.clone(), "A secret".to_owned(), "A mine".to_owned()];
 
     let request = |key: &str| -> (Method, String, Option<Value>) {

@@ -1,8 +1,6 @@
 //! The drive: nested folders, uploads into a folder, rename, move and delete (deleting a
 //! document removes its bytes from the versioned bucket), and bad input on every drive route.
 
-use std::time::Duration;
-
 use portal_shared::domain::DocumentId;
 use portal_shared::object_key::ObjectKey;
 use portal_tests::{assert_problem, env, ids, sdk, tenant_fixture};
@@ -34,7 +32,7 @@ async fn folders_nest_and_documents_are_filed_renamed_moved_and_deleted() -> any
         .expect(201)?;
     portal_tests::put_presigned(&ticket["upload"], b"hello".to_vec()).await?;
     let doc_id = ticket["document"]["id"].as_str().unwrap().to_owned();
-    t.member.wait_settled(&doc_id, Duration::from_secs(30)).await?;
+    t.member.wait_settled(&doc_id, portal_tests::SETTLE).await?;
 
     let root = t.viewer.get("/drive").await?.expect(200)?;
     assert_eq!(ids(&root), vec![clients_id.to_owned()], "only the top folder is at the root: {root}");

@@ -255,11 +255,12 @@ async fn a_throttled_service_is_a_503_with_a_retry_hint() -> Result<()> {
 #[tokio::test]
 async fn a_stopped_emulator_is_a_503_with_a_retry_hint() -> Result<()> {
     let t = tenant_fixture().await?;
-    // A port that was free a moment ago: nothing listens there.
-    let nowhere = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        format!("http://{}", listener.local_addr()?)
-    };
+    // A port this test holds without listening: connections to it are refused, and no
+    // other process can take it meanwhile (a port found free and let go could be reused
+    // by another test's server, which would then answer).
+    let held = tokio::net::TcpSocket::new_v4()?;
+    held.bind("127.0.0.1:0".parse()?)?;
+    let nowhere = format!("http://{}", held.local_addr()?);
     let sdk = quick_retries(provision::sdk_config(&nowhere).await);
     let gateway = gateway::start_with(&sdk, &env().stack, 0, Relay::None).await?;
     let member = ApiClient::anonymous(&gateway.api_url()).with_token(t.member.token().context("token")?);
@@ -277,6 +278,7 @@ async fn a_stopped_emulator_is_a_503_with_a_retry_hint() -> Result<()> {
     assert_unavailable("POST /auth/customer/login", &anonymous.post("/auth/customer/login", login).await?);
     assert_unavailable("GET /branding/{slug}", &anonymous.get(&format!("/branding/{}", t.tenant.slug)).await?);
     gateway.stop().await;
+    drop(held);
     Ok(())
 }
 

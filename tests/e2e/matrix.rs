@@ -3,8 +3,6 @@
 //! the table without a case here fails this test. Nothing of tenant A ever appears in what
 //! another tenant's staff get back, and the viewer's refused writes change nothing.
 
-use std::time::Duration;
-
 use portal_shared::routes::{Authorizer, ROUTES};
 use portal_tests::{TenantFixture, anonymous, assert_problem, env, forge, tenant_fixture};
 use reqwest::Method;
@@ -237,7 +235,7 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
         .expect(201)?;
     let document = a.member.upload("a-secret.txt", "text/plain", b"secret").await?;
     let document_id = document["id"].as_str().unwrap().to_owned();
-    a.member.wait_settled(&document_id, Duration::from_secs(30)).await?;
+    a.member.wait_settled(&document_id, portal_tests::SETTLE).await?;
     let folder = a.member.post("/folders", json!({ "name": "A folder" })).await?.expect(201)?;
     let ids = Ids {
         contact: contact["id"].as_str().unwrap().to_owned(),

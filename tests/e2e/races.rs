@@ -274,7 +274,7 @@ async fn an_object_created_delivered_twice_at_once_settles_once() -> anyhow::Res
         }
     }
     assert!(settled <= 1, "{outcomes:?}");
-    let document = t.member.wait_settled(&id, Duration::from_secs(30)).await?;
+    let document = t.member.wait_settled(&id, portal_tests::SETTLE).await?;
     assert_eq!(document["status"], "available");
     assert_eq!(uploaded_entries(&t, &id).await?, 1);
     assert_eq!(portal_tests::ids(&t.viewer.get("/documents").await?.expect(200)?), vec![id]);
@@ -294,7 +294,7 @@ async fn a_created_event_for_a_deleted_document_recreates_nothing() -> anyhow::R
 
     // Settled, deleted, then the event again.
     let id = stored_upload(&t.member, "deleted.txt", b"gone").await?;
-    t.member.wait_settled(&id, Duration::from_secs(30)).await?;
+    t.member.wait_settled(&id, portal_tests::SETTLE).await?;
     t.member.send(Method::DELETE, &format!("/documents/{id}"), None).await?.expect(204)?;
     let key = ObjectKey::document(t.tenant.id, id.parse()?).to_string();
     assert_eq!(app.process(&created(&key)).await?, Outcome::Orphan);
@@ -334,7 +334,7 @@ async fn events_of_two_uploads_in_reverse_order_settle_each() -> anyhow::Result<
         assert!(matches!(outcome, Outcome::Available | Outcome::Duplicate), "{outcome:?}");
     }
     for id in [&first, &second] {
-        assert_eq!(t.member.wait_settled(id, Duration::from_secs(30)).await?["status"], "available");
+        assert_eq!(t.member.wait_settled(id, portal_tests::SETTLE).await?["status"], "available");
         assert_eq!(uploaded_entries(&t, id).await?, 1);
     }
     assert_eq!(portal_tests::ids(&t.viewer.get("/documents").await?.expect(200)?), vec![second, first]);

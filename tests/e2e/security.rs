@@ -88,7 +88,7 @@ async fn the_activity_trail_is_append_only() -> Result<()> {
     let (customer, contact) = portal_tests::registered_customer(&t.member, &email).await?;
     let document = t.member.upload("Trail.txt", "text/plain", b"audit me").await?;
     let document = document["id"].as_str().context("id")?.to_owned();
-    t.member.wait_settled(&document, std::time::Duration::from_secs(30)).await?;
+    t.member.wait_settled(&document, portal_tests::SETTLE).await?;
 
     let mut trail = activity(&tenant).await?;
     let steps: Vec<(&str, reqwest::Method, String, Option<Value>, &xtask::client::ApiClient, u16)> = vec![

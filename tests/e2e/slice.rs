@@ -3,7 +3,6 @@
 //! it and downloads the same bytes.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use portal_shared::domain::{DocumentStatus, TenantId};
@@ -42,7 +41,7 @@ async fn staff_upload_is_recorded_listed_and_downloaded_byte_for_byte() -> anyho
     assert_eq!(document["status"], "pending");
     let id = document["id"].as_str().unwrap();
 
-    let settled = t.member.wait_settled(id, Duration::from_secs(30)).await?;
+    let settled = t.member.wait_settled(id, portal_tests::SETTLE).await?;
     assert_eq!(settled["status"], "available", "{settled}");
     assert_eq!(settled["size"], bytes.len());
 

@@ -2,8 +2,6 @@
 //! items or calls several services: what the fault tests fail step by step and the
 //! AWS-calls budget test counts.
 
-use std::time::Duration;
-
 use anyhow::{Context, Result};
 use portal_tests::{
     CUSTOMER_PASSWORD, TenantFixture, customer_with_a_shared_document, env, invitation_token, tenant_fixture, unique,
@@ -161,7 +159,7 @@ impl Write {
                 let name = format!("{}.txt", unique("doomed"));
                 let document = member.upload(&name, "text/plain", b"short-lived").await?;
                 let id = document["id"].as_str().context("document id")?.to_owned();
-                member.wait_settled(&id, Duration::from_secs(30)).await?;
+                member.wait_settled(&id, portal_tests::SETTLE).await?;
                 attempt(&member, Method::DELETE, format!("/documents/{id}"), None, vec![id])
             }
             Self::DeleteContact => {

@@ -74,31 +74,18 @@ fn docker_available() -> bool {
 
 impl Emulator {
     pub async fn start(backend: Backend) -> Result<Self> {
+        if backend == Backend::Moto {
+            return Self::start_moto().await;
+        }
+        // LocalStack takes its port from the environment and does not report the one it
+        // bound, so it gets a port found free (a short window in which another process
+        // could take it; LocalStack then fails to start, and the error says so).
         let port = free_port()?;
-        let name = match backend {
-            Backend::Moto => "moto",
-            Backend::LocalStack => "localstack",
-        };
-        let log_path = local_dir().join(format!("{name}-{port}.log"));
+        let log_path = local_dir().join(format!("localstack-{port}.log"));
         std::fs::create_dir_all(local_dir())?;
         let log = std::fs::File::create(&log_path)?;
         let process = match backend {
-            Backend::Moto => {
-                EMULATOR.ensure()?;
-                // moto's server, with DynamoDB requests serialized (see moto_server.py).
-                let launcher = local_dir().join("moto_server.py");
-                std::fs::write(&launcher, MOTO_LAUNCHER)?;
-                Process::Child(
-                    Command::new(EMULATOR.bin("python"))
-                        .arg(&launcher)
-                        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                        .stdin(Stdio::null())
-                        .stdout(log.try_clone()?)
-                        .stderr(log)
-                        .spawn()
-                        .context("could not start moto's server")?,
-                )
-            }
+            Backend::Moto => unreachable!("started above"),
             Backend::LocalStack if docker_available() => {
                 let project = format!("portal-localstack-{port}");
                 let status = Command::new("docker")
@@ -135,6 +122,54 @@ impl Emulator {
             }
         };
         let mut emulator = Self { process, port, backend };
+        emulator.wait_until_ready(&log_path).await?;
+        Ok(emulator)
+    }
+
+    /// moto on a port its own server binds (`-p 0`), read from the line werkzeug logs
+    /// (` * Running on http://127.0.0.1:<port>`): no window between finding a free port
+    /// and binding it, in which another process (another suite on this machine) could take
+    /// the port and answer in our emulator's place.
+    async fn start_moto() -> Result<Self> {
+        EMULATOR.ensure()?;
+        std::fs::create_dir_all(local_dir())?;
+        // moto's server, with DynamoDB requests serialized (see moto_server.py).
+        let launcher = local_dir().join("moto_server.py");
+        std::fs::write(&launcher, MOTO_LAUNCHER)?;
+        let starting = local_dir().join(format!("moto-starting-{}.log", std::process::id()));
+        let log = std::fs::File::create(&starting)?;
+        let child = Command::new(EMULATOR.bin("python"))
+            .arg(&launcher)
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("could not start moto's server")?;
+        let mut emulator = Self { process: Process::Child(child), port: 0, backend: Backend::Moto };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        emulator.port = loop {
+            let text = std::fs::read_to_string(&starting).unwrap_or_default();
+            if let Some(port) = text
+                .lines()
+                .find_map(|line| line.trim().strip_prefix("* Running on http://127.0.0.1:"))
+                .and_then(|port| port.trim().parse::<u16>().ok())
+            {
+                break port;
+            }
+            if let Process::Child(child) = &mut emulator.process
+                && let Some(status) = child.try_wait()?
+            {
+                bail!("moto exited with {status}; see {}", starting.display());
+            }
+            if Instant::now() > deadline {
+                bail!("moto did not report its port within 120 s; see {}", starting.display());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        // The log keeps its documented name (the open file follows the rename).
+        let log_path = local_dir().join(format!("moto-{}.log", emulator.port));
+        std::fs::rename(&starting, &log_path)?;
         emulator.wait_until_ready(&log_path).await?;
         Ok(emulator)
     }

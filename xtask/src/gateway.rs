@@ -293,6 +293,13 @@ pub async fn start(stack: &Stack, port: u16) -> Result<RunningGateway> {
     start_with(&stack.sdk_config().await, stack, port, Relay::Queues).await
 }
 
+/// Batches of one queue handled at once, as Lambda's event source mapping polls a queue
+/// with several pollers: one slow batch (an email to send, a transaction behind the
+/// emulator's DynamoDB lock) does not hold every later message of the suite's shared
+/// gateway behind it. The handlers are safe to run concurrently (claims and conditional
+/// writes), as on AWS.
+const RELAY_POLLERS: usize = 3;
+
 /// Whether a gateway also relays the queues to their functions: one gateway per stack
 /// should, or they would take each other's messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,24 +349,28 @@ pub async fn start_with(sdk: &SdkConfig, stack: &Stack, port: u16, relay: Relay)
         return Ok(RunningGateway { address, shutdown, tasks });
     }
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    for (queue_url, queue_arn, handler) in [
+    let queues = [
         (stack.queue_url.clone(), stack.queue_arn.clone(), Arc::clone(&state.api.functions.object_events)),
         (
             stack.notifications_queue_url.clone(),
             stack.notifications_queue_arn.clone(),
             Arc::clone(&state.api.functions.notifications),
         ),
-    ] {
-        let sqs = sqs.clone();
-        let mut stopped = stopped.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stopped.wait_for(|stop| *stop) => break,
-                    _ = relay_once(&sqs, &queue_url, &queue_arn, &handler) => {}
+    ];
+    for (queue_url, queue_arn, handler) in queues {
+        for _ in 0..RELAY_POLLERS {
+            let (sqs, queue_url, queue_arn, handler) =
+                (sqs.clone(), queue_url.clone(), queue_arn.clone(), Arc::clone(&handler));
+            let mut stopped = stopped.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = stopped.wait_for(|stop| *stop) => break,
+                        _ = relay_once(&sqs, &queue_url, &queue_arn, &handler) => {}
+                    }
                 }
-            }
-        }));
+            }));
+        }
     }
     Ok(RunningGateway { address, shutdown, tasks })
 }
@@ -506,7 +517,6 @@ pub fn api_gateway_event(
     })
 }
 
-/// One long poll of the notification queue, handed to object-events as an SQS event.
 /// One poll of a queue: the messages go to the consumer as an SQS event; those it did not
 /// report as failed are deleted (the others come back after their visibility timeout,
 /// and go to the dead-letter queue after the configured receives), as Lambda's event
@@ -561,14 +571,24 @@ async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str,
             return;
         }
     };
-    for message in &messages {
-        if message.message_id.as_ref().is_some_and(|id| failed.contains(id)) {
-            continue; // back on the queue after its visibility timeout, then to the DLQ
-        }
-        if let Some(handle) = &message.receipt_handle
-            && let Err(err) = sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await
-        {
-            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&err), "SQS delete failed");
-        }
+    // The failed ones stay: back on the queue after their visibility timeout, then to the DLQ.
+    let done: Vec<_> = messages
+        .iter()
+        .filter(|m| !m.message_id.as_ref().is_some_and(|id| failed.contains(id)))
+        .filter_map(|m| {
+            aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                .id(m.message_id.clone().unwrap_or_default())
+                .receipt_handle(m.receipt_handle.clone()?)
+                .build()
+                .ok()
+        })
+        .collect();
+    if done.is_empty() {
+        return;
+    }
+    match sqs.delete_message_batch().queue_url(queue_url).set_entries(Some(done)).send().await {
+        Ok(output) if output.failed.is_empty() => {}
+        Ok(output) => tracing::warn!(failed = ?output.failed, "SQS delete failed for some messages"),
+        Err(err) => tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&err), "SQS delete failed"),
     }
 }
