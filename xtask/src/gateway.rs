@@ -30,7 +30,6 @@ use base64::Engine;
 use futures::future::BoxFuture;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request, Response};
 use portal_shared::ApiError;
@@ -155,6 +154,56 @@ impl Functions {
     }
 }
 
+/// Why [`Functions`] could not run an event.
+#[derive(Debug)]
+pub enum InvokeError {
+    /// No function of that name handles this kind of event.
+    NoSuchFunction(String),
+    /// The event is not what the Lambda runtime accepts for it.
+    Malformed(serde_json::Error),
+}
+
+impl std::fmt::Display for InvokeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoSuchFunction(name) => write!(f, "no function {name:?} for this event"),
+            Self::Malformed(err) => write!(f, "the event cannot be represented: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for InvokeError {}
+
+impl Functions {
+    /// The HTTP functions (crate names under `functions/`, as in the route table).
+    pub fn http_functions(&self) -> Vec<&'static str> {
+        let mut names: Vec<_> = self.http.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Runs an API Gateway event through `function`'s handler as the Lambda runtime does:
+    /// the JSON deserialized into lambda_http's request type (with only the `apigw_http`
+    /// feature, it accepts the HTTP API payload 2.0 and nothing else), then `serve`.
+    pub async fn invoke_http(&self, function: &str, event: Value) -> Result<Response<Body>, InvokeError> {
+        let handler = self.http.get(function).ok_or_else(|| InvokeError::NoSuchFunction(function.to_owned()))?;
+        let request: LambdaRequest = serde_json::from_value(event).map_err(InvokeError::Malformed)?;
+        Ok(handler(Request::from(request)).await)
+    }
+
+    /// Runs an event through a queue consumer (`object-events`, `notifications`): its
+    /// response (`{"batchItemFailures": […]}`, or `null` for a direct S3 notification), or
+    /// the invocation's error.
+    pub async fn invoke_queue(&self, function: &str, event: Value) -> Result<Result<Value, String>, InvokeError> {
+        let handler = match function {
+            "object-events" => &self.object_events,
+            "notifications" => &self.notifications,
+            other => return Err(InvokeError::NoSuchFunction(other.to_owned())),
+        };
+        Ok(handler(event).await)
+    }
+}
+
 /// Verifies Cognito tokens the way the HTTP API JWT authorizer does.
 pub struct JwtAuthorizer {
     issuer: String,
@@ -244,11 +293,12 @@ impl ApiGateway {
     /// Calls the function's handler in-process with the event (as the Lambda runtime
     /// would, after deserializing it).
     pub async fn invoke(&self, prepared: Prepared) -> Response<Body> {
-        match serde_json::from_value::<ApiGatewayV2httpRequest>(prepared.event) {
-            Ok(event) => {
-                (self.functions.http[prepared.function])(Request::from(LambdaRequest::ApiGatewayV2(event))).await
-            }
-            Err(err) => ApiError::Malformed(format!("the request cannot be represented: {err}")).into_response(),
+        match self.functions.invoke_http(prepared.function, prepared.event).await {
+            Ok(response) => response,
+            Err(err @ InvokeError::Malformed(_)) => ApiError::Malformed(err.to_string()).into_response(),
+            // The route table names every function this gateway builds (a test checks the
+            // samples of each); a missing one is a defect of the gateway, not of the request.
+            Err(err) => ApiError::Internal(err.to_string()).into_response(),
         }
     }
 }
@@ -590,5 +640,60 @@ async fn relay_once(sqs: &aws_sdk_sqs::Client, queue_url: &str, queue_arn: &str,
         Ok(output) if output.failed.is_empty() => {}
         Ok(output) => tracing::warn!(failed = ?output.failed, "SQS delete failed for some messages"),
         Err(err) => tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&err), "SQS delete failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::RequestExt;
+    use lambda_http::request::{LambdaRequest, RequestContext};
+
+    /// Every HTTP sample in `events/` is what the Lambda runtime accepts (the payload 2.0,
+    /// the only shape this build of lambda_http deserializes) and names a route of the
+    /// table served by the function whose directory holds it, with matching path parameters.
+    /// (Running them through the handlers needs the local stack; see `events/README.md`.)
+    #[test]
+    fn http_samples_deserialize_and_name_their_functions_routes() {
+        let root = crate::paths::repo_root().join("events");
+        let mut checked = 0;
+        for dir in std::fs::read_dir(&root).unwrap() {
+            let dir = dir.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let function = dir.file_name().unwrap().to_str().unwrap().to_owned();
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let path = file.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let Some(key) = json["routeKey"].as_str() else { continue };
+                let request: LambdaRequest =
+                    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(matches!(request, LambdaRequest::ApiGatewayV2(_)), "{}", path.display());
+                let request = lambda_http::Request::from(request);
+                let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+                    panic!("{}: no payload 2.0 context", path.display())
+                };
+                assert_eq!(context.route_key.as_deref(), Some(key), "{}", path.display());
+                let (method, raw_path) = key.split_once(' ').unwrap();
+                let actual_path = json["rawPath"].as_str().unwrap();
+                let (route, params) = super::routes::match_route(method, actual_path)
+                    .unwrap_or_else(|| panic!("{}: no route for {method} {actual_path}", path.display()));
+                assert_eq!(route.key(), key, "{}: rawPath {actual_path} is not {raw_path}", path.display());
+                assert_eq!(route.function, function, "{}", path.display());
+                for (name, value) in params {
+                    assert_eq!(json["pathParameters"][name], value, "{}: path parameter {name}", path.display());
+                }
+                let has_authorizer = context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).is_some();
+                assert_eq!(has_authorizer, route.authorizer != super::Authorizer::Public, "{}", path.display());
+                if let Some(body) = json["body"].as_str()
+                    && let Some(length) = json["headers"]["content-length"].as_str()
+                {
+                    assert_eq!(length, body.len().to_string(), "{}: content-length", path.display());
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 22, "only {checked} HTTP samples");
     }
 }
