@@ -22,6 +22,7 @@ mod organizations;
 mod presigned;
 mod races;
 mod rate_limits;
+mod sample_events;
 mod security;
 mod settings;
 mod sharing;

@@ -305,31 +305,3 @@ async fn the_access_closed_email_is_sent_only_when_the_company_turned_it_on() ->
     assert!(sent[0]["hasText"].as_bool().unwrap() && sent[0]["hasHtml"].as_bool().unwrap());
     Ok(())
 }
-
-/// Every sample event in `events/` for the queue consumers runs through its handler.
-#[tokio::test]
-async fn every_sample_event_runs_through_its_handler() -> anyhow::Result<()> {
-    let root = xtask::paths::repo_root().join("events");
-    let object_events = object_events(&env().stack.bucket, &env().stack.sender).await;
-    let notifications =
-        portal_notifications::App::new(&sdk().await, &env().stack.table, &env().stack.sender, &env().api_url, 2);
-    let mut ran = 0;
-    for (dir, is_notifications) in [("object-events", false), ("notifications", true)] {
-        for entry in std::fs::read_dir(root.join(dir))? {
-            let path = entry?.path();
-            let event: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
-            let outcome =
-                if is_notifications { notifications.handle(event).await } else { object_events.handle(event).await };
-            let response = outcome.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            // The samples name objects and contacts that do not exist: handled, not failed.
-            assert!(
-                response.is_null() || response["batchItemFailures"].as_array().is_some_and(Vec::is_empty),
-                "{}: {response}",
-                path.display()
-            );
-            ran += 1;
-        }
-    }
-    assert!(ran >= 3, "the samples are there");
-    Ok(())
-}
