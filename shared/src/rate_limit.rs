@@ -34,8 +34,12 @@ use crate::source::SourceAddress;
 pub enum Purpose {
     StaffLogin,
     CustomerLogin,
+    /// The customer pool's forgotten password (its counters keep their first names).
     ForgotPassword,
     ResetPassword,
+    /// The staff pool's: counted apart from customers', so neither side spends the other's.
+    StaffForgotPassword,
+    StaffResetPassword,
     Register,
     ConfirmSignup,
     ResendCode,
@@ -83,11 +87,13 @@ pub const RESEND_CODE: Policy =
     Policy { window_seconds: 60 * 60, per_source_and_email: 3, per_email: 10, per_source: 100 };
 
 impl Purpose {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::StaffLogin,
         Self::CustomerLogin,
         Self::ForgotPassword,
         Self::ResetPassword,
+        Self::StaffForgotPassword,
+        Self::StaffResetPassword,
         Self::Register,
         Self::ConfirmSignup,
         Self::ResendCode,
@@ -100,6 +106,8 @@ impl Purpose {
             Self::CustomerLogin => "customer-login",
             Self::ForgotPassword => "forgot-password",
             Self::ResetPassword => "reset-password",
+            Self::StaffForgotPassword => "staff-forgot-password",
+            Self::StaffResetPassword => "staff-reset-password",
             Self::Register => "register",
             Self::ConfirmSignup => "confirm-signup",
             Self::ResendCode => "resend-code",
@@ -109,8 +117,8 @@ impl Purpose {
     pub fn policy(self) -> Policy {
         match self {
             Self::StaffLogin | Self::CustomerLogin | Self::Register => PASSWORD_ATTEMPTS,
-            Self::ResetPassword | Self::ConfirmSignup => CODE_ATTEMPTS,
-            Self::ForgotPassword => FORGOT_PASSWORD,
+            Self::ResetPassword | Self::StaffResetPassword | Self::ConfirmSignup => CODE_ATTEMPTS,
+            Self::ForgotPassword | Self::StaffForgotPassword => FORGOT_PASSWORD,
             Self::ResendCode => RESEND_CODE,
         }
     }
@@ -122,6 +130,8 @@ impl Purpose {
             Self::CustomerLogin => "POST /auth/customer/login",
             Self::ForgotPassword => "POST /auth/customer/forgot-password",
             Self::ResetPassword => "POST /auth/customer/reset-password",
+            Self::StaffForgotPassword => "POST /auth/staff/forgot-password",
+            Self::StaffResetPassword => "POST /auth/staff/reset-password",
             Self::Register => "POST /registration",
             Self::ConfirmSignup => "POST /registration/confirm",
             Self::ResendCode => "POST /registration/resend",

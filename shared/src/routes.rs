@@ -50,6 +50,9 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/auth/staff/login", "auth", Public),
     route("POST", "/auth/staff/refresh", "auth", Public),
     route("POST", "/auth/staff/new-password", "auth", Public),
+    route("POST", "/auth/staff/logout", "auth", Staff),
+    route("POST", "/auth/staff/forgot-password", "auth", Public),
+    route("POST", "/auth/staff/reset-password", "auth", Public),
     route("POST", "/auth/customer/login", "auth", Public),
     route("POST", "/auth/customer/refresh", "auth", Public),
     route("POST", "/auth/customer/logout", "auth", Customer),
@@ -113,6 +116,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/staff", "settings", Staff),
     route("PATCH", "/staff/{staffId}", "settings", Staff),
     route("DELETE", "/staff/{staffId}", "settings", Staff),
+    route("POST", "/staff/{staffId}/password-reset", "settings", Staff),
     route("GET", "/branding/{slug}", "settings", Public),
     route("GET", "/branding/{slug}/logo", "settings", Public),
 ];

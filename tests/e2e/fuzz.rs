@@ -298,6 +298,11 @@ impl Examples {
                 "POST /auth/customer/reset-password".into(),
                 json!({ "email": email, "code": "123456", "newPassword": "New-Passw0rd!1" }),
             ),
+            ("POST /auth/staff/forgot-password".into(), json!({ "email": email })),
+            (
+                "POST /auth/staff/reset-password".into(),
+                json!({ "email": email, "code": "123456", "newPassword": "New-Staff-Passw0rd!1" }),
+            ),
             ("POST /registration".into(), json!({ "token": "a".repeat(43), "password": "New-Passw0rd!1" })),
             ("POST /registration/confirm".into(), json!({ "email": email, "code": "123456" })),
             ("POST /registration/resend".into(), json!({ "email": email })),
@@ -557,7 +562,10 @@ async fn random_requests_never_get_a_5xx_nor_reach_another_tenant() -> anyhow::R
     let before = snapshot(&b.admin, &foreign).await?;
     let foreign_ids = foreign.ids();
 
-    // Signing the customer out would end the customer's part of the run.
+    // Signing the customer out would end the customer's part of the run. (The admin's
+    // sign-out is fuzzed: it revokes the refresh tokens in Cognito, and the authorizer
+    // keeps taking the access token until it expires, so later requests still reach the
+    // functions; a second sign-out is a 401.)
     let callers: [(&str, ApiClient, Authorizer, &'static [&'static str]); 3] = [
         ("admin", a.admin.clone(), Authorizer::Staff, &[]),
         ("customer", customer, Authorizer::Customer, &["POST /auth/customer/logout"]),

@@ -28,4 +28,5 @@ mod settings;
 mod sharing;
 mod slice;
 mod staff;
+mod staff_recovery;
 mod writes;

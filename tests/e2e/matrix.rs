@@ -212,6 +212,17 @@ async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<C
                 .expect(201)?;
             write(format!("/staff/{}", fresh["sub"].as_str().unwrap()), None, 204, true).admin_only()
         }
+        "POST /staff/{staffId}/password-reset" => {
+            // A fresh colleague who has signed in (a password of their own) per call.
+            let email = format!("{unique}@reset.example");
+            let account = xtask::seed::Seeder::new(&env().stack)
+                .await
+                .staff(t.tenant.id, &email, portal_shared::domain::Role::Viewer, portal_tests::PASSWORD)
+                .await?;
+            write(format!("/staff/{}/password-reset", account.member.sub), None, 204, true).admin_only()
+        }
+        // Every staff member signs themselves out (each role's token once: it is revoked).
+        "POST /auth/staff/logout" => Case { write: false, ..write("/auth/staff/logout".into(), None, 204, false) },
         other => anyhow::bail!("no authorization-matrix case for {other}: add one"),
     })
 }

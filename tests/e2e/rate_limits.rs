@@ -387,6 +387,103 @@ async fn reset_codes_are_limited_a_refused_reset_changes_no_password_and_the_own
     Ok(())
 }
 
+/// Whether `password` signs `email` in to the staff pool, asked of Cognito directly.
+async fn staff_password_works(email: &str, password: &str) -> Result<bool> {
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
+    let outcome = cognito
+        .initiate_auth()
+        .client_id(&env().stack.staff_pool.client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await;
+    Ok(outcome.is_ok_and(|o| o.authentication_result.is_some()))
+}
+
+#[tokio::test]
+async fn staff_forgotten_password_requests_are_limited_per_source_and_email_apart_from_customers() -> Result<()> {
+    let policy = Purpose::StaffForgotPassword.policy();
+    assert_eq!(policy, Purpose::ForgotPassword.policy(), "as on the customer side");
+    let t = tenant_fixture().await?;
+    let known = new_staff(&t).await?;
+    let unknown = fresh_email("nobody");
+    let attacker = ip(11, 2);
+    fresh_window(policy, Duration::from_secs(180)).await;
+    let forgot = |from: IpAddr, path: &'static str, email: &str| {
+        let body = json!({ "email": email });
+        async move { post_from(from, path, &body).await }
+    };
+    let staff = "/auth/staff/forgot-password";
+    for _ in 0..policy.per_source_and_email {
+        let (a, b) = (forgot(attacker, staff, &known).await?, forgot(attacker, staff, &unknown).await?);
+        assert_eq!(a.status, 202, "{}", a.json);
+        assert_eq!(a.body, b.body);
+    }
+    let (refused, unknown_refused) = (forgot(attacker, staff, &known).await?, forgot(attacker, staff, &unknown).await?);
+    assert_limited(&refused, policy);
+    assert_limited(&unknown_refused, policy);
+    assert_alike(&refused, &unknown_refused);
+    // The staff member still gets a code from their own address, and the attacker may ask
+    // for another email; the customer route's counters are apart and were not spent.
+    assert_eq!(forgot(ip(11, 1), staff, &known).await?.status, 202);
+    assert_eq!(forgot(attacker, staff, &fresh_email("other")).await?.status, 202);
+    assert_eq!(forgot(attacker, "/auth/customer/forgot-password", &known).await?.status, 202);
+    let n = i64::from(policy.per_source_and_email);
+    assert_eq!(
+        counted_for_email(Purpose::StaffForgotPassword, &known, &[attacker, ip(11, 1)]).await?,
+        (n + 1, vec![n, 1])
+    );
+    assert_eq!(counted_for_email(Purpose::ForgotPassword, &known, &[attacker]).await?, (1, vec![1]));
+    assert_eq!(counted_for_source(Purpose::StaffForgotPassword, attacker).await?, 2 * n + 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn staff_reset_codes_are_limited_a_refused_reset_changes_no_password_and_the_owner_still_resets() -> Result<()> {
+    let policy = Purpose::StaffResetPassword.policy();
+    assert_eq!(policy, Purpose::ResetPassword.policy(), "as on the customer side");
+    let t = tenant_fixture().await?;
+    let known = new_staff(&t).await?;
+    let unknown = fresh_email("nobody");
+    let attacker = ip(12, 2);
+    fresh_window(policy, Duration::from_secs(180)).await;
+    post_from(ip(12, 1), "/auth/staff/forgot-password", &json!({ "email": known })).await?;
+    let reset = |from: IpAddr, email: &str, password: &str| {
+        let body = json!({ "email": email, "code": "123456", "newPassword": password });
+        async move { post_from(from, "/auth/staff/reset-password", &body).await }
+    };
+    // (moto takes any code here; on AWS a wrong one is a 422. Either way the attempt counts.)
+    let mut current = PASSWORD.to_owned();
+    for attempt in 0..policy.per_source_and_email {
+        let password = format!("Staff-Reset-Passw0rd!{attempt}");
+        let answer = reset(attacker, &known, &password).await?;
+        assert!(matches!(answer.status, 204 | 422), "{answer:?}");
+        assert_eq!(reset(attacker, &unknown, &password).await?.status, 422);
+        if answer.status == 204 {
+            current = password;
+        }
+    }
+    let refused = reset(attacker, &known, "Never-Applied-Passw0rd!1").await?;
+    assert_limited(&refused, policy);
+    let unknown_refused = reset(attacker, &unknown, "Never-Applied-Passw0rd!1").await?;
+    assert_limited(&unknown_refused, policy);
+    assert_alike(&refused, &unknown_refused);
+    assert!(staff_password_works(&known, &current).await?, "the password changed");
+    assert!(!staff_password_works(&known, "Never-Applied-Passw0rd!1").await?);
+    let n = i64::from(policy.per_source_and_email);
+    assert_eq!(counted_for_email(Purpose::StaffResetPassword, &known, &[attacker]).await?, (n, vec![n]));
+    assert_eq!(counted_for_email(Purpose::ResetPassword, &known, &[attacker]).await?, (0, vec![0]));
+
+    // The owner, from their own address, still enters their code.
+    let owner = reset(ip(12, 1), &known, "Owner-Chose-Passw0rd!1").await?;
+    assert_ne!(owner.status, 429, "{}", owner.json);
+    if owner.status == 204 {
+        assert!(staff_password_works(&known, "Owner-Chose-Passw0rd!1").await?);
+    }
+    Ok(())
+}
+
 /// A contact of `t` with `email` whose access is open: the token of its invitation.
 async fn invited(t: &TenantFixture, email: &str) -> Result<(String, String)> {
     let contact = t.member.post("/contacts", json!({ "email": email, "name": "Limited" })).await?.expect(201)?;

@@ -136,6 +136,12 @@ fn check_pool(template: &Value, spec: &UserPoolSpec) {
     let pool = &resources[spec.logical_name]["Properties"];
     assert_eq!(strings(&pool["UsernameAttributes"]), BTreeSet::from(["email".to_owned()]), "{}", spec.logical_name);
     assert_eq!(pool["Policies"]["PasswordPolicy"]["MinimumLength"].as_u64(), Some(u64::from(spec.password_min_length)));
+    // The forgotten password (and the staff reset an admin sends) email their code to the
+    // verified address, which the pool verifies itself; sign-out revokes refresh tokens.
+    assert_eq!(strings(&pool["AutoVerifiedAttributes"]), BTreeSet::from(["email".to_owned()]), "{}", spec.logical_name);
+    let recovery = &pool["AccountRecoverySetting"]["RecoveryMechanisms"];
+    assert_eq!(recovery[0]["Name"].as_str(), Some("verified_email"), "{}", spec.logical_name);
+    assert_eq!(recovery.as_sequence().map(Vec::len), Some(1), "{}", spec.logical_name);
     let clients: Vec<&Value> = resources_of_type(template, "AWS::Cognito::UserPoolClient")
         .into_iter()
         .filter(|(_, c)| referenced(&c["Properties"]["UserPoolId"]) == spec.logical_name)
@@ -144,6 +150,7 @@ fn check_pool(template: &Value, spec: &UserPoolSpec) {
     assert_eq!(clients.len(), 1, "one app client for {}", spec.logical_name);
     assert_eq!(strings(&clients[0]["ExplicitAuthFlows"]), spec.auth_flows.iter().map(|f| (*f).to_owned()).collect());
     assert_eq!(clients[0]["PreventUserExistenceErrors"].as_str(), Some(spec.prevent_user_existence_errors));
+    assert_eq!(clients[0]["EnableTokenRevocation"].as_bool(), Some(true), "{}", spec.logical_name);
     let groups: BTreeSet<String> = resources_of_type(template, "AWS::Cognito::UserPoolGroup")
         .into_iter()
         .filter(|(_, g)| referenced(&g["Properties"]["UserPoolId"]) == spec.logical_name)

@@ -5,8 +5,8 @@
 use anyhow::{Context, Result};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::types::{
-    ExplicitAuthFlowsType, PasswordPolicyType, PreventUserExistenceErrorTypes, UserPoolPolicyType,
-    UsernameAttributeType, VerifiedAttributeType,
+    AccountRecoverySettingType, ExplicitAuthFlowsType, PasswordPolicyType, PreventUserExistenceErrorTypes,
+    RecoveryOptionNameType, RecoveryOptionType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
 };
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
@@ -283,6 +283,18 @@ async fn create_pool(sdk: &SdkConfig, endpoint: &str, name: &str, spec: &UserPoo
         .username_attributes(UsernameAttributeType::Email)
         .auto_verified_attributes(VerifiedAttributeType::Email)
         .policies(UserPoolPolicyType::builder().password_policy(password_policy).build())
+        // As the template: reset codes go to the verified email only.
+        .account_recovery_setting(
+            AccountRecoverySettingType::builder()
+                .recovery_mechanisms(
+                    RecoveryOptionType::builder()
+                        .name(RecoveryOptionNameType::VerifiedEmail)
+                        .priority(1)
+                        .build()
+                        .context("recovery option")?,
+                )
+                .build(),
+        )
         .send()
         .await
         .context("Cognito CreateUserPool")?

@@ -1,5 +1,6 @@
 //! The `auth` function: sign-in over Cognito USER_PASSWORD_AUTH, the new-password step of
-//! invited staff, and token refresh.
+//! invited staff, token refresh, sign-out (revoking the refresh tokens) and the forgotten
+//! password, for both pools alike.
 //!
 //! Every failure to sign in answers the same 401, whether or not the email exists.
 //! Sign-in and the password reset are rate-limited (`portal_shared::rate_limit`: per source
@@ -156,11 +157,18 @@ impl HttpFunction for App {
             Some("POST /auth/staff/login") => respond(StatusCode::OK, self.login(&req, Pool::Staff).await),
             Some("POST /auth/staff/refresh") => respond(StatusCode::OK, self.refresh(&req, Pool::Staff).await),
             Some("POST /auth/staff/new-password") => respond(StatusCode::OK, self.new_password(&req).await),
+            Some("POST /auth/staff/logout") => no_content(self.logout(&req).await),
+            Some("POST /auth/staff/forgot-password") => {
+                respond(StatusCode::ACCEPTED, self.forgot(&req, Pool::Staff).await)
+            }
+            Some("POST /auth/staff/reset-password") => no_content(self.reset(&req, Pool::Staff).await),
             Some("POST /auth/customer/login") => respond(StatusCode::OK, self.login(&req, Pool::Customer).await),
             Some("POST /auth/customer/refresh") => respond(StatusCode::OK, self.refresh(&req, Pool::Customer).await),
             Some("POST /auth/customer/logout") => no_content(self.logout(&req).await),
-            Some("POST /auth/customer/forgot-password") => respond(StatusCode::ACCEPTED, self.forgot(&req).await),
-            Some("POST /auth/customer/reset-password") => no_content(self.reset(&req).await),
+            Some("POST /auth/customer/forgot-password") => {
+                respond(StatusCode::ACCEPTED, self.forgot(&req, Pool::Customer).await)
+            }
+            Some("POST /auth/customer/reset-password") => no_content(self.reset(&req, Pool::Customer).await),
             _ => unknown_route(&req).into_response(),
         }
     }
@@ -209,7 +217,8 @@ impl App {
         self.initiate(pool, AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
     }
 
-    /// Signs the customer out of every device: their refresh tokens stop working.
+    /// Signs the caller (staff or customer: the route's authorizer checked the token's pool)
+    /// out of every device: their refresh tokens stop working.
     async fn logout(&self, req: &Request) -> Result<(), ApiError> {
         let token = req
             .headers()
@@ -227,16 +236,17 @@ impl App {
     }
 
     /// Emails a reset code; the answer is the same whether or not the account exists.
-    async fn forgot(&self, req: &Request) -> Result<Accepted, ApiError> {
+    async fn forgot(&self, req: &Request, pool: Pool) -> Result<Accepted, ApiError> {
         let input: Forgot = json_body(req)?;
-        self.limiter.check(Purpose::ForgotPassword, source_address(req), &input.email).await?;
-        if let Err(err) = self
-            .cognito
-            .forgot_password()
-            .client_id(&self.customer_client_id)
-            .username(input.email.as_str())
-            .send()
-            .await
+        let purpose = match pool {
+            Pool::Staff => Purpose::StaffForgotPassword,
+            Pool::Customer => Purpose::ForgotPassword,
+        };
+        self.limiter.check(purpose, source_address(req), &input.email).await?;
+        // Every refusal (no such account, an invited account that never signed in, an
+        // address Cognito will not take) answers like a sent code; only an outage shows.
+        if let Err(err) =
+            self.cognito.forgot_password().client_id(self.client_id(pool)).username(input.email.as_str()).send().await
             && matches!(ApiError::from_sdk("ForgotPassword", err), ApiError::Unavailable)
         {
             return Err(ApiError::Unavailable);
@@ -246,14 +256,19 @@ impl App {
 
     /// Sets a new password with the emailed code; a wrong code, an unknown account and an
     /// expired code answer alike.
-    async fn reset(&self, req: &Request) -> Result<(), ApiError> {
+    /// (Also how a staff member completes a reset an admin sent: the code comes alike.)
+    async fn reset(&self, req: &Request, pool: Pool) -> Result<(), ApiError> {
         let input: Reset = json_body(req)?;
-        self.limiter.check(Purpose::ResetPassword, source_address(req), &input.email).await?;
+        let purpose = match pool {
+            Pool::Staff => Purpose::StaffResetPassword,
+            Pool::Customer => Purpose::ResetPassword,
+        };
+        self.limiter.check(purpose, source_address(req), &input.email).await?;
         use aws_sdk_cognitoidentityprovider::operation::confirm_forgot_password::ConfirmForgotPasswordError as E;
         match self
             .cognito
             .confirm_forgot_password()
-            .client_id(&self.customer_client_id)
+            .client_id(self.client_id(pool))
             .username(input.email.as_str())
             .confirmation_code(input.code.as_str())
             .password(input.new_password.expose())

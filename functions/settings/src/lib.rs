@@ -1,11 +1,13 @@
 //! The `settings` function: the company's settings and branding (name, accent colour,
-//! logo) and its staff accounts (invite, change role, remove), for admins; the public
+//! logo) and its staff accounts (invite, change role, remove, send a password reset), for
+//! admins; the public
 //! branding of a portal link, for the portal pages and emails.
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_delete_user::AdminDeleteUserError;
+use aws_sdk_cognitoidentityprovider::operation::admin_reset_user_password::AdminResetUserPasswordError;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, DeliveryMediumType};
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -36,6 +38,8 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminResetUserPassword",
+    "cognito-idp:AdminUserGlobalSignOut",
     "s3:PutObject",
     "s3:GetObject",
     "s3:ListBucketVersions",
@@ -137,6 +141,7 @@ impl HttpFunction for App {
             Some("POST /staff") => respond(StatusCode::CREATED, self.invite(&req).await),
             Some("PATCH /staff/{staffId}") => respond(StatusCode::OK, self.change_role(&req).await),
             Some("DELETE /staff/{staffId}") => no_content(self.remove(&req).await),
+            Some("POST /staff/{staffId}/password-reset") => no_content(self.send_password_reset(&req).await),
             Some("GET /branding/{slug}") => respond(StatusCode::OK, self.branding(&req).await),
             Some("GET /branding/{slug}/logo") => match self.logo(&req).await {
                 Ok(url) => redirect(&url),
@@ -329,6 +334,58 @@ impl App {
         self.store.delete_staff_member(staff.tenant_id, &id).await?;
         self.delete_account(&target.email).await?;
         tracing::info!(tenant = %staff.tenant_id, staff = %id, "staff removed");
+        Ok(())
+    }
+
+    /// Sends a colleague a password reset: Cognito deactivates their password and emails
+    /// them a code, which they enter with `POST /auth/staff/reset-password`. Their sessions
+    /// end too (their refresh tokens are revoked): a reset an admin sends is often because
+    /// the account may be in someone else's hands. Sending it again sends a new code.
+    async fn send_password_reset(&self, req: &Request) -> Result<(), ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        staff.require_admin()?;
+        let id: UserSub = path_param(req, "staffId")?;
+        if id == staff.sub {
+            return Err(ApiError::Conflict(
+                "to change your own password, sign out and use \"Forgot password?\"".into(),
+            ));
+        }
+        let target = self.colleague(&staff, &id).await?;
+        let cognito = self.cognito.get();
+        let reset = cognito
+            .admin_reset_user_password()
+            .user_pool_id(&self.staff_pool_id)
+            .username(target.email.as_str())
+            .send()
+            .await;
+        if let Err(err) = reset {
+            use AdminResetUserPasswordError as E;
+            return Err(match err.as_service_error() {
+                // The membership outlived its account (a removal half done): no one to reset.
+                Some(E::UserNotFoundException(_)) => ApiError::NotFound("staff member"),
+                // An invited account that never signed in has no password of its own yet (its
+                // emailed temporary one still works), or the account is disabled.
+                Some(E::NotAuthorizedException(_)) => ApiError::Conflict(
+                    "this member has not chosen a password yet: their invitation's temporary password still works"
+                        .into(),
+                ),
+                _ => ApiError::from_sdk_refusing("AdminResetUserPassword", err, EMAIL_REFUSED_BY_SIGN_IN),
+            });
+        }
+        match cognito
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.staff_pool_id)
+            .username(target.email.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            // Removed in between: nothing left to sign out.
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_user_not_found_exception()) => {}
+            // (A retry resets again, which sends a new code, and signs out.)
+            Err(err) => return Err(ApiError::from_sdk("AdminUserGlobalSignOut", err)),
+        }
+        tracing::info!(tenant = %staff.tenant_id, staff = %id, "password reset sent");
         Ok(())
     }
 

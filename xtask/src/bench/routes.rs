@@ -64,6 +64,13 @@ pub fn cases(s: &Scenario) -> Vec<RouteCase> {
             202,
         ),
         with_body(
+            "POST /auth/staff/forgot-password",
+            "/auth/staff/forgot-password",
+            json!({ "email": s.staff_email }),
+            Anonymous,
+            202,
+        ),
+        with_body(
             "POST /registration/resend",
             "/registration/resend",
             json!({ "email": s.unconfirmed_email }),
@@ -98,6 +105,8 @@ pub fn cases(s: &Scenario) -> Vec<RouteCase> {
         case("GET /folders/{folderId}/shares", format!("/folders/{folder}/shares"), Staff, 200),
         case("GET /settings", "/settings", Staff, 200),
         case("GET /staff", "/staff", Staff, 200),
+        // (Sent again, it sends a new code: the same requests each time.)
+        case("POST /staff/{staffId}/password-reset", format!("/staff/{}/password-reset", s.member_sub), Staff, 204),
         case("GET /portal/me", "/portal/me", Customer, 200),
         case("GET /portal/shares", "/portal/shares", Customer, 200),
         case(

@@ -23,6 +23,9 @@ pub struct Scenario {
     pub tenant_id: String,
     pub staff_email: String,
     pub staff: ApiClient,
+    /// A member of the company (signed in once, so with a password of their own): whom the
+    /// admin sends a password reset.
+    pub member_sub: String,
     pub customer_email: String,
     pub customer: ApiClient,
     /// Signed up, not confirmed: `POST /registration/resend` is for them.
@@ -40,6 +43,8 @@ impl Scenario {
         let staff_email = format!("admin@{slug}.example");
         seeder.staff(tenant.id, &staff_email, Role::Admin, STAFF_PASSWORD).await?;
         let staff = ApiClient::staff_login(api_url, &staff_email, STAFF_PASSWORD).await?;
+        let member = seeder.staff(tenant.id, &format!("member@{slug}.example"), Role::Member, STAFF_PASSWORD).await?;
+        let member_sub = member.member.sub.to_string();
         let customer_email = format!("customer@{slug}.example");
         let (customer, contact_id) =
             registered_customer(api_url, &stack.endpoint, &staff, &customer_email, CUSTOMER_PASSWORD).await?;
@@ -82,6 +87,7 @@ impl Scenario {
             tenant_id,
             staff_email,
             staff,
+            member_sub,
             customer_email,
             customer,
             unconfirmed_email,
