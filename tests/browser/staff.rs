@@ -249,3 +249,95 @@ async fn the_dashboard_fits_a_phone() -> Result<()> {
     b.assert_no_console_errors().await?;
     b.close().await
 }
+
+/// A staff account's status in the staff pool, asked of Cognito directly.
+async fn staff_status(email: &str) -> Result<aws_sdk_cognitoidentityprovider::types::UserStatusType> {
+    let user = aws_sdk_cognitoidentityprovider::Client::new(&portal_tests::sdk().await)
+        .admin_get_user()
+        .user_pool_id(&portal_tests::env().stack.staff_pool.id)
+        .username(email)
+        .send()
+        .await?;
+    user.user_status.context("no status")
+}
+
+#[tokio::test]
+async fn staff_password_reset_from_forgot_password_sign_out_and_an_admin_sent_reset() -> Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@recovery.example", unique("staff"));
+    xtask::seed::Seeder::new(&portal_tests::env().stack)
+        .await
+        .staff(t.tenant.id, &email, portal_shared::domain::Role::Member, PASSWORD)
+        .await?;
+    let b = Browser::open("staff-recovery").await?;
+
+    // "Forgot password?" on the sign-in screen: the email is carried over, a code is asked for.
+    b.goto("/").await?;
+    b.fill("#login-email", &email).await?;
+    b.click("#forgot-link").await?;
+    b.wait_text("#forgot-title", "Reset your password").await?;
+    let carried = b.find("#forgot-email").await?.prop("value").await?.unwrap_or_default();
+    ensure!(carried == email, "the sign-in email is carried over: {carried:?}");
+    ensure!(!b.is_shown("#login-form").await?, "one form at a time");
+    b.screenshot("forgot-password").await?;
+    b.click("#forgot-form button[type=submit]").await?;
+    b.wait_text("#reset-notice", &email).await?;
+    let prefilled = b.find("#reset-email").await?.prop("value").await?.unwrap_or_default();
+    ensure!(prefilled == email, "reset email prefilled with {prefilled:?}");
+
+    // A password the pool would refuse is caught on the page first.
+    b.fill("#reset-code", "123456").await?;
+    b.fill("#reset-password", "short").await?;
+    b.fill("#reset-password-again", "short").await?;
+    b.click("#reset-form button[type=submit]").await?;
+    b.wait_text("#reset-error", "at least 12 characters").await?;
+    // The code (the local mailbox page says: any six digits, moto checks none) and a new password.
+    let new_password = "Browser-Reset-Passw0rd!3";
+    b.fill("#reset-password", new_password).await?;
+    b.fill("#reset-password-again", new_password).await?;
+    b.screenshot("reset-password").await?;
+    b.click("#reset-form button[type=submit]").await?;
+    b.wait_text("#login-notice", "Your password is changed").await?;
+    let kept = b.find("#login-email").await?.prop("value").await?.unwrap_or_default();
+    ensure!(kept == email, "the sign-in email is filled in: {kept:?}");
+    b.screenshot("password-changed").await?;
+
+    // The old password no longer signs in; the new one does.
+    let old =
+        portal_tests::anonymous().post("/auth/staff/login", json!({ "email": email, "password": PASSWORD })).await?;
+    ensure!(old.status == 401, "the old password still works: {} {}", old.status, old.json);
+    b.fill("#login-password", new_password).await?;
+    b.click("#login-form button[type=submit]").await?;
+    b.wait_text("#signed-in-as", &email).await?;
+
+    // Sign-out revokes the refresh token the page held, and forgets the tokens.
+    let stored = js(&b, "return sessionStorage.getItem(sessionStorage.key(0))").await?;
+    let stored: Value = serde_json::from_str(stored.as_str().context("stored tokens")?)?;
+    let refresh = json!({ "refreshToken": stored["refreshToken"] });
+    portal_tests::anonymous().post("/auth/staff/refresh", refresh.clone()).await?.expect(200)?;
+    b.click("#sign-out").await?;
+    b.wait_text("#login-notice", "You have signed out").await?;
+    ensure!(js(&b, "return sessionStorage.length").await? == 0, "tokens are gone after sign-out");
+    let refused = portal_tests::anonymous().post("/auth/staff/refresh", refresh).await?;
+    ensure!(refused.status == 401, "the refresh token works after sign-out: {} {}", refused.status, refused.json);
+
+    // An admin sends the member a password reset from the staff list.
+    b.fill("#login-email", &format!("admin@{}.example", t.tenant.slug)).await?;
+    b.fill("#login-password", PASSWORD).await?;
+    b.click("#login-form button[type=submit]").await?;
+    b.wait_text("#contacts-title", "Contacts").await?;
+    b.click("a[data-nav=settings]").await?;
+    b.wait_text("#staff-table tbody", &email).await?;
+    b.click(&format!("#staff-table button[aria-label=\"Send {email} a password reset\"]")).await?;
+    b.wait_text("dialog h2", "Send a password reset?").await?;
+    b.screenshot("send-password-reset").await?;
+    b.wait_text("dialog button", "Send reset").await?.click().await?;
+    b.wait_text(".notice", &format!("Password reset sent to {email}")).await?;
+    b.screenshot("password-reset-sent").await?;
+    ensure!(
+        staff_status(&email).await? == aws_sdk_cognitoidentityprovider::types::UserStatusType::ResetRequired,
+        "the member's password was not reset"
+    );
+    b.assert_no_console_errors().await?;
+    b.close().await
+}

@@ -1,5 +1,5 @@
 // Settings (admins): company name, accent colour, emails on closed access, logo (presigned
-// upload), email preview, portal link and website snippet, staff and roles.
+// upload), email preview, portal link and website snippet, staff, their roles and password resets.
 
 import { h, setAlert, setBusy, isBusy, isSilent, problemMessage, announce, copyText, confirmDialog, delay, isHttpUrl } from '../ui.js';
 import { ApiError, putWithProgress } from '../api.js';
@@ -179,6 +179,7 @@ function escapeHtml(text) {
 
 function staffSection() {
   const alert = h('p', { class: 'alert', role: 'alert' });
+  const notice = h('p', { class: 'notice', role: 'status' });
   const table = pagedTable({
     id: 'staff-table',
     caption: 'Staff',
@@ -221,7 +222,26 @@ function staffSection() {
             setBusy(remove, false);
           }
         });
-        actions.append(remove);
+        // Cognito emails them a code; they enter it under "Forgot password?" on the sign-in page.
+        const reset = h('button', { type: 'button', class: 'button button--small button--secondary', 'aria-label': `Send ${member.email} a password reset` }, 'Send password reset');
+        reset.addEventListener('click', async () => {
+          if (isBusy(reset)) return;
+          const message = `${member.email} is signed out everywhere and gets an email with a code to choose a new password. Their current password stops working.`;
+          if (!(await confirmDialog('Send a password reset?', message, 'Send reset'))) return;
+          setAlert(alert, '');
+          notice.textContent = '';
+          setBusy(reset, true, 'Sending…');
+          try {
+            await call(`/staff/${encodeURIComponent(member.sub)}/password-reset`, { method: 'POST' });
+            announce(`Password reset sent to ${member.email}.`);
+            notice.textContent = `Password reset sent to ${member.email}: they enter the emailed code under "Forgot password?" when they sign in.`;
+          } catch (err) {
+            if (!isSilent(err)) setAlert(alert, `${member.email}: ${problemMessage(err)}`);
+          } finally {
+            setBusy(reset, false);
+          }
+        });
+        actions.append(reset, ' ', remove);
       }
       const name = member.name ? h('span', { class: 'muted' }, ` · ${member.name}`) : '';
       return [h('th', { scope: 'row', class: 'email' }, member.email, name, self ? h('span', { class: 'muted' }, ' (you)') : ''), h('td', {}, select), actions];
@@ -258,7 +278,7 @@ function staffSection() {
     'Inviting…',
   );
   loadStaff(table);
-  return section('Staff', h('p', { class: 'hint' }, 'Admin: everything, including settings and staff. Member: contacts, access, sharing and documents. Viewer: read-only.'), form, alert, table.element);
+  return section('Staff', h('p', { class: 'hint' }, 'Admin: everything, including settings and staff. Member: contacts, access, sharing and documents. Viewer: read-only.'), form, alert, notice, table.element);
 }
 
 // The staff list comes keyed by `sub`: load the pages through the table with ids added.
