@@ -166,7 +166,8 @@ async fn an_admin_shares_an_uploaded_file_with_a_new_contact_and_sees_it_in_the_
 
     b.assert_no_console_errors().await?;
     b.click("#sign-out").await?;
-    b.find("#login-form").await?;
+    // (Sign-out first asks the API to revoke the tokens, then shows the sign-in form.)
+    b.wait_text("#login-notice", "You have signed out").await?;
     ensure!(js(&b, "return sessionStorage.length").await? == 0, "tokens are gone after sign-out");
     b.close().await
 }
@@ -291,6 +292,8 @@ async fn staff_password_reset_from_forgot_password_sign_out_and_an_admin_sent_re
     b.fill("#reset-password-again", "short").await?;
     b.click("#reset-form button[type=submit]").await?;
     b.wait_text("#reset-error", "at least 12 characters").await?;
+    b.fill("#reset-password", "x").await?;
+    ensure!(b.find("#reset-error").await?.text().await?.is_empty(), "typing again clears the message");
     // The code (the local mailbox page says: any six digits, moto checks none) and a new password.
     let new_password = "Browser-Reset-Passw0rd!3";
     b.fill("#reset-password", new_password).await?;

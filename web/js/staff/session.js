@@ -80,6 +80,10 @@ function bindRecovery() {
     });
   }
 
+  // A message about what was typed goes once the person types again.
+  forgotForm.addEventListener('input', () => setAlert($('forgot-error'), ''));
+  resetForm.addEventListener('input', () => setAlert($('reset-error'), ''));
+
   forgotForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     const button = forgotForm.querySelector('button[type="submit"]');
