@@ -40,6 +40,8 @@ const HTTP_SAMPLES: &[(&str, u16)] = &[
     ("auth/staff-login.json", 200),
     // A refresh token the pool never issued.
     ("auth/staff-refresh.json", 401),
+    // The same answer with or without an account (this one has one).
+    ("auth/staff-forgot-password.json", 202),
     ("contacts/get-me.json", 200),
     ("contacts/list-contacts.json", 200),
     ("contacts/get-contact.json", 200),
@@ -144,6 +146,7 @@ fn check(path: &str, body: &str) -> Result<()> {
         }
         "customer/list-shares.json" => ensure!(body.contains(DOCUMENT), "the shared document is listed: {body}"),
         "customer/get-portal-me.json" => ensure!(body.contains(TENANT), "the company is listed: {body}"),
+        "auth/staff-forgot-password.json" => ensure!(json["status"].is_string(), "{body}"),
         "settings/update-settings.json" => ensure!(json["name"] == "Example Accounting LLP", "{body}"),
         _ => {}
     }
