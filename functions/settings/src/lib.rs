@@ -1,7 +1,6 @@
 //! The `settings` function: the company's settings and branding (name, accent colour,
 //! logo) and its staff accounts (invite, change role, remove, send a password reset), for
-//! admins; the public
-//! branding of a portal link, for the portal pages and emails.
+//! admins; the public branding of a portal link, for the portal pages and emails.
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
