@@ -254,11 +254,11 @@ async fn seed() -> Result<Seeded> {
 
     // The contact, then its activation by the customer account (what registering writes).
     let contact_id: ContactId = CONTACT.parse()?;
-    let contact = |id, email: &str| -> Result<Contact> {
+    let contact = |id, email: &str, name: &str| -> Result<Contact> {
         Ok(Contact {
             id,
             email: email.parse()?,
-            name: "Riley Customer".parse()?,
+            name: name.parse()?,
             access_status: AccessStatus::Pending,
             organization_id: None,
             access_changed_at: Some(now),
@@ -268,7 +268,7 @@ async fn seed() -> Result<Seeded> {
             created_by: staff.clone(),
         })
     };
-    store.create_contact(tenant_id, &contact(contact_id, "riley.customer@example.org")?).await?;
+    store.create_contact(tenant_id, &contact(contact_id, "riley.customer@example.org", "Riley Customer")?).await?;
     let customer: UserSub = CUSTOMER_SUB.parse()?;
     let token = tokens::new_token();
     let invitation = |contact_id, email: &str| -> Result<InvitationToken> {
@@ -292,7 +292,7 @@ async fn seed() -> Result<Seeded> {
 
     // The invitee of the registration sample: a pending contact and its invitation.
     let invitee = ContactId::new();
-    store.create_contact(tenant_id, &contact(invitee, INVITEE)?).await?;
+    store.create_contact(tenant_id, &contact(invitee, INVITEE, "Noah Invitee")?).await?;
     store.put_invitation_token(&tokens::hash(INVITATION_TOKEN), &invitation(invitee, INVITEE)?).await?;
 
     // The document: pending, its object put, shared with the contact.
