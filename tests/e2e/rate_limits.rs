@@ -166,19 +166,27 @@ async fn new_staff(t: &TenantFixture) -> Result<String> {
     Ok(email)
 }
 
-/// Whether `password` signs `email` in to the customer pool, asked of Cognito directly
-/// (not through the API, whose attempts count).
-async fn customer_password_works(email: &str, password: &str) -> Result<bool> {
+/// Whether `password` signs `email` in to the pool of app client `client_id` (tokens, not a
+/// challenge), asked of Cognito directly (not through the API, whose attempts count).
+async fn password_works(client_id: &str, email: &str, password: &str) -> Result<bool> {
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
     let outcome = cognito
         .initiate_auth()
-        .client_id(&env().stack.customer_pool.client_id)
+        .client_id(client_id)
         .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
         .auth_parameters("USERNAME", email)
         .auth_parameters("PASSWORD", password)
         .send()
         .await;
-    Ok(outcome.is_ok())
+    Ok(outcome.is_ok_and(|o| o.authentication_result.is_some()))
+}
+
+async fn customer_password_works(email: &str, password: &str) -> Result<bool> {
+    password_works(&env().stack.customer_pool.client_id, email, password).await
+}
+
+async fn staff_password_works(email: &str, password: &str) -> Result<bool> {
+    password_works(&env().stack.staff_pool.client_id, email, password).await
 }
 
 fn login(email: &str, password: &str) -> Value {
@@ -385,20 +393,6 @@ async fn reset_codes_are_limited_a_refused_reset_changes_no_password_and_the_own
         assert!(customer_password_works(&known, "Owner-Chose-Passw0rd!1").await?);
     }
     Ok(())
-}
-
-/// Whether `password` signs `email` in to the staff pool, asked of Cognito directly.
-async fn staff_password_works(email: &str, password: &str) -> Result<bool> {
-    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
-    let outcome = cognito
-        .initiate_auth()
-        .client_id(&env().stack.staff_pool.client_id)
-        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", password)
-        .send()
-        .await;
-    Ok(outcome.is_ok_and(|o| o.authentication_result.is_some()))
 }
 
 #[tokio::test]
