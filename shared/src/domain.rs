@@ -393,6 +393,19 @@ pub enum AccessStatus {
     Closed,
 }
 
+/// Where a company is in its life. Only an `active` company's staff and customers are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantStatus {
+    /// Signed up; the first admin has not verified their email yet.
+    Unverified,
+    /// In service (every company created before sign-up existed reads as active).
+    #[default]
+    Active,
+    /// Stopped by the operator: every staff and customer request is refused until resumed.
+    Suspended,
+}
+
 /// Where a document is in its upload lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

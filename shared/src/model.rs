@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{
     AccentColor, AccessStatus, ContactId, ContentType, DisplayName, DocumentId, DocumentStatus, Email, EventId,
-    FileName, FolderId, ItemRef, LogoId, ObjectVersion, OrganizationId, Slug, TenantId, UserSub,
+    FileName, FolderId, ItemRef, LogoId, ObjectVersion, OrganizationId, Slug, TenantId, TenantStatus, UserSub,
 };
 use crate::object_key::ObjectKey;
 
@@ -22,6 +22,8 @@ pub struct Tenant {
     /// Whether customers get an email when their access is closed (off by default).
     #[serde(default)]
     pub notify_access_closed: bool,
+    #[serde(default)]
+    pub status: TenantStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-use portal_shared::domain::{Email, Role, TenantId, UserSub};
+use portal_shared::domain::{Email, Role, TenantId, TenantStatus, UserSub};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::Tenant;
 use portal_shared::store::Store;
@@ -49,6 +49,7 @@ impl Seeder {
             accent_color: None,
             logo: None,
             notify_access_closed: false,
+            status: TenantStatus::Active,
             created_at: OffsetDateTime::now_utc(),
         };
         self.store.create_tenant(&tenant).await?;
