@@ -272,13 +272,54 @@ fn parse_user_sub(raw: &str) -> Result<String, ParseError> {
     }
 }
 
+/// Portal links that would shadow the site's own paths, or pass for the operator's, or
+/// mislead a customer (`/p/admin`): never a company's.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "api",
+    "admin",
+    "administrator",
+    "www",
+    "portal",
+    "p",
+    "app",
+    "static",
+    "assets",
+    "signup",
+    "sign-up",
+    "login",
+    "signin",
+    "sign-in",
+    "register",
+    "mailbox",
+    "support",
+    "help",
+    "security",
+    "status",
+    "root",
+    "system",
+    "staff",
+    "operator",
+    "billing",
+    "mail",
+    "email",
+    "config",
+    "settings",
+    "dashboard",
+];
+
 fn parse_slug(raw: &str) -> Result<String, ParseError> {
     let valid = (3..=63).contains(&raw.len())
         && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !raw.starts_with('-')
         && !raw.ends_with('-')
         && !raw.contains("--");
-    if valid { Ok(raw.to_owned()) } else { refuse("must be 3 to 63 lower-case letters, digits and single hyphens") }
+    if !valid {
+        return refuse("must be 3 to 63 lower-case letters, digits and single hyphens");
+    }
+    if RESERVED_SLUGS.contains(&raw) {
+        return refuse("is reserved; choose another portal address");
+    }
+    Ok(raw.to_owned())
 }
 
 fn parse_accent_color(raw: &str) -> Result<String, ParseError> {
@@ -493,6 +534,13 @@ mod tests {
         for bad in ["ac", "Acme", "acme_corp", "-acme", "acme-", "ac--me", "acmé"] {
             assert!(Slug::from_str(bad).is_err(), "{bad:?} was accepted");
         }
+        // Reserved words are refused with their own reason ("p" is short anyway).
+        for reserved in ["api", "admin", "www", "portal", "signup", "mailbox"] {
+            let err = Slug::from_str(reserved).unwrap_err();
+            assert!(err.0.contains("reserved"), "{reserved}: {err:?}");
+        }
+        assert!(RESERVED_SLUGS.contains(&"p"));
+        assert!(Slug::from_str("api-partners").is_ok(), "only the whole word is reserved");
     }
 
     #[test]

@@ -212,3 +212,25 @@ pub fn rate_limit_source_pk(purpose: &str, source_hash: &str) -> String {
 pub fn rate_limit_sk(window_start: i64) -> String {
     format!("WINDOW#{window_start}")
 }
+
+/// A company sign-up, by the first admin's email: the one record that makes double
+/// sign-ups and retries end in one company (see `signup`).
+pub fn company_signup_pk(email: &Email) -> String {
+    format!("COMPANYSIGNUP#{email}")
+}
+
+pub const COMPANY_SIGNUP_SK: &str = "COMPANYSIGNUP";
+
+/// A company sign-up's email verification token, by the SHA-256 of the token.
+pub fn verification_token_pk(token_hash: &str) -> String {
+    format!("VERIFY#{token_hash}")
+}
+
+pub const VERIFICATION_TOKEN_SK: &str = "VERIFY";
+
+/// A one-time sign-up invite code issued by the operator, by the SHA-256 of the code.
+pub fn signup_code_pk(code_hash: &str) -> String {
+    format!("SIGNUPCODE#{code_hash}")
+}
+
+pub const SIGNUP_CODE_SK: &str = "SIGNUPCODE";

@@ -32,6 +32,7 @@ pub mod rate_limit;
 pub mod resources;
 pub mod routes;
 pub mod secrets;
+pub mod signup;
 pub mod source;
 pub mod telemetry;
 

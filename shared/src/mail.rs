@@ -40,11 +40,12 @@ macro_rules! message_templates {
     };
 }
 
-/// Every message: the invitation, new shares (batched), a new submission (to staff), and
-/// the access closed notice.
-pub const MESSAGES: &[&str] = &["invitation", "shares", "submitted", "access_closed"];
+/// Every message: the invitation, new shares (batched), a new submission (to staff), the
+/// access closed notice, and a company sign-up's email verification.
+pub const MESSAGES: &[&str] = &["invitation", "shares", "submitted", "access_closed", "company_verification"];
 
-const TEMPLATES: &[(&str, &str)] = message_templates!("invitation", "shares", "submitted", "access_closed");
+const TEMPLATES: &[(&str, &str)] =
+    message_templates!("invitation", "shares", "submitted", "access_closed", "company_verification");
 
 fn environment() -> &'static Environment<'static> {
     static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();

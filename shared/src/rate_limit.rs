@@ -43,6 +43,10 @@ pub enum Purpose {
     Register,
     ConfirmSignup,
     ResendCode,
+    /// Creating a company (`POST /signup`): each attempt may email a verification link.
+    CompanySignup,
+    /// Sending a company sign-up's verification link again.
+    CompanySignupResend,
 }
 
 /// The limits of one purpose, each "at most so many attempts in each fixed window of
@@ -86,8 +90,15 @@ pub const FORGOT_PASSWORD: Policy =
 pub const RESEND_CODE: Policy =
     Policy { window_seconds: 60 * 60, per_source_and_email: 3, per_email: 10, per_source: 100 };
 
+/// Creating a company: a person signs up once (a retry or two after a fault); each attempt
+/// may email a verification link, so one email gets at most 10 an hour (from 4 networks at
+/// least), and one network may start 20 companies an hour, for everyone behind it
+/// together: enough for an office, not for filling the table or squatting slugs in bulk.
+pub const COMPANY_SIGNUP: Policy =
+    Policy { window_seconds: 60 * 60, per_source_and_email: 3, per_email: 10, per_source: 20 };
+
 impl Purpose {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::StaffLogin,
         Self::CustomerLogin,
         Self::ForgotPassword,
@@ -97,6 +108,8 @@ impl Purpose {
         Self::Register,
         Self::ConfirmSignup,
         Self::ResendCode,
+        Self::CompanySignup,
+        Self::CompanySignupResend,
     ];
 
     /// Its name in the counters' keys.
@@ -111,6 +124,8 @@ impl Purpose {
             Self::Register => "register",
             Self::ConfirmSignup => "confirm-signup",
             Self::ResendCode => "resend-code",
+            Self::CompanySignup => "company-signup",
+            Self::CompanySignupResend => "company-signup-resend",
         }
     }
 
@@ -119,7 +134,8 @@ impl Purpose {
             Self::StaffLogin | Self::CustomerLogin | Self::Register => PASSWORD_ATTEMPTS,
             Self::ResetPassword | Self::StaffResetPassword | Self::ConfirmSignup => CODE_ATTEMPTS,
             Self::ForgotPassword | Self::StaffForgotPassword => FORGOT_PASSWORD,
-            Self::ResendCode => RESEND_CODE,
+            Self::ResendCode | Self::CompanySignupResend => RESEND_CODE,
+            Self::CompanySignup => COMPANY_SIGNUP,
         }
     }
 
@@ -135,6 +151,8 @@ impl Purpose {
             Self::Register => "POST /registration",
             Self::ConfirmSignup => "POST /registration/confirm",
             Self::ResendCode => "POST /registration/resend",
+            Self::CompanySignup => "POST /signup",
+            Self::CompanySignupResend => "POST /signup/resend",
         }
     }
 }
@@ -424,6 +442,7 @@ mod tests {
         assert_eq!(CODE_ATTEMPTS.per_email * 4, 80, "guesses of a code an hour");
         assert_eq!(FORGOT_PASSWORD.sources_to_lock_out(), 4);
         assert_eq!(RESEND_CODE.sources_to_lock_out(), 4);
+        assert_eq!(COMPANY_SIGNUP.sources_to_lock_out(), 4);
     }
 
     #[test]

@@ -59,6 +59,9 @@ const FIELDS: &[&str] = &[
     "role",
     "emailNotifications",
     "mutedCompanies",
+    "companyName",
+    "slug",
+    "inviteCode",
 ];
 
 /// Query parameters the API reads.
@@ -306,6 +309,19 @@ impl Examples {
             ("POST /registration".into(), json!({ "token": "a".repeat(43), "password": "New-Passw0rd!1" })),
             ("POST /registration/confirm".into(), json!({ "email": email, "code": "123456" })),
             ("POST /registration/resend".into(), json!({ "email": email })),
+            (
+                "POST /signup".into(),
+                json!({
+                    "companyName": "Fuzzed Co",
+                    "slug": unique("fz"),
+                    "name": "Fuzz Admin",
+                    "email": email,
+                    "password": "Fuzz-Passw0rd!42",
+                    "inviteCode": "a".repeat(43),
+                }),
+            ),
+            ("POST /signup/verify".into(), json!({ "token": "a".repeat(43) })),
+            ("POST /signup/resend".into(), json!({ "email": email })),
             ("PATCH /me".into(), json!({ "notifySubmissions": true, "submissionsSeenAt": "2026-01-01T00:00:00Z" })),
             (
                 "POST /contacts".into(),

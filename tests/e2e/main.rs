@@ -26,6 +26,7 @@ mod sample_events;
 mod security;
 mod settings;
 mod sharing;
+mod signup;
 mod slice;
 mod staff;
 mod staff_recovery;

@@ -276,8 +276,10 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
     for route in ROUTES {
         let method: Method = route.method.parse()?;
         if route.authorizer == Authorizer::Public {
-            // Sign-in and the portal links' public branding; tested on their own.
-            let public = ["/auth/", "/branding/", "/registration"];
+            // Sign-in, registration, company sign-up (signup.rs: every mode, tokens of
+            // any caller change nothing) and the portal links' public branding; tested on
+            // their own.
+            let public = ["/auth/", "/branding/", "/registration", "/signup"];
             assert!(public.iter().any(|p| route.path.starts_with(p)), "{} is public", route.key());
             continue;
         }

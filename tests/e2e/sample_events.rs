@@ -8,7 +8,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-use portal_shared::domain::{AccessStatus, ContactId, DocumentId, DocumentStatus, ItemRef, Role, TenantId, TenantStatus, UserSub};
+use portal_shared::domain::{
+    AccessStatus, ContactId, DocumentId, DocumentStatus, ItemRef, Role, TenantId, TenantStatus, UserSub,
+};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::UploaderKind;
 use portal_shared::model::{Action, ActivityEvent, Actor, Contact, Document, InvitationToken, Language, Share, Tenant};

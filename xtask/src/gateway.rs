@@ -14,6 +14,7 @@
 //! - serves the local mailbox at `/_mailbox` (every email sent; `crate::mailbox`), which
 //!   exists only here, never in the template.
 
+use portal_registration::SignUpMode;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,6 +55,10 @@ type QueueHandler = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, String
 /// template's `SHARE_EMAIL_WINDOW_SECONDS`, two minutes).
 pub const LOCAL_SHARE_EMAIL_WINDOW_SECONDS: i64 = 2;
 
+/// Who may create a company locally (`cargo xtask dev` and the suite's gateway): anyone.
+/// Tests of the other modes start a gateway of their own ([`start_with_signup`]).
+pub const LOCAL_COMPANY_SIGNUP: SignUpMode = SignUpMode::Open;
+
 /// The functions' handlers, built once like on a cold start.
 pub struct Functions {
     http: HashMap<&'static str, HttpHandler>,
@@ -73,6 +78,11 @@ impl Functions {
     /// The handlers, configured as the template configures the functions; `public_url` is
     /// where the gateway serves the site (links in emails point there).
     pub fn new(sdk: &SdkConfig, stack: &Stack, public_url: &str) -> Self {
+        Self::with_signup(sdk, stack, public_url, LOCAL_COMPANY_SIGNUP)
+    }
+
+    /// [`Functions::new`] with company sign-up in `mode` (the template's `CompanySignUp`).
+    pub fn with_signup(sdk: &SdkConfig, stack: &Stack, public_url: &str, mode: SignUpMode) -> Self {
         let table = &stack.table;
         let http = HashMap::from([
             (
@@ -91,6 +101,12 @@ impl Functions {
                     table,
                     &stack.customer_pool.id,
                     &stack.customer_pool.client_id,
+                    portal_registration::CompanySignupConfig {
+                        staff_pool_id: stack.staff_pool.id.clone(),
+                        sender: stack.sender.clone(),
+                        public_url: public_url.to_owned(),
+                        mode,
+                    },
                 )),
             ),
             (
@@ -259,11 +275,16 @@ pub struct Prepared {
 impl ApiGateway {
     /// The functions configured from `sdk` (see [`Functions::new`]) behind both authorizers.
     pub async fn new(sdk: &SdkConfig, stack: &Stack, public_url: &str) -> Result<Self> {
+        Self::with_signup(sdk, stack, public_url, LOCAL_COMPANY_SIGNUP).await
+    }
+
+    /// [`ApiGateway::new`] with company sign-up in `mode`.
+    pub async fn with_signup(sdk: &SdkConfig, stack: &Stack, public_url: &str, mode: SignUpMode) -> Result<Self> {
         let authorizers = HashMap::from([
             (Authorizer::Staff, JwtAuthorizer::fetch(&stack.staff_pool).await?),
             (Authorizer::Customer, JwtAuthorizer::fetch(&stack.customer_pool).await?),
         ]);
-        Ok(Self { functions: Functions::new(sdk, stack, public_url), authorizers })
+        Ok(Self { functions: Functions::with_signup(sdk, stack, public_url, mode), authorizers })
     }
 
     /// Routes and authorizes a request for `path` (without the `/api` prefix).
@@ -361,10 +382,22 @@ pub enum Relay {
 /// [`start`] with the functions' AWS clients built from `sdk` (the fault tests point it at
 /// a fault proxy).
 pub async fn start_with(sdk: &SdkConfig, stack: &Stack, port: u16, relay: Relay) -> Result<RunningGateway> {
+    start_with_signup(sdk, stack, port, relay, LOCAL_COMPANY_SIGNUP).await
+}
+
+/// [`start_with`] with company sign-up in `mode` (tests of the `invite-code` and `closed`
+/// modes start such a gateway; the suite's runs `open`).
+pub async fn start_with_signup(
+    sdk: &SdkConfig,
+    stack: &Stack,
+    port: u16,
+    relay: Relay,
+    mode: SignUpMode,
+) -> Result<RunningGateway> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     let state = Arc::new(GatewayState {
-        api: ApiGateway::new(sdk, stack, &format!("http://{address}")).await?,
+        api: ApiGateway::with_signup(sdk, stack, &format!("http://{address}"), mode).await?,
         config_js: format!("window.PORTAL_CONFIG = {};\n", json!({ "apiBase": API_PREFIX })),
     });
     let router = Router::new()

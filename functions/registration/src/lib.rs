@@ -8,6 +8,9 @@
 //! Confirming and resending answer the same whether or not the email has an account.
 //! Each route is rate-limited (`portal_shared::rate_limit`: per source address and email,
 //! per email, per source; registering, by the invited email) before any Cognito call.
+//!
+//! It also serves company self-service sign-up (`/signup…`, `company`): a new company and
+//! its first admin, in the staff pool, verified by a link the portal emails.
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
@@ -22,6 +25,7 @@ use portal_shared::domain::{AccessStatus, Email, UserSub};
 use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, respond, route_key, source_address, unknown_route};
+use portal_shared::mail::Mailer;
 use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, PendingSignup, UploaderKind};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::{ConfirmationCode, Password};
@@ -45,7 +49,19 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "cognito-idp:AdminGetUser",
+    // Company sign-up: the first admin's staff account, created disabled and enabled once
+    // the email is verified (deleted again if the sign-up cannot complete).
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminSetUserPassword",
+    "cognito-idp:AdminDeleteUser",
+    "ses:SendEmail",
 ];
+
+pub mod company;
+
+pub use portal_shared::signup::SignUpMode;
 
 pub struct App {
     store: Store,
@@ -53,6 +69,16 @@ pub struct App {
     cognito: Cognito,
     pool_id: String,
     client_id: String,
+    companies: company::CompanySignups,
+}
+
+/// Where company sign-up happens: the staff pool, the sender of the verification email,
+/// the site's URL (its link), and who may sign up.
+pub struct CompanySignupConfig {
+    pub staff_pool_id: String,
+    pub sender: String,
+    pub public_url: String,
+    pub mode: SignUpMode,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,13 +117,22 @@ pub struct Accepted {
 
 impl HttpFunction for App {
     fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let app = Self::new(
+        let companies = CompanySignupConfig {
+            staff_pool_id: config::required(config::STAFF_USER_POOL_ID)?,
+            sender: config::required(config::SENDER_EMAIL)?,
+            public_url: config::required(config::PUBLIC_URL)?,
+            mode: SignUpMode::from_env()?,
+        };
+        let mut app = Self::new(
             sdk,
             config::required(config::TABLE_NAME)?,
             config::required(config::CUSTOMER_USER_POOL_ID)?,
             config::required(config::CUSTOMER_CLIENT_ID)?,
+            companies,
         );
-        Ok(Self { limiter: RateLimiter::from_env(app.store.clone())?, ..app })
+        app.limiter = RateLimiter::from_env(app.store.clone())?;
+        app.companies.limiter = app.limiter.clone();
+        Ok(app)
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -108,6 +143,11 @@ impl HttpFunction for App {
             },
             Some("POST /registration/confirm") => respond(StatusCode::OK, self.confirm(&req).await),
             Some("POST /registration/resend") => respond(StatusCode::ACCEPTED, self.resend(&req).await),
+            Some("GET /signup") => respond(StatusCode::OK, Ok(self.companies.info())),
+            Some("GET /signup/slugs/{slug}") => respond(StatusCode::OK, self.companies.slug_availability(&req).await),
+            Some("POST /signup") => respond(StatusCode::ACCEPTED, self.companies.sign_up(&req).await),
+            Some("POST /signup/verify") => respond(StatusCode::OK, self.companies.verify(&req).await),
+            Some("POST /signup/resend") => respond(StatusCode::ACCEPTED, self.companies.resend(&req).await),
             _ => unknown_route(&req).into_response(),
         }
     }
@@ -119,15 +159,21 @@ impl App {
         table: impl Into<String>,
         pool_id: impl Into<String>,
         client_id: impl Into<String>,
+        companies: CompanySignupConfig,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
-        Self {
-            limiter: RateLimiter::new(store.clone()),
-            store,
-            cognito: aws::cognito_client(sdk),
-            pool_id: pool_id.into(),
-            client_id: client_id.into(),
-        }
+        let cognito = aws::cognito_client(sdk);
+        let limiter = RateLimiter::new(store.clone());
+        let companies = company::CompanySignups {
+            store: store.clone(),
+            limiter: limiter.clone(),
+            cognito: cognito.clone(),
+            staff_pool_id: companies.staff_pool_id,
+            mailer: Mailer::new(sdk, companies.sender),
+            public_url: companies.public_url.trim_end_matches('/').to_owned(),
+            mode: companies.mode,
+        };
+        Self { limiter, store, cognito, pool_id: pool_id.into(), client_id: client_id.into(), companies }
     }
 
     /// The invitation a token names, if it can still be used.

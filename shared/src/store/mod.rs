@@ -12,10 +12,12 @@ mod notifications;
 mod projection;
 mod rate_limits;
 mod sharing;
+mod signups;
 mod tenant;
 
 pub use drive::MAX_FOLDER_DEPTH;
 pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
+pub use signups::{ALREADY_VERIFIED, CODE_REFUSED, EMAIL_SIGNED_UP, SLUG_TAKEN};
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};

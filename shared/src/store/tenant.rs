@@ -22,7 +22,7 @@ pub struct TenantChanges {
 }
 
 impl Store {
-    fn staff_item(member: &StaffMember) -> Result<Item, ApiError> {
+    pub(super) fn staff_item(member: &StaffMember) -> Result<Item, ApiError> {
         to_item(
             member,
             &[
