@@ -87,6 +87,28 @@ async fn every_measured_route_stays_within_its_aws_request_budget() -> Result<()
         }
         one_shot.push(route);
     }
+    // Company sign-up's one-shot routes: a new company, then its verification link.
+    let slug = portal_tests::unique("budget");
+    let email = format!("admin@{slug}.example");
+    let signup = serde_json::json!({
+        "companyName": "Budget Co", "slug": slug, "name": "Budget Admin", "email": email,
+        "password": portal_tests::PASSWORD,
+    });
+    let (answer, cost) =
+        metering::measured(call_in_process(&api, &reqwest::Method::POST, "/signup", None, Some(&signup))).await;
+    let (status, answer) = answer?;
+    ensure!(status == 202, "POST /signup: {status} {answer}");
+    check_one_shot(&budget, "POST /signup", &cost.aws, &mut measured, &mut over);
+    one_shot.push("POST /signup".to_owned());
+    let token = verification_token(&email).await?;
+    let body = serde_json::json!({ "token": token });
+    let (answer, cost) =
+        metering::measured(call_in_process(&api, &reqwest::Method::POST, "/signup/verify", None, Some(&body))).await;
+    let (status, answer) = answer?;
+    ensure!(status == 200, "POST /signup/verify: {status} {answer}");
+    check_one_shot(&budget, "POST /signup/verify", &cost.aws, &mut measured, &mut over);
+    one_shot.push("POST /signup/verify".to_owned());
+
     let stale: Vec<_> = budget
         .keys()
         .filter(|route| !cases.iter().any(|c| c.route == route.as_str()) && !one_shot.contains(route))
@@ -94,4 +116,32 @@ async fn every_measured_route_stays_within_its_aws_request_budget() -> Result<()
     ensure!(stale.is_empty(), "budget rows for routes that are not measured: {stale:?}");
     ensure!(over.is_empty(), "over budget, or not in it:\n{}\n\nmeasured:\n{}", over.join("\n"), measured.join("\n"));
     Ok(())
+}
+
+/// Checks one measured one-shot invocation against its budget row.
+fn check_one_shot(
+    budget: &BTreeMap<String, [u32; 5]>,
+    route: &str,
+    calls: &metering::AwsRequests,
+    measured: &mut Vec<String>,
+    over: &mut Vec<String>,
+) {
+    let counts = SERVICES.map(|service| calls.count(service));
+    measured.push(format!("| `{route}` | {} |", counts.map(|c| c.to_string()).join(" | ")));
+    match budget.get(route) {
+        None => over.push(format!("{route}: no row in the budget ({:?})", calls.operations)),
+        Some(allowed) if counts.iter().zip(allowed).any(|(count, limit)| count > limit) => {
+            over.push(format!("{route}: {counts:?} > {allowed:?} ({:?})", calls.operations));
+        }
+        Some(_) => {}
+    }
+}
+
+/// The token of the last verification link emailed to `email`.
+async fn verification_token(email: &str) -> Result<String> {
+    const MARK: &str = "#verify=";
+    let emails = portal_tests::emails_to(email).await?;
+    let text = emails.last().and_then(|m| m["text"].as_str()).context("no verification email")?.to_owned();
+    let at = text.find(MARK).context("no verification link")? + MARK.len();
+    Ok(text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect())
 }

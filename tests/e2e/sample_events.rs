@@ -66,6 +66,8 @@ const HTTP_SAMPLES: &[(&str, u16)] = &[
     // A new account: it waits for the code Cognito emails.
     ("registration/register.json", 202),
     ("registration/confirm.json", 200),
+    // The company sign-up mode (the local stack's: open).
+    ("registration/get-signup.json", 200),
 ];
 
 #[tokio::test]

@@ -77,6 +77,17 @@ pub fn cases(s: &Scenario) -> Vec<RouteCase> {
             Anonymous,
             202,
         ),
+        // Company sign-up's repeatable routes: the mode, a slug's availability, and a resend
+        // for an email without a sign-up (the answer every email gets).
+        case("GET /signup", "/signup", Anonymous, 200),
+        case("GET /signup/slugs/{slug}", "/signup/slugs/bench-free-slug", Anonymous, 200),
+        with_body(
+            "POST /signup/resend",
+            "/signup/resend",
+            json!({ "email": "nobody-signed-up@bench.example" }),
+            Anonymous,
+            202,
+        ),
         case("GET /me", "/me", Staff, 200),
         with_body("PATCH /me", "/me", json!({ "notifySubmissions": true }), Staff, 200),
         case("GET /contacts", "/contacts?limit=50", Staff, 200),
