@@ -77,6 +77,10 @@ async fn dev() -> Result<ExitCode> {
     let url = gateway.url();
     println!("\nCustomer portal running locally, ready in {:.1?} (Ctrl-C stops everything)\n", started.elapsed());
     println!("  Staff dashboard:   {url}/");
+    println!(
+        "  Company sign-up:   {url}/signup.html  (sign-up is {}: the link to verify is in the mailbox)",
+        xtask::gateway::LOCAL_COMPANY_SIGNUP
+    );
     for company in &demo.companies {
         println!("  Customer portal:   {url}/p/{}  ({})", company.tenant.slug, company.tenant.name);
     }
