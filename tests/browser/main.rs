@@ -6,5 +6,6 @@
 mod customer;
 mod mailbox;
 mod pages;
+mod signup;
 mod staff;
 mod support;

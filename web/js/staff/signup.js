@@ -56,7 +56,8 @@ async function checkSlug() {
     else slugStatus('This address is taken. Choose another.', 'taken');
   } catch (err) {
     if (request !== slugRequest) return;
-    slugStatus(problemMessage(err), 'invalid');
+    const reason = problemMessage(err).replace(/^slug: /, '');
+    slugStatus(err instanceof ApiError && err.status === 400 ? `This address ${reason}.` : reason, 'invalid');
   }
 }
 
