@@ -165,4 +165,24 @@ mod tests {
         assert!(fr.subject.contains("vous invite"), "{}", fr.subject);
         assert_ne!(fr.html, en.html);
     }
+
+    #[test]
+    fn the_company_verification_renders_in_both_languages_with_its_link() {
+        let context = serde_json::json!({
+            "company": "Acme <Co>",
+            "adminName": "Ada",
+            "link": "https://portal.example.com/signup.html#verify=abc",
+            "portalUrl": "https://portal.example.com/p/acme",
+            "validHours": 48,
+            "logoUrl": null,
+            "accentColor": null,
+        });
+        for language in [Language::En, Language::Fr] {
+            let message = render("company_verification", language, &context).unwrap();
+            assert!(message.subject.contains("Acme <Co>"), "{}", message.subject);
+            assert!(message.text.contains("https://portal.example.com/signup.html#verify=abc"), "{}", message.text);
+            assert!(message.text.contains("48"), "{}", message.text);
+            assert!(message.html.contains("Acme &lt;Co&gt;") && !message.html.contains("<Co>"), "{}", message.html);
+        }
+    }
 }

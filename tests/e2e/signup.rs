@@ -101,8 +101,8 @@ async fn sign_in(api: &str, email: &str) -> Result<ApiResponse> {
     ApiClient::anonymous(api).post("/auth/staff/login", json!({ "email": email, "password": PASSWORD })).await
 }
 
-fn store_for_tests() -> impl std::future::Future<Output = Store> {
-    async { Store::new(aws_sdk_dynamodb::Client::new(&sdk().await), env().stack.table.clone()) }
+async fn store_for_tests() -> Store {
+    Store::new(aws_sdk_dynamodb::Client::new(&sdk().await), env().stack.table.clone())
 }
 
 /// The items of the table about one slug: its guard, its tenant profile (by the name), its

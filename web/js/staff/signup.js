@@ -15,7 +15,7 @@ let sentTo = '';
 function show(id) {
   for (const part of ['signup-form', 'signup-sent', 'verify-view', 'signup-closed']) $(part).hidden = part !== id;
   $('signup-loading').textContent = '';
-  $('signup-intro').hidden = id === 'verify-view';
+  $('signup-intro').hidden = id !== 'signup-form';
 }
 
 function portalLink(slug) {
@@ -52,7 +52,7 @@ async function checkSlug() {
   try {
     const answer = await publicCall(`/signup/slugs/${encodeURIComponent(slug)}`, undefined, { method: 'GET' });
     if (request !== slugRequest) return;
-    if (answer.available) slugStatus(`${portalLink(slug)} is available.`, 'available');
+    if (answer.available) slugStatus('This address is available.', 'available');
     else slugStatus('This address is taken. Choose another.', 'taken');
   } catch (err) {
     if (request !== slugRequest) return;
@@ -131,10 +131,20 @@ async function verify(token) {
   }
 }
 
-async function init() {
+function verifyToken() {
   const match = /^#verify=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
-  if (match) {
-    await verify(match[1]);
+  return match ? match[1] : null;
+}
+
+async function init() {
+  // The link opened in a tab that shows this page already changes only the fragment.
+  window.addEventListener('hashchange', () => {
+    const token = verifyToken();
+    if (token) verify(token);
+  });
+  const token = verifyToken();
+  if (token) {
+    await verify(token);
     return;
   }
   try {
