@@ -71,6 +71,17 @@ impl fmt::Display for SignUpMode {
 /// How long a verification link works.
 pub const VERIFICATION_VALID_HOURS: i64 = 48;
 
+/// After how long an unverified sign-up is abandoned: a new sign-up of its slug undoes it
+/// and takes the slug (a resent link is valid 48 hours, so this leaves days to verify).
+pub const ABANDONED_AFTER_DAYS: i64 = 7;
+
+impl CompanySignup {
+    /// Whether this sign-up was never verified and is older than [`ABANDONED_AFTER_DAYS`].
+    pub fn is_abandoned(&self, now: OffsetDateTime) -> bool {
+        self.verified_at.is_none() && now - self.created_at > time::Duration::days(ABANDONED_AFTER_DAYS)
+    }
+}
+
 /// A company sign-up: `COMPANYSIGNUP#{email}` / `COMPANYSIGNUP`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -165,6 +176,25 @@ mod tests {
         for bad in ["", "Open", "invite", "invite_code", "yes"] {
             assert!(bad.parse::<SignUpMode>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn only_old_unverified_sign_ups_are_abandoned() {
+        let now = OffsetDateTime::now_utc();
+        let signup = |age_days: i64, verified: bool| CompanySignup {
+            email: "a@b.example".parse().unwrap(),
+            tenant_id: TenantId::new(),
+            slug: "acme".parse().unwrap(),
+            company_name: "Acme".parse().unwrap(),
+            admin_name: "Ada".parse().unwrap(),
+            sub: None,
+            code_hash: None,
+            created_at: now - time::Duration::days(age_days),
+            verified_at: verified.then_some(now),
+        };
+        assert!(signup(ABANDONED_AFTER_DAYS + 1, false).is_abandoned(now));
+        assert!(!signup(ABANDONED_AFTER_DAYS - 1, false).is_abandoned(now));
+        assert!(!signup(ABANDONED_AFTER_DAYS + 30, true).is_abandoned(now));
     }
 
     #[test]

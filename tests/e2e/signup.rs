@@ -136,6 +136,8 @@ async fn verify_sign_in_and_share(api: &str, slug: &str, email: &str) -> Result<
     let profile = items_of(slug).await?.into_iter().find(|i| i["SK"] == "PROFILE").context("profile")?;
     assert_eq!(profile["status"], "unverified", "{profile}");
     assert!(record["sub"].is_string(), "the account is noted: {record}");
+    // No portal page before the email is verified.
+    assert_problem(&ApiClient::anonymous(api).get(&format!("/branding/{slug}")).await?, 404);
 
     let token = last_token(email).await?;
     let verified = post(api, "/signup/verify", &json!({ "token": token })).await?.expect(200)?;
@@ -145,6 +147,8 @@ async fn verify_sign_in_and_share(api: &str, slug: &str, email: &str) -> Result<
     assert_eq!(profile["status"], "active", "{profile}");
     // The link works once.
     assert_problem(&post(api, "/signup/verify", &json!({ "token": token })).await?, 409);
+    let branding = ApiClient::anonymous(api).get(&format!("/branding/{slug}")).await?.expect(200)?;
+    assert_eq!(branding["name"], format!("Company {slug}"));
 
     let tokens = sign_in(api, email).await?.expect(200)?;
     let admin = ApiClient::anonymous(api).with_token(tokens["accessToken"].as_str().unwrap_or_default());
@@ -492,5 +496,44 @@ async fn bad_sign_up_inputs_are_problems_and_write_nothing() -> Result<()> {
     assert!(matches!(answer.status, 202 | 429), "{}", answer.json);
     let me = t.admin.get("/me").await?.expect(200)?;
     assert_eq!(me["tenant"]["id"], t.tenant.id.to_string());
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_abandoned_sign_up_gives_its_slug_to_the_next_one() -> Result<()> {
+    let api = &env().api_url;
+    let (slug, first) = fresh();
+    post(api, "/signup", &form(&slug, &first)).await?.expect(202)?;
+    let first_link = last_token(&first).await?;
+    // Days pass without the link being followed: the record is aged as the clock would.
+    let created =
+        time::OffsetDateTime::now_utc() - time::Duration::days(portal_shared::signup::ABANDONED_AFTER_DAYS + 1);
+    aws_sdk_dynamodb::Client::new(&sdk().await)
+        .update_item()
+        .table_name(&env().stack.table)
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(format!("COMPANYSIGNUP#{first}")))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("COMPANYSIGNUP".into()))
+        .update_expression("SET createdAt = :at")
+        .expression_attribute_values(
+            ":at",
+            aws_sdk_dynamodb::types::AttributeValue::S(created.format(&time::format_description::well_known::Rfc3339)?),
+        )
+        .send()
+        .await?;
+    let second = format!("second@{slug}.example");
+    post(api, "/signup", &form(&slug, &second)).await?.expect(202)?;
+    let record = assert_one_company(&slug).await?;
+    assert_eq!(record["email"], second.as_str());
+    // The abandoned one is gone whole: its record, its account, its link.
+    ensure!(items_mentioning(&[format!("COMPANYSIGNUP#{first}")]).await?.is_empty());
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
+    let gone = cognito.admin_get_user().user_pool_id(&env().stack.staff_pool.id).username(&first).send().await;
+    ensure!(gone.is_err(), "the abandoned sign-up's account is still there");
+    assert_problem(&post(api, "/signup/verify", &json!({ "token": first_link })).await?, 410);
+    // A pending sign-up that is not abandoned keeps its slug.
+    let third = format!("third@{slug}.example");
+    assert_problem(&post(api, "/signup", &form(&slug, &third)).await?, 409);
+    post(api, "/signup/verify", &json!({ "token": last_token(&second).await? })).await?.expect(200)?;
+    sign_in(api, &second).await?.expect(200)?;
     Ok(())
 }

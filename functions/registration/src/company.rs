@@ -18,6 +18,7 @@
 
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
+use aws_sdk_cognitoidentityprovider::operation::admin_delete_user::AdminDeleteUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 use lambda_http::Request;
@@ -178,7 +179,13 @@ impl CompanySignups {
             status: TenantStatus::Unverified,
             created_at: now,
         };
-        match self.store.claim_company_signup(&signup, &tenant, now).await {
+        let mut claimed = self.store.claim_company_signup(&signup, &tenant, now).await;
+        if matches!(&claimed, Err(ApiError::Conflict(message)) if message == SLUG_TAKEN)
+            && self.take_over_abandoned(&signup.slug, now).await?
+        {
+            claimed = self.store.claim_company_signup(&signup, &tenant, now).await;
+        }
+        match claimed {
             Ok(()) => {
                 tracing::info!(tenant = %tenant.id, "company sign-up claimed");
                 self.complete(signup, input.password).await?;
@@ -193,6 +200,42 @@ impl CompanySignups {
             Err(err) => return Err(err),
         }
         Ok(accepted())
+    }
+
+    /// Undoes the sign-up holding `slug` if it was abandoned (never verified, older than
+    /// `ABANDONED_AFTER_DAYS`), with its disabled account, so that the slug can be claimed
+    /// again. `true` when something was undone. The undo is conditional on the sign-up
+    /// still being unverified, so one that is verified meanwhile keeps its slug.
+    async fn take_over_abandoned(&self, slug: &Slug, now: OffsetDateTime) -> Result<bool, ApiError> {
+        let Some(abandoned) = self.store.slug_signup(slug).await?.filter(|s| s.is_abandoned(now)) else {
+            return Ok(false);
+        };
+        // Undone first: a sign-up verified meanwhile keeps its slug and its account.
+        if !self.store.undo_company_signup(&abandoned).await? {
+            return Ok(false);
+        }
+        let member = match &abandoned.sub {
+            Some(sub) => self.store.staff_member(sub).await?.is_some(),
+            None => false,
+        };
+        if abandoned.sub.is_some() && !member {
+            // Disabled and never verified, no membership: nobody ever signed in with it.
+            let deleted = self
+                .cognito
+                .admin_delete_user()
+                .user_pool_id(&self.staff_pool_id)
+                .username(abandoned.email.as_str())
+                .send()
+                .await;
+            if let Err(err) = deleted
+                && !matches!(err.as_service_error(), Some(AdminDeleteUserError::UserNotFoundException(_)))
+            {
+                // The slug is free already; the account is left disabled (no membership).
+                tracing::warn!(tenant = %abandoned.tenant_id, error = %ApiError::from_sdk("AdminDeleteUser", err), "abandoned sign-up's account not deleted");
+            }
+        }
+        tracing::info!(tenant = %abandoned.tenant_id, "abandoned sign-up undone; its slug is claimed again");
+        Ok(true)
     }
 
     /// A sign-up for an email that has one already: the same slug is a retry (complete
@@ -219,7 +262,7 @@ impl CompanySignups {
             // The email is an existing staff member's (of another company): this sign-up
             // cannot be; the caller's answer stays the same.
             Ok(None) => {
-                self.store.undo_company_signup(&signup).await?;
+                let _ = self.store.undo_company_signup(&signup).await?;
                 tracing::info!(tenant = %signup.tenant_id, "sign-up of an existing staff account's email undone");
                 return Ok(());
             }

@@ -428,7 +428,12 @@ impl App {
 
     async fn branded_tenant(&self, req: &Request) -> Result<Tenant, ApiError> {
         let slug: Slug = path_param(req, "slug")?;
-        self.store.tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound("portal"))
+        // A company signed up and not verified yet has no portal: its name and slug are
+        // whatever its sign-up typed, and nobody answers for them until the email is verified.
+        let tenant = self.store.tenant_by_slug(&slug).await?;
+        tenant
+            .filter(|t| t.status != portal_shared::domain::TenantStatus::Unverified)
+            .ok_or(ApiError::NotFound("portal"))
     }
 
     async fn branding(&self, req: &Request) -> Result<Branding, ApiError> {

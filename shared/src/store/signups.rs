@@ -36,6 +36,22 @@ impl Store {
         self.get(keys::company_signup_pk(email), keys::COMPANY_SIGNUP_SK.into()).await
     }
 
+    /// The sign-up that claimed `slug`, if the slug's company came from one (operator-made
+    /// and seeded companies have none).
+    pub async fn slug_signup(&self, slug: &crate::domain::Slug) -> Result<Option<CompanySignup>, ApiError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Guard {
+            tenant_id: crate::domain::TenantId,
+            signup_email: Option<Email>,
+        }
+        let Some(guard) = self.get::<Guard>(keys::slug_pk(slug), keys::SLUG_SK.into()).await? else {
+            return Ok(None);
+        };
+        let Some(email) = guard.signup_email else { return Ok(None) };
+        Ok(self.company_signup(&email).await?.filter(|s| s.tenant_id == guard.tenant_id))
+    }
+
     /// Whether a portal slug is taken (by a company, active or not): its guard exists.
     pub async fn slug_taken(&self, slug: &crate::domain::Slug) -> Result<bool, ApiError> {
         Ok(self.get::<serde_json::Value>(keys::slug_pk(slug), keys::SLUG_SK.into()).await?.is_some())
@@ -56,7 +72,8 @@ impl Store {
     ) -> Result<(), ApiError> {
         let profile = to_item(tenant, &[(PK, keys::tenant_pk(tenant.id)), (SK, keys::TENANT_PROFILE_SK.into())])?;
         let guard = to_item(
-            &serde_json::json!({ "tenantId": tenant.id }),
+            // The sign-up's email too: a later sign-up of the slug finds an abandoned claim by it.
+            &serde_json::json!({ "tenantId": tenant.id, "signupEmail": signup.email }),
             &[(PK, keys::slug_pk(&tenant.slug)), (SK, keys::SLUG_SK.into())],
         )?;
         let mut writes = vec![
@@ -86,8 +103,9 @@ impl Store {
     /// Undoes a claim that cannot complete (the email belongs to an existing staff account,
     /// or Cognito refused the account): the record, the slug guard and the tenant go, and
     /// the code is given back. Each write is conditional on still being this sign-up's, so
-    /// a later sign-up's items are never touched; a repeated undo changes nothing.
-    pub async fn undo_company_signup(&self, signup: &CompanySignup) -> Result<(), ApiError> {
+    /// a later sign-up's items are never touched; a repeated undo changes nothing. `false`
+    /// when the record was not this sign-up's any more (undone already, or verified).
+    pub async fn undo_company_signup(&self, signup: &CompanySignup) -> Result<bool, ApiError> {
         let tenant = s(signup.tenant_id.to_string());
         let record = self
             .client
@@ -100,7 +118,7 @@ impl Store {
             .await;
         if !took_effect("DeleteItem", record)? {
             // Not this sign-up's any more (undone already, or verified): nothing to undo.
-            return Ok(());
+            return Ok(false);
         }
         let guard = self
             .client
@@ -136,7 +154,7 @@ impl Store {
                 .await;
             took_effect("UpdateItem", code)?;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Notes the sign-up's staff account (created disabled in Cognito).
