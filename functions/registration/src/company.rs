@@ -50,7 +50,7 @@ pub struct CompanySignups {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SignUpRequest {
+pub(crate) struct SignUpRequest {
     company_name: DisplayName,
     slug: Slug,
     name: DisplayName,
@@ -62,13 +62,13 @@ struct SignUpRequest {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Verification {
+pub(crate) struct Verification {
     token: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Resend {
+pub(crate) struct Resend {
     email: Email,
 }
 

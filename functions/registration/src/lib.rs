@@ -384,3 +384,45 @@ fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
 
 #[cfg(test)]
 mod properties;
+
+#[cfg(test)]
+mod cold_start {
+    use super::*;
+
+    /// The sign-up mode is configuration like the rest: missing or unknown fails the cold
+    /// start instead of a request.
+    #[test]
+    fn the_company_sign_up_mode_is_required_and_parsed() {
+        let sdk = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let set = |name: &str, value: &str| {
+            // SAFETY: the only test of this crate that reads or writes the environment.
+            unsafe { std::env::set_var(name, value) }
+        };
+        for (name, value) in [
+            (config::TABLE_NAME, "portal-table"),
+            (config::CUSTOMER_USER_POOL_ID, "us-east-1_customers"),
+            (config::CUSTOMER_CLIENT_ID, "customers-web"),
+            (config::STAFF_USER_POOL_ID, "us-east-1_staff"),
+            (config::SENDER_EMAIL, "no-reply@portal.example.com"),
+            (config::PUBLIC_URL, "https://portal.example.com/"),
+        ] {
+            set(name, value);
+        }
+        // SAFETY: as above.
+        unsafe { std::env::remove_var(portal_shared::signup::COMPANY_SIGNUP) };
+        assert!(matches!(App::from_env(&sdk), Err(ConfigError::Missing("COMPANY_SIGNUP"))));
+        set(portal_shared::signup::COMPANY_SIGNUP, "sometimes");
+        assert!(matches!(App::from_env(&sdk), Err(ConfigError::Invalid("COMPANY_SIGNUP", _))));
+        for (text, mode) in
+            [("open", SignUpMode::Open), ("invite-code", SignUpMode::InviteCode), ("closed", SignUpMode::Closed)]
+        {
+            set(portal_shared::signup::COMPANY_SIGNUP, text);
+            let app = App::from_env(&sdk).ok().expect("a valid configuration");
+            assert_eq!(app.companies.mode, mode);
+            assert_eq!(app.companies.public_url, "https://portal.example.com");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 use super::{Confirmation, Registration, Resend};
 
-const FIELDS: &[&str] = &["token", "password", "email", "code"];
+const FIELDS: &[&str] = &["token", "password", "email", "code", "companyName", "slug", "name", "inviteCode"];
 
 proptest! {
     #[test]
@@ -16,5 +16,8 @@ proptest! {
         support::check_body::<Registration>(&value, &bytes)?;
         support::check_body::<Confirmation>(&value, &bytes)?;
         support::check_body::<Resend>(&value, &bytes)?;
+        support::check_body::<crate::company::SignUpRequest>(&value, &bytes)?;
+        support::check_body::<crate::company::Verification>(&value, &bytes)?;
+        support::check_body::<crate::company::Resend>(&value, &bytes)?;
     }
 }
