@@ -273,8 +273,11 @@ async fn duplicate_emails_and_slugs_end_in_one_company() -> Result<()> {
     let api = &env().api_url;
     let (slug, email) = fresh();
     post(api, "/signup", &form(&slug, &email)).await?.expect(202)?;
-    // The same sign-up again (a double submit, a retry): the same company, a new link.
-    post(api, "/signup", &form(&slug, &email)).await?.expect(202)?;
+    // The same sign-up again (a double submit, a retry, or someone else who knows the
+    // email and slug): the same company, a new link, and the first password stays.
+    let mut again = form(&slug, &email);
+    again["password"] = json!("Someone-Elses-Passw0rd!");
+    post(api, "/signup", &again).await?.expect(202)?;
     // The same email with another slug: the pending sign-up's link again; the slug stays free.
     let other_slug = unique("su");
     post(api, "/signup", &form(&other_slug, &email)).await?.expect(202)?;
@@ -291,6 +294,10 @@ async fn duplicate_emails_and_slugs_end_in_one_company() -> Result<()> {
     post(api, "/signup/verify", &json!({ "token": tokens[0] })).await?.expect(200)?;
     assert_problem(&post(api, "/signup/verify", &json!({ "token": tokens[2] })).await?, 409);
     sign_in(api, &email).await?.expect(200)?;
+    let other = ApiClient::anonymous(api)
+        .post("/auth/staff/login", json!({ "email": email, "password": "Someone-Elses-Passw0rd!" }))
+        .await?;
+    assert_problem(&other, 401);
     Ok(())
 }
 

@@ -238,25 +238,31 @@ impl CompanySignups {
         Ok(true)
     }
 
-    /// A sign-up for an email that has one already: the same slug is a retry (complete
-    /// it); another slug sends the pending sign-up's link again; a verified one, nothing.
+    /// A sign-up for an email that has one already: a pending one is completed (a retry
+    /// after a fault) or, complete already, its link is sent again, whatever slug was asked
+    /// this time (the pending sign-up keeps its own); a verified one gets nothing.
     /// The answer is the caller's 202 in every case, as for a new email.
     async fn again(&self, existing: CompanySignup, slug: &Slug, password: Password) -> Result<(), ApiError> {
         if existing.verified_at.is_some() {
             tracing::info!(tenant = %existing.tenant_id, "sign-up of a verified company's email; nothing sent");
             return Ok(());
         }
-        if &existing.slug == slug {
-            return self.complete(existing, password).await;
+        if &existing.slug != slug {
+            // The pending sign-up keeps its slug; its link goes out again (below).
+            tracing::info!(tenant = %existing.tenant_id, "sign-up of a pending sign-up's email with another slug");
         }
-        if existing.sub.is_some() {
-            self.send_verification(&existing).await?;
-        }
-        Ok(())
+        self.complete(existing, password).await
     }
 
     /// Steps 2 and 3: the disabled staff account, then the verification email.
+    ///
+    /// Once the record notes the account, its password is never set again: anyone may
+    /// repeat a sign-up with the owner's email and slug, and must not choose the password
+    /// of the account the owner's link will enable (the repeat only sends the owner a link).
     async fn complete(&self, mut signup: CompanySignup, password: Password) -> Result<(), ApiError> {
+        if signup.sub.is_some() {
+            return self.send_verification(&signup).await;
+        }
         let sub = match self.account(&signup).await {
             Ok(Some(sub)) => sub,
             // The email is an existing staff member's (of another company): this sign-up
@@ -296,10 +302,8 @@ impl CompanySignups {
             };
             return Err(self.undo_unless_transient(&signup, error).await);
         }
-        if signup.sub.as_ref() != Some(&sub) {
-            signup.sub = Some(sub);
-            self.store.set_company_signup_account(&signup).await?;
-        }
+        signup.sub = Some(sub);
+        self.store.set_company_signup_account(&signup).await?;
         self.send_verification(&signup).await
     }
 
@@ -354,9 +358,6 @@ impl CompanySignups {
                     .await
                     .map_err(|e| ApiError::from_sdk("AdminGetUser", e))?;
                 let sub = sub_of(user.user_attributes(), "AdminGetUser")?;
-                if signup.sub.as_ref() == Some(&sub) {
-                    return Ok(Some(sub));
-                }
                 // An account of this pool with a membership is a staff member's; one without
                 // is what an earlier attempt of this sign-up left (nobody else can use it).
                 match self.store.staff_member(&sub).await? {
