@@ -382,6 +382,19 @@ async fn answers_are_identical_for_known_and_unknown_emails() -> Result<()> {
     assert_eq!((answer.status, &answer.json), (202, &json!({ "status": "verificationSent" })));
     ensure!(items_of(&other_slug).await?.is_empty(), "a sign-up for a staff member's email made a company");
     ensure!(verification_tokens(&member).await?.is_empty(), "a staff member was sent a verification link");
+    // A slug another company holds: the same 409 for every email, known or not.
+    let taken = t.tenant.slug.to_string();
+    let mut refusals = Vec::new();
+    for email in [&verified, &pending, &stranger, &member] {
+        let answer = post(api, "/signup", &form(&taken, email)).await?;
+        assert_problem(&answer, 409);
+        refusals.push(answer.json);
+    }
+    // A verified company's own slug is no retry either.
+    let answer = post(api, "/signup", &form(&slug, &verified)).await?;
+    assert_problem(&answer, 409);
+    refusals.push(answer.json);
+    ensure!(refusals.windows(2).all(|w| w[0] == w[1]), "{refusals:#?}");
     // The member still signs in to their own company.
     let tokens = sign_in(api, &member).await?.expect(200)?;
     let me = ApiClient::anonymous(api)

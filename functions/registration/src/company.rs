@@ -142,6 +142,12 @@ impl CompanySignups {
         let accepted = || SignUpAccepted { status: CHECK_YOUR_EMAIL };
 
         if let Some(existing) = self.store.company_signup(&input.email).await? {
+            // A slug held by another company is a 409 whatever the email, as for a new one;
+            // only a pending sign-up's own slug is a retry.
+            let retry = existing.slug == input.slug && existing.verified_at.is_none();
+            if !retry && self.slug_held(&input.slug).await? {
+                return Err(ApiError::Conflict(SLUG_TAKEN.into()));
+            }
             self.again(existing, &input.slug, input.password).await?;
             return Ok(accepted());
         }
@@ -190,16 +196,29 @@ impl CompanySignups {
                 tracing::info!(tenant = %tenant.id, "company sign-up claimed");
                 self.complete(signup, input.password).await?;
             }
-            // The same email signed up meanwhile (a double submit): carry on with that one.
+            // The same email signed up meanwhile (a double submit): carry on with that one,
+            // unless the slug went to another company.
             Err(ApiError::Conflict(message)) if message == EMAIL_SIGNED_UP || message == SLUG_TAKEN => {
                 match self.store.company_signup(&input.email).await? {
-                    Some(existing) => self.again(existing, &input.slug, input.password).await?,
-                    None => return Err(ApiError::Conflict(message)),
+                    Some(existing) if message == EMAIL_SIGNED_UP || existing.slug == input.slug => {
+                        self.again(existing, &input.slug, input.password).await?
+                    }
+                    _ => return Err(ApiError::Conflict(message)),
                 }
             }
             Err(err) => return Err(err),
         }
         Ok(accepted())
+    }
+
+    /// Whether `slug` belongs to a company, counting an abandoned sign-up's as free (a new
+    /// sign-up would take it over).
+    async fn slug_held(&self, slug: &Slug) -> Result<bool, ApiError> {
+        if !self.store.slug_taken(slug).await? {
+            return Ok(false);
+        }
+        let now = OffsetDateTime::now_utc();
+        Ok(!self.store.slug_signup(slug).await?.is_some_and(|s| s.is_abandoned(now)))
     }
 
     /// Undoes the sign-up holding `slug` if it was abandoned (never verified, older than
