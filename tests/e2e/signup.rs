@@ -387,6 +387,7 @@ async fn answers_are_identical_for_known_and_unknown_emails() -> Result<()> {
     let mut refusals = Vec::new();
     for email in [&verified, &pending, &stranger, &member] {
         let answer = post(api, "/signup", &form(&taken, email)).await?;
+        ensure!(answer.status == 409, "{email} asking for {taken}: {} {}", answer.status, answer.json);
         assert_problem(&answer, 409);
         refusals.push(answer.json);
     }
