@@ -420,7 +420,7 @@ mod cold_start {
             [("open", SignUpMode::Open), ("invite-code", SignUpMode::InviteCode), ("closed", SignUpMode::Closed)]
         {
             set(portal_shared::signup::COMPANY_SIGNUP, text);
-            let app = App::from_env(&sdk).ok().expect("a valid configuration");
+            let app = App::from_env(&sdk).expect("a valid configuration");
             assert_eq!(app.companies.mode, mode);
             assert_eq!(app.companies.public_url, "https://portal.example.com");
         }
