@@ -276,9 +276,9 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
     for route in ROUTES {
         let method: Method = route.method.parse()?;
         if route.authorizer == Authorizer::Public {
-            // Sign-in, registration, company sign-up (signup.rs: every mode, tokens of
-            // any caller change nothing) and the portal links' public branding; tested on
-            // their own.
+            // Sign-in, registration, company sign-up (signup.rs, with its own matrix:
+            // `every_sign_up_route_answers_alike_whoever_calls`, and every mode) and the
+            // portal links' public branding; tested on their own.
             let public = ["/auth/", "/branding/", "/registration", "/signup"];
             assert!(public.iter().any(|p| route.path.starts_with(p)), "{} is public", route.key());
             continue;

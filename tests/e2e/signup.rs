@@ -558,3 +558,36 @@ async fn an_abandoned_sign_up_gives_its_slug_to_the_next_one() -> Result<()> {
     sign_in(api, &second).await?.expect(200)?;
     Ok(())
 }
+
+/// The authorization matrix of the sign-up routes: they are public, so a staff token, a
+/// customer-like token or garbage in `Authorization` changes nothing in the answer (no
+/// caller is resolved from it), and nothing names another company.
+#[tokio::test]
+async fn every_sign_up_route_answers_alike_whoever_calls() -> Result<()> {
+    let api = &env().api_url;
+    let t = portal_tests::tenant_fixture().await?;
+    let garbage = ApiClient::anonymous(api).with_token("not-a-jwt");
+    let callers = [("anonymous", portal_tests::anonymous()), ("a staff admin", t.admin.clone()), ("garbage", garbage)];
+    let requests: [(reqwest::Method, String, Option<Value>); 4] = [
+        (reqwest::Method::GET, "/signup".into(), None),
+        (reqwest::Method::GET, format!("/signup/slugs/{}", t.tenant.slug), None),
+        (reqwest::Method::POST, "/signup/verify".into(), Some(json!({ "token": portal_shared::tokens::new_token() }))),
+        (
+            reqwest::Method::POST,
+            "/signup/resend".into(),
+            Some(json!({ "email": format!("{}@x.example", unique("n")) })),
+        ),
+    ];
+    for (method, path, body) in requests {
+        let mut answers = Vec::new();
+        for (who, client) in &callers {
+            let answer = client.send(method.clone(), &path, body.clone()).await?;
+            ensure!(answer.status < 500, "{method} {path} as {who}: {}", answer.json);
+            let text = answer.json.to_string();
+            ensure!(!text.contains(&t.tenant.id.to_string()), "{method} {path} as {who} named a tenant: {text}");
+            answers.push((answer.status, answer.json));
+        }
+        ensure!(answers.windows(2).all(|w| w[0] == w[1]), "{method} {path}: {answers:?}");
+    }
+    Ok(())
+}
