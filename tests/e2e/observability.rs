@@ -56,7 +56,7 @@ fn span_field<'a>(line: &'a Value, field: &str) -> Option<&'a str> {
 }
 
 /// The metric lines (off Lambda: `debug` events carrying the EMF document) of `metric`.
-fn metric_lines<'a>(lines: &'a [Value], metric: Metric) -> Vec<&'a Value> {
+fn metric_lines(lines: &[Value], metric: Metric) -> Vec<&Value> {
     lines.iter().filter(|line| line["fields"]["metric"] == metric.name()).collect()
 }
 
