@@ -95,7 +95,7 @@ fn lines(widget: &Json) -> Vec<MetricLine> {
 fn the_dashboard_shows_every_function_s_requests_errors_and_p99_duration_and_logs() {
     let template = template();
     let functions = logical_ids(&template, "AWS::Serverless::Function");
-    assert_eq!(functions.len(), 11, "{functions:?}");
+    assert!(functions.len() >= 11, "the template's functions were not found: {functions:?}");
     let dashboard = dashboard(&template);
     for (title, metric) in [
         ("Requests (invocations) per function", "Invocations"),
@@ -139,7 +139,7 @@ fn the_dashboard_shows_every_dead_letter_queue_and_the_api() {
             (!redrive.is_null()).then(|| referenced(redrive))
         })
         .collect();
-    assert_eq!(dead_letter_queues.len(), 2, "{dead_letter_queues:?}");
+    assert!(dead_letter_queues.len() >= 2, "the template's dead-letter queues were not found: {dead_letter_queues:?}");
     let dashboard = dashboard(&template);
     let shown: BTreeSet<String> = metric_lines(&dashboard, "Dead-letter queue depths")
         .iter()
