@@ -185,6 +185,20 @@ fn the_dashboard_shows_every_alarm() {
 }
 
 #[test]
+fn every_alarm_notifies_the_alarm_topic_when_it_fires_and_when_it_recovers() {
+    let template = template();
+    let resources = &template["Resources"];
+    assert_eq!(resources["AlarmTopic"]["Type"].as_str(), Some("AWS::SNS::Topic"));
+    for alarm in logical_ids(&template, "AWS::CloudWatch::Alarm") {
+        for actions in ["AlarmActions", "OKActions"] {
+            let targets = resources[alarm.as_str()]["Properties"][actions].as_sequence();
+            let targets: Vec<String> = targets.into_iter().flatten().map(referenced).collect();
+            assert_eq!(targets, ["AlarmTopic"], "{alarm} {actions}");
+        }
+    }
+}
+
+#[test]
 fn the_dashboard_and_the_alarms_read_every_business_metric_as_the_functions_write_it() {
     let template = template();
     let dashboard = dashboard(&template);
