@@ -128,6 +128,7 @@ impl StaffMember {
             .staff_member(&caller.sub)
             .await?
             .ok_or_else(|| ApiError::Forbidden("this account is not a staff member of any company".into()))
+            .inspect(|member| crate::telemetry::record_tenant(member.tenant_id))
     }
 }
 
@@ -175,6 +176,7 @@ impl Customer {
         self.companies
             .iter()
             .find(|company| company.tenant.id == tenant)
+            .inspect(|company| crate::telemetry::record_tenant(company.tenant.id))
             .ok_or_else(|| ApiError::Forbidden("you have no access to this company's portal".into()))
     }
 }

@@ -18,6 +18,7 @@ mod load;
 mod matrix;
 mod notifications;
 mod object_events;
+mod observability;
 mod organizations;
 mod presigned;
 mod races;
