@@ -150,6 +150,12 @@ impl App {
         if !waiting {
             return Err(ApiError::Gone("this invitation has been withdrawn".into()));
         }
+        // A company the operator stopped takes no new customers until it is resumed.
+        match self.store.tenant(invitation.tenant_id).await? {
+            None => return Err(ApiError::Gone("this invitation has been withdrawn".into())),
+            Some(tenant) if tenant.status.is_stopped() => return Err(ApiError::CompanySuspended),
+            Some(_) => {}
+        }
         Ok((hash, invitation))
     }
 
