@@ -87,10 +87,24 @@ impl Operator {
                 // Names as `provision` makes them; the pools' ids found by their names.
                 let sdk = crate::provision::sdk_config(endpoint).await;
                 let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
-                let pools = cognito.list_user_pools().max_results(60).send().await.context("Cognito ListUserPools")?;
+                let mut pools = Vec::new();
+                let mut next = None;
+                for _ in 0..100 {
+                    let page = cognito
+                        .list_user_pools()
+                        .max_results(60)
+                        .set_next_token(next)
+                        .send()
+                        .await
+                        .context("Cognito ListUserPools")?;
+                    pools.extend(page.user_pools().iter().cloned());
+                    next = page.next_token().map(str::to_owned);
+                    if next.is_none() {
+                        break;
+                    }
+                }
                 let pool = |name: String| -> Result<String> {
                     pools
-                        .user_pools()
                         .iter()
                         .find(|p| p.name() == Some(name.as_str()))
                         .and_then(|p| p.id().map(str::to_owned))
