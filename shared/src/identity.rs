@@ -39,6 +39,17 @@ impl Caller {
     }
 }
 
+/// The `sub` of a token Cognito has just issued to the caller of `InitiateAuth` (read from
+/// its payload without checking the signature: it came over TLS in the answer to our own
+/// call). Tokens that come from clients are verified by the authorizer; never use this on one.
+pub fn issued_token_sub(token: &str) -> Option<UserSub> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("sub")?.as_str()?.parse().ok()
+}
+
 /// A staff account's membership of its tenant: the record bound to its Cognito `sub`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -234,6 +245,17 @@ mod tests {
         assert!(matches!(StaffChoices::default().for_member(&member(None), now), Err(ApiError::Invalid(_))));
         let named = StaffChoices { name: Some("Ana Lopez".parse().unwrap()), ..StaffChoices::default() };
         assert!(!named.for_member(&member(None), now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_sub_of_an_issued_token_is_read_from_its_payload() {
+        use base64::Engine;
+        let encode = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        let token = format!("{}.{}.sig", encode(r#"{"alg":"RS256"}"#), encode(r#"{"sub":"abc-123","x":1}"#));
+        assert_eq!(issued_token_sub(&token).map(|s| s.to_string()), Some("abc-123".into()));
+        for bad in ["", "no-dots", "a.!!!.c", &format!("a.{}.c", encode(r#"{"nosub":1}"#))] {
+            assert_eq!(issued_token_sub(bad), None, "{bad}");
+        }
     }
 
     #[test]

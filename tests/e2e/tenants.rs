@@ -191,6 +191,13 @@ async fn a_suspended_company_is_refused_from_the_next_request_until_resumed() ->
     assert_suspended(&a_customer.post(&format!("/portal/companies/{a_tenant}/uploads"), upload.clone()).await?);
     let space = a_customer.get("/portal/shares").await?.expect(200)?;
     assert_eq!(space["items"].as_array().map(Vec::len), Some(0), "{space}");
+    // Signing in says so too, and hands out no tokens.
+    let a_login = json!({ "email": format!("member@{}.example", a.tenant.slug), "password": PASSWORD });
+    let refused = anonymous().post("/auth/staff/login", a_login.clone()).await?;
+    assert_suspended(&refused);
+    assert!(refused.json.get("accessToken").is_none(), "{}", refused.json);
+    let b_login = json!({ "email": format!("member@{}.example", b.tenant.slug), "password": PASSWORD });
+    anonymous().post("/auth/staff/login", b_login).await?.expect(200)?;
     // Its public portal is not served as active.
     assert_suspended(&anonymous().get(&format!("/branding/{}", a.tenant.slug)).await?);
     // Another company is served as before.
@@ -218,6 +225,7 @@ async fn a_suspended_company_is_refused_from_the_next_request_until_resumed() ->
 
     command(&format!("resume {}", a.tenant.slug)).await?;
     a.member.get("/contacts").await?.expect(200)?;
+    anonymous().post("/auth/staff/login", a_login).await?.expect(200)?;
     a.viewer.get("/me").await?.expect(200)?;
     let url = a_customer.get(&download).await?.expect(200)?;
     assert!(url["download"]["url"].is_string(), "{url}");
