@@ -250,6 +250,14 @@ async fn delete_erases_the_company_everywhere_and_nothing_else() -> Result<()> {
     let (both_customer, _) = registered_customer(&a.member, &both).await?;
     let (only_customer, _) = registered_customer(&a.member, &only).await?;
     registered_customer(&b.member, &both).await?;
+    // One who signed up from A's invitation and never confirmed the email: an unconfirmed
+    // account, and a sign-up waiting outside A's partition.
+    let unconfirmed = format!("{}@customer.example", unique("unconfirmed"));
+    let waiting = a.member.post("/contacts", json!({ "email": unconfirmed, "name": "U" })).await?.expect(201)?;
+    let waiting = waiting["id"].as_str().unwrap().to_owned();
+    a.member.send(Method::POST, &format!("/contacts/{waiting}/access"), None).await?.expect(200)?;
+    let token = portal_tests::invitation_token(&unconfirmed).await?;
+    anonymous().post("/registration", json!({ "token": token, "password": CUSTOMER_PASSWORD })).await?.expect(202)?;
     for (t, name) in [(&a, "A doc.txt"), (&b, "B doc.txt")] {
         let doc = t.member.upload(name, "text/plain", b"bytes").await?;
         let id = doc["id"].as_str().unwrap().to_owned();
@@ -305,8 +313,9 @@ async fn delete_erases_the_company_everywhere_and_nothing_else() -> Result<()> {
     assert_eq!(count(|e| matches!(e, Entry::Anchor)), 2);
     assert!(count(|e| matches!(e, Entry::Other)) >= 1, "the pending invitation's token");
     assert!(count(|e| matches!(e, Entry::Partition { pending_email: true })) >= 1, "the submission's email");
+    assert_eq!(count(|e| matches!(e, Entry::Signup { .. })), 1);
     assert_eq!(found.customers.values().filter(|keeps| **keeps).count(), 1, "{:?}", found.customers);
-    assert_eq!(found.customers.len(), 2);
+    assert_eq!(found.customers.len(), 3);
     assert!(found.stored.versions >= 5 && found.stored.delete_markers == 1, "{:?}", found.stored);
     command(&format!("delete {slug} --dry-run")).await?;
     assert_eq!(keys_mentioning(&a_needles).await?, a_items_before);
@@ -344,6 +353,7 @@ async fn delete_erases_the_company_everywhere_and_nothing_else() -> Result<()> {
         assert!(!account_exists(&env().stack.staff_pool.id, &email).await?, "{email}");
     }
     assert!(!account_exists(&env().stack.customer_pool.id, &only).await?, "a customer of A only loses the account");
+    assert!(!account_exists(&env().stack.customer_pool.id, &unconfirmed).await?, "so does an unconfirmed one");
     assert_problem(
         &anonymous().post("/auth/customer/login", json!({ "email": only, "password": CUSTOMER_PASSWORD })).await?,
         401,

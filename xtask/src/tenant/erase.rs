@@ -58,8 +58,11 @@ pub enum Entry {
     CustomerLink { sub: String, contact: Option<ContactId> },
     /// A customer's preferences muting this company: the company is taken out of the list.
     Preferences { sub: String, muted: Vec<String> },
-    /// Anything else that names the company (`tenantId`): invitation tokens, sign-ups
-    /// waiting for confirmation, and any later item type.
+    /// A sign-up waiting for its email's confirmation: the account it made (unconfirmed)
+    /// goes unless it is linked to, or signing up with, another company.
+    Signup { sub: String, email: String },
+    /// Anything else that names the company (`tenantId`): invitation tokens, and any later
+    /// item type.
     Other,
 }
 
@@ -105,6 +108,11 @@ pub fn classify(tenant: TenantId, item: &Item) -> Option<(Key, Entry)> {
         }
     } else if pk.starts_with("SLUG#") && sk == keys::SLUG_SK && names_it {
         Entry::Anchor
+    } else if let Some(email) = pk.strip_prefix("SIGNUP#")
+        && names_it
+        && let Some(sub) = text(item, "sub")
+    {
+        Entry::Signup { sub: sub.to_owned(), email: email.to_owned() }
     } else if names_it {
         Entry::Other
     } else {
@@ -150,7 +158,7 @@ impl Found {
         let leaving = self.customers.values().filter(|keeps| !**keeps).count();
         let _ = writeln!(
             out,
-            "  {} customer links; {} customer accounts ({} linked to no other company: deleted with their preferences)",
+            "  {} customer links; {} customer accounts ({} of no other company: deleted with their preferences)",
             self.count(|e| matches!(e, Entry::CustomerLink { .. })),
             self.customers.len(),
             leaving
@@ -162,7 +170,8 @@ impl Found {
         );
         let _ = writeln!(
             out,
-            "  {} other items naming it (invitation tokens, sign-ups waiting for confirmation, slug guard)",
+            "  {} sign-ups waiting for confirmation; {} other items naming it (invitation tokens, slug guard, …)",
+            self.count(|e| matches!(e, Entry::Signup { .. })),
             self.count(|e| matches!(e, Entry::Other)) + self.count(|e| matches!(e, Entry::Anchor)).saturating_sub(1)
         );
         let _ = writeln!(
@@ -205,6 +214,14 @@ pub async fn find(op: &Operator, company: &CompanyRef) -> Result<Found> {
             customers.insert(sub.clone(), keeps_account(op, tenant_id, sub).await?);
         }
     }
+    for entry in items.values() {
+        if let Entry::Signup { sub, email } = entry
+            && !customers.contains_key(sub)
+        {
+            let keeps = keeps_account(op, tenant_id, sub).await? || signs_up_elsewhere(op, tenant_id, email).await?;
+            customers.insert(sub.clone(), keeps);
+        }
+    }
     let stored = super::census::stored(op, tenant_id).await?;
     Ok(Found { tenant_id, slug, status, items, customers, stored })
 }
@@ -225,6 +242,23 @@ async fn keeps_account(op: &Operator, tenant: TenantId, sub: &str) -> Result<boo
     }
     let linked = op.store.linked(&others).await?;
     Ok(linked.iter().any(|(_, contact)| contact.customer_sub.as_ref().is_some_and(|s| s.as_str() == sub)))
+}
+
+/// Whether an email is also waiting to confirm a sign-up with another company.
+async fn signs_up_elsewhere(op: &Operator, tenant: TenantId, email: &str) -> Result<bool> {
+    let own = format!("CONTACT#{tenant}#");
+    let page = op
+        .dynamodb
+        .query()
+        .table_name(&op.resources.table)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", keys::PK)
+        .expression_attribute_values(":pk", AttributeValue::S(format!("SIGNUP#{email}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .context("DynamoDB Query (sign-ups of an email)")?;
+    Ok(page.items().iter().any(|item| text(item, keys::SK).is_some_and(|sk| !sk.starts_with(&own))))
 }
 
 /// Every item of a `USER#{sub}` partition (consistent; a handful of items).
@@ -318,8 +352,9 @@ pub async fn erase(op: &Operator, found: Found) -> Result<Erased> {
             done.items += 1;
         }
     }
-    // 3. Customers: the account when no other company has them (with everything under their
-    //    `USER#`), else their links to this company only.
+    // 3. Customers (linked, or signed up and not confirmed): the account when no other
+    //    company has them (with everything under their `USER#`), else their links to this
+    //    company only (their sign-ups here go in step 5).
     for (sub, keeps) in &found.customers {
         let links: Vec<Key> = found
             .items
@@ -358,7 +393,7 @@ pub async fn erase(op: &Operator, found: Found) -> Result<Erased> {
     let rest: Vec<Key> = found
         .items
         .iter()
-        .filter(|(_, e)| matches!(e, Entry::Partition { .. } | Entry::Other))
+        .filter(|(_, e)| matches!(e, Entry::Partition { .. } | Entry::Signup { .. } | Entry::Other))
         .map(|(k, _)| k.clone())
         .collect();
     delete_items(op, &rest).await?;
@@ -570,8 +605,13 @@ mod tests {
         );
         assert_eq!(entry(&[("PK", "INVITE#abc"), ("SK", "INVITE"), ("tenantId", &id)]), Some(Entry::Other));
         assert_eq!(
-            entry(&[("PK", "SIGNUP#a@b.example"), ("SK", &format!("CONTACT#{id}#{contact}")), ("tenantId", &id)]),
-            Some(Entry::Other)
+            entry(&[
+                ("PK", "SIGNUP#a@b.example"),
+                ("SK", &format!("CONTACT#{id}#{contact}")),
+                ("tenantId", &id),
+                ("sub", "c2")
+            ]),
+            Some(Entry::Signup { sub: "c2".into(), email: "a@b.example".into() })
         );
     }
 

@@ -176,8 +176,11 @@ impl Operator {
     /// changed.
     pub async fn set_status(&self, slug: &Slug, status: TenantStatus) -> Result<(Tenant, usize)> {
         let tenant = self.company(&CompanyRef::Slug(slug.clone())).await?;
-        if tenant.status == TenantStatus::Deleting {
-            bail!("{slug} is being deleted: run `tenant delete {slug}` again to finish");
+        match tenant.status {
+            TenantStatus::Deleting => bail!("{slug} is being deleted: run `tenant delete {slug}` again to finish"),
+            // Resuming must not make a company active that never was (its admin verifies it).
+            TenantStatus::Unverified => bail!("{slug} is not verified yet: there is nothing to suspend or resume"),
+            TenantStatus::Active | TenantStatus::Suspended => {}
         }
         let before = self.store.set_tenant_status(tenant.id, status).await?;
         let changed = self.copy_status_to_staff(tenant.id, status).await?;
