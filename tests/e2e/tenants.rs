@@ -143,7 +143,7 @@ async fn list_and_show_count_what_the_company_holds() -> Result<()> {
     );
     let listed = census::tenants(&op).await?;
     assert!(listed.iter().any(|tenant| tenant.id == t.tenant.id && tenant.status == TenantStatus::Active));
-    let line = census::table(&[figures.clone()]);
+    let line = census::table(std::slice::from_ref(&figures));
     assert!(line.contains(t.tenant.slug.as_str()) && line.contains(&bytes.to_string()), "{line}");
 
     let detail = census::detail(&op, t.tenant.clone()).await?;
