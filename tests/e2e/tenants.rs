@@ -159,6 +159,11 @@ async fn list_and_show_count_what_the_company_holds() -> Result<()> {
     .into();
     assert_eq!(staff, expected);
     assert_eq!((detail.stored.versions, detail.stored.bytes, detail.stored.delete_markers), (2, bytes, 0));
+    // The commands themselves print the same (and fail on a company that does not exist).
+    command("list").await?;
+    command(&format!("show {}", t.tenant.slug)).await?;
+    command(&format!("show {}", t.tenant.id)).await?;
+    assert!(command(&format!("show {}", unique("nobody"))).await.is_err());
     let shown = detail.to_string();
     assert!(shown.contains(&format!("member@{slug}.example")) && shown.contains("status:     active"), "{shown}");
     Ok(())
