@@ -192,21 +192,24 @@ impl Operator {
     /// company's own status changed may be missing from the first pass: a second pass, a
     /// moment later, catches them (later invitations are refused by the profile check in
     /// their transaction).
+    ///
+    /// Every listed membership is written, whatever status the listing shows: the index may
+    /// still show the status of a suspension made a moment ago.
     pub async fn copy_status_to_staff(&self, tenant: TenantId, status: TenantStatus) -> Result<usize> {
-        let mut changed = 0;
+        let mut written = std::collections::HashSet::new();
         for pass in 0..2 {
             if pass > 0 {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
             for member in self.store.all_staff(tenant).await? {
-                if member.company_status != status
+                if !written.contains(&member.sub)
                     && self.store.set_membership_company_status(tenant, &member.sub, status).await?
                 {
-                    changed += 1;
+                    written.insert(member.sub);
                 }
             }
         }
-        Ok(changed)
+        Ok(written.len())
     }
 }
 
