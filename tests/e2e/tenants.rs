@@ -182,6 +182,14 @@ async fn a_suspended_company_is_refused_from_the_next_request_until_resumed() ->
     let download = format!("/portal/companies/{a_tenant}/documents/{doc}/download");
     a_customer.get(&download).await?.expect(200)?;
 
+    // An invitation of A waiting to be answered.
+    let invited = format!("{}@customer.example", unique("invited"));
+    let contact = a.member.post("/contacts", json!({ "email": invited, "name": "I" })).await?.expect(201)?;
+    let contact = contact["id"].as_str().unwrap().to_owned();
+    a.member.send(Method::POST, &format!("/contacts/{contact}/access"), None).await?.expect(200)?;
+    let registration =
+        json!({ "token": portal_tests::invitation_token(&invited).await?, "password": CUSTOMER_PASSWORD });
+
     command(&format!("suspend {}", a.tenant.slug)).await?;
     assert_eq!(op.company(&CompanyRef::Id(a.tenant.id)).await?.status, TenantStatus::Suspended);
     // Staff of every role, on every kind of route, from the very next request.
@@ -203,8 +211,9 @@ async fn a_suspended_company_is_refused_from_the_next_request_until_resumed() ->
     assert!(refused.json.get("accessToken").is_none(), "{}", refused.json);
     let b_login = json!({ "email": format!("member@{}.example", b.tenant.slug), "password": PASSWORD });
     anonymous().post("/auth/staff/login", b_login).await?.expect(200)?;
-    // Its public portal is not served as active.
+    // Its public portal is not served as active, nor does it take new customers.
     assert_suspended(&anonymous().get(&format!("/branding/{}", a.tenant.slug)).await?);
+    assert_suspended(&anonymous().post("/registration", registration.clone()).await?);
     // Another company is served as before.
     b.member.get("/contacts").await?.expect(200)?;
     b_customer.get("/portal/shares").await?.expect(200)?;
@@ -237,6 +246,7 @@ async fn a_suspended_company_is_refused_from_the_next_request_until_resumed() ->
     let space = a_customer.get("/portal/shares").await?.expect(200)?;
     assert_eq!(space["items"].as_array().map(Vec::len), Some(1), "{space}");
     anonymous().get(&format!("/branding/{}", a.tenant.slug)).await?.expect(200)?;
+    anonymous().post("/registration", registration).await?.expect(202)?;
     assert_eq!(op.company(&CompanyRef::Id(a.tenant.id)).await?.status, TenantStatus::Active);
     Ok(())
 }
