@@ -30,4 +30,5 @@ mod sharing;
 mod slice;
 mod staff;
 mod staff_recovery;
+mod tenants;
 mod writes;

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-use portal_shared::domain::{AccessStatus, ContactId, DocumentId, DocumentStatus, ItemRef, Role, TenantId, TenantStatus, UserSub};
+use portal_shared::domain::{
+    AccessStatus, ContactId, DocumentId, DocumentStatus, ItemRef, Role, TenantId, TenantStatus, UserSub,
+};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::UploaderKind;
 use portal_shared::model::{Action, ActivityEvent, Actor, Contact, Document, InvitationToken, Language, Share, Tenant};
@@ -249,6 +251,7 @@ async fn seed() -> Result<Seeded> {
             role: Role::Admin,
             notify_submissions: None,
             submissions_seen_at: None,
+            company_status: portal_shared::domain::TenantStatus::Active,
         })
         .await?;
     staff_pool_account(&sdk).await?;

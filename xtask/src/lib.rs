@@ -19,4 +19,5 @@ mod observability;
 pub mod paths;
 pub mod provision;
 pub mod seed;
+pub mod tenant;
 pub mod venv;
