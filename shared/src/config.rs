@@ -26,6 +26,9 @@ pub const DEFAULT_SHARE_EMAIL_WINDOW_SECONDS: i64 = 120;
 /// Multiplies every per-email rate limit (`rate_limit`): for benchmarks that repeat one
 /// sign-in thousands of times. The template does not set it (1: the limits as documented).
 pub const RATE_LIMIT_MULTIPLIER: &str = "RATE_LIMIT_MULTIPLIER";
+/// The CloudFormation stack's name: the `Stack` dimension of the business metrics
+/// (`metrics`), which the dashboard and the alarms read. Optional (unset locally).
+pub const STACK_NAME: &str = "STACK_NAME";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

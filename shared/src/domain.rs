@@ -445,6 +445,17 @@ pub enum TenantStatus {
     Active,
     /// Stopped by the operator: every staff and customer request is refused until resumed.
     Suspended,
+    /// Being erased by the operator (`cargo xtask tenant delete`): refused like `suspended`,
+    /// and cannot be resumed; a delete that stopped midway is run again to finish.
+    Deleting,
+}
+
+impl TenantStatus {
+    /// Whether the operator stopped the company: its staff and customers are refused
+    /// (`company-suspended`) and its public portal is not served.
+    pub fn is_stopped(self) -> bool {
+        matches!(self, Self::Suspended | Self::Deleting)
+    }
 }
 
 /// Where a document is in its upload lifecycle.

@@ -29,6 +29,10 @@ pub enum ApiError {
     InvalidRefreshToken,
     #[error("{0}")]
     Forbidden(String),
+    /// The company was suspended by the operator (`cargo xtask tenant suspend`): every staff
+    /// and customer request of it is refused until it is resumed. Nothing is deleted.
+    #[error("this company's portal is suspended; contact the portal's operator")]
+    CompanySuspended,
     /// The named resource does not exist for this caller (also used for other tenants' ids,
     /// so that existence never leaks across tenants).
     #[error("{0} not found")]
@@ -71,7 +75,7 @@ impl ApiError {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated | Self::InvalidCredentials | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::CompanySuspended => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
@@ -92,6 +96,7 @@ impl ApiError {
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials | Self::InvalidRefreshToken => "invalid-credentials",
             Self::Forbidden(_) => "forbidden",
+            Self::CompanySuspended => "company-suspended",
             Self::NotFound(_) => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
             Self::Conflict(_) => "conflict",
@@ -111,6 +116,7 @@ impl ApiError {
             Self::Unauthenticated => "Authentication required",
             Self::InvalidCredentials | Self::InvalidRefreshToken => "Invalid credentials",
             Self::Forbidden(_) => "Forbidden",
+            Self::CompanySuspended => "Company suspended",
             Self::NotFound(_) | Self::RouteNotFound { .. } => "Not found",
             Self::Conflict(_) => "Conflict",
             Self::Gone(_) => "Gone",
@@ -269,6 +275,16 @@ mod tests {
         let response = ApiError::Unavailable.into_response();
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "1");
+    }
+
+    #[test]
+    fn a_suspended_company_is_a_403_of_its_own_type() {
+        let response = ApiError::CompanySuspended.into_response();
+        assert_eq!(response.status(), 403);
+        assert_eq!(response.headers()["content-type"], PROBLEM_JSON);
+        let json = body_json(&response);
+        assert_eq!(json["type"], "/problems/company-suspended");
+        assert_eq!(json["title"], "Company suspended");
     }
 
     #[test]

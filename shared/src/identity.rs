@@ -39,6 +39,17 @@ impl Caller {
     }
 }
 
+/// The `sub` of a token Cognito has just issued to the caller of `InitiateAuth` (read from
+/// its payload without checking the signature: it came over TLS in the answer to our own
+/// call). Tokens that come from clients are verified by the authorizer; never use this on one.
+pub fn issued_token_sub(token: &str) -> Option<UserSub> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("sub")?.as_str()?.parse().ok()
+}
+
 /// A staff account's membership of its tenant: the record bound to its Cognito `sub`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +70,13 @@ pub struct StaffMember {
     /// badge counts the submissions created after it). `None`: never.
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub submissions_seen_at: Option<OffsetDateTime>,
+    /// A copy of the company's status on the membership item, written only by the operator
+    /// (`cargo xtask tenant suspend | resume | delete`, which page through the staff), so that
+    /// the one GetItem of every staff request also says whether the company is stopped. Never
+    /// serialized: not part of the API, and a membership written by the API is written for
+    /// an active company (`Store::create_staff_member` checks the profile in its transaction).
+    #[serde(default, skip_serializing)]
+    pub company_status: crate::domain::TenantStatus,
 }
 
 /// A staff member's own choices (`PATCH /me`): `None` leaves a field as it is.
@@ -96,6 +114,11 @@ impl StaffChoices {
 }
 
 impl StaffMember {
+    /// Refuses a member of a company the operator stopped (suspended, or being deleted).
+    pub fn require_serving(&self) -> Result<(), ApiError> {
+        if self.company_status.is_stopped() { Err(ApiError::CompanySuspended) } else { Ok(()) }
+    }
+
     /// Writes (contacts, uploads, sharing …) are for admins and members.
     pub fn require_write(&self) -> Result<(), ApiError> {
         if self.role.can_write() { Ok(()) } else { Err(ApiError::Forbidden("your role is read-only".into())) }
@@ -121,13 +144,17 @@ impl StaffMember {
 #[cfg(feature = "dynamodb")]
 impl StaffMember {
     /// Resolves the caller's membership: one GetItem by `sub`. No membership (a customer
-    /// token, a removed staff member) is 403.
+    /// token, a removed staff member) is 403; so is a member of a suspended company
+    /// (`company-suspended`, read from the same item).
     pub async fn resolve(store: &crate::store::Store, req: &Request) -> Result<Self, ApiError> {
         let caller = Caller::from_request(req)?;
-        store
+        let member = store
             .staff_member(&caller.sub)
             .await?
-            .ok_or_else(|| ApiError::Forbidden("this account is not a staff member of any company".into()))
+            .ok_or_else(|| ApiError::Forbidden("this account is not a staff member of any company".into()))?;
+        crate::telemetry::record_tenant(member.tenant_id);
+        member.require_serving()?;
+        Ok(member)
     }
 }
 
@@ -139,6 +166,10 @@ impl StaffMember {
 pub struct Customer {
     pub sub: UserSub,
     pub companies: Vec<Company>,
+    /// Companies the customer has active access to that the operator suspended: left out of
+    /// `companies` (and so of every cross-company list), and refused by name
+    /// (`company-suspended`) on the routes of that company.
+    pub suspended: Vec<TenantId>,
 }
 
 /// One company a customer has active access to, as the contact they are there.
@@ -155,26 +186,33 @@ impl Customer {
     pub async fn resolve(store: &crate::store::Store, req: &Request) -> Result<Self, ApiError> {
         let caller = Caller::from_request(req)?;
         let links = store.customer_links(&caller.sub).await?;
-        let mut companies = Vec::new();
+        let (mut companies, mut suspended) = (Vec::new(), Vec::new());
         if !links.is_empty() {
             for (tenant, contact) in store.linked(&links).await? {
                 let active = contact.access_status == crate::domain::AccessStatus::Active
                     && contact.customer_sub.as_ref() == Some(&caller.sub);
-                if active {
+                if active && tenant.status.is_stopped() {
+                    suspended.push(tenant.id);
+                } else if active {
                     companies.push(Company { tenant, contact });
                 }
             }
         }
         companies.sort_by(|a, b| a.tenant.name.cmp(&b.tenant.name));
-        Ok(Self { sub: caller.sub, companies })
+        Ok(Self { sub: caller.sub, companies, suspended })
     }
 
     /// The company `tenant`, if this customer has active access to it (403 otherwise: a
-    /// closed access refuses at once, and a stranger's company looks the same).
+    /// closed access refuses at once, and a stranger's company looks the same). A company
+    /// the operator suspended is a 403 `company-suspended`, told only to its own customers.
     pub fn company(&self, tenant: TenantId) -> Result<&Company, ApiError> {
+        if self.suspended.contains(&tenant) {
+            return Err(ApiError::CompanySuspended);
+        }
         self.companies
             .iter()
             .find(|company| company.tenant.id == tenant)
+            .inspect(|company| crate::telemetry::record_tenant(company.tenant.id))
             .ok_or_else(|| ApiError::Forbidden("you have no access to this company's portal".into()))
     }
 }
@@ -192,6 +230,7 @@ mod tests {
             role: Role::Viewer,
             notify_submissions: None,
             submissions_seen_at: seen,
+            company_status: crate::domain::TenantStatus::Active,
         }
     }
 
@@ -208,6 +247,17 @@ mod tests {
         assert!(matches!(StaffChoices::default().for_member(&member(None), now), Err(ApiError::Invalid(_))));
         let named = StaffChoices { name: Some("Ana Lopez".parse().unwrap()), ..StaffChoices::default() };
         assert!(!named.for_member(&member(None), now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_sub_of_an_issued_token_is_read_from_its_payload() {
+        use base64::Engine;
+        let encode = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        let token = format!("{}.{}.sig", encode(r#"{"alg":"RS256"}"#), encode(r#"{"sub":"abc-123","x":1}"#));
+        assert_eq!(issued_token_sub(&token).map(|s| s.to_string()), Some("abc-123".into()));
+        for bad in ["", "no-dots", "a.!!!.c", &format!("a.{}.c", encode(r#"{"nosub":1}"#))] {
+            assert_eq!(issued_token_sub(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod identity;
 pub mod invisible;
 pub mod keys;
 pub mod metering;
+pub mod metrics;
 pub mod model;
 pub mod object_key;
 pub mod pagination;

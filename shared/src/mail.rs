@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::aws::OnFirstUse;
 use crate::domain::Email;
 use crate::error::ApiError;
+use crate::metrics::{self, Metric};
 use crate::model::Language;
 
 /// A rendered message.
@@ -99,18 +100,20 @@ impl Mailer {
         preferences_url: Option<&str>,
     ) -> Result<(), ApiError> {
         let raw = build(&self.sender, to, sender_name, message, preferences_url)?;
-        self.client
-            .get()
-            .send_email()
-            .content(
-                EmailContent::builder()
-                    .raw(RawMessage::builder().data(Blob::new(raw)).build().map_err(internal)?)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| ApiError::from_sdk("SendEmail", e))?;
-        Ok(())
+        let content =
+            EmailContent::builder().raw(RawMessage::builder().data(Blob::new(raw)).build().map_err(internal)?).build();
+        // Every email of the portal goes through here: one metric each way (the dashboard's
+        // emails widget, and the alarm on failures).
+        match self.client.get().send_email().content(content).send().await {
+            Ok(_) => {
+                metrics::count(Metric::EmailsSent, 1, None);
+                Ok(())
+            }
+            Err(e) => {
+                metrics::count(Metric::EmailsFailed, 1, None);
+                Err(ApiError::from_sdk("SendEmail", e))
+            }
+        }
     }
 }
 

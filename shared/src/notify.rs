@@ -225,6 +225,7 @@ mod tests {
             role,
             notify_submissions: notify,
             submissions_seen_at: None,
+            company_status: crate::domain::TenantStatus::Active,
         }
     }
 

@@ -5,6 +5,13 @@
 //! A log field that carries a string from outside (an S3 event's key or bucket, an error
 //! message that may quote a request) goes through [`clip`]: a hostile 200 KB key must not
 //! become a 200 KB log line (CloudWatch splits events over 256 KB, and every byte is paid).
+//!
+//! Every line of an invocation carries the spans it was logged in (`"spans":[…]`, outermost
+//! first): on Lambda, the runtime's `Lambda runtime invoke` span (`requestId`, `xrayTraceId`),
+//! then ours: `request` for an HTTP request (`api_request_id`: API Gateway's request id, as in
+//! the access log; `tenant_id` once the caller's company is known, see [`record_tenant`]) or
+//! `message` for a queue message (`message_id`, `tenant_id`). The whole list rather than the
+//! current span only, so a line logged inside a nested span (the SDK's, at `debug`) keeps them.
 
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
@@ -28,11 +35,26 @@ where
     let logs = tracing_subscriber::fmt()
         .json()
         .with_current_span(false)
+        .with_span_list(true)
         .without_time() // CloudWatch stamps every line
         .with_target(false)
+        // The builder's own ceiling is `info`: lifted, so `filter` (RUST_LOG) alone decides
+        // and `RUST_LOG=info,portal_shared=debug` shows the debug lines it asks for.
+        .with_max_level(LevelFilter::TRACE)
         .with_writer(writer)
         .finish();
     logs.with(filter)
+}
+
+/// The span field naming the caller's company (declared empty by the request and message
+/// spans, recorded by [`record_tenant`]).
+pub const TENANT_ID: &str = "tenant_id";
+
+/// Records `tenant` on the current request or message span, so every later line of the
+/// request names it. Called where the caller's company is resolved (staff membership, a
+/// customer's company) and where a queue message names one. Outside such a span: nothing.
+pub fn record_tenant(tenant: crate::domain::TenantId) {
+    tracing::Span::current().record(TENANT_ID, tracing::field::display(tenant));
 }
 
 /// The most bytes of an outside string one log field carries.
@@ -62,7 +84,7 @@ impl std::fmt::Display for Clipped<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -110,7 +132,8 @@ mod tests {
         assert!(written.contains("more bytes]"), "{written}");
     }
 
-    struct Writer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    /// A log destination for tests: every line written goes to the shared buffer.
+    pub(crate) struct Writer(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
     impl std::io::Write for Writer {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

@@ -253,6 +253,7 @@ async fn seed() -> Result<Seeded> {
             role: Role::Admin,
             notify_submissions: None,
             submissions_seen_at: None,
+            company_status: portal_shared::domain::TenantStatus::Active,
         })
         .await?;
     staff_pool_account(&sdk).await?;

@@ -197,18 +197,9 @@ fn aws_json(command: &mut Command) -> Result<Value> {
     serde_json::from_slice(&output.stdout).with_context(|| format!("{command:?}: not JSON"))
 }
 
-/// `cargo xtask deploy-web`: uploads web/ and config.js to the stack's web bucket with their
-/// Content-Type and Cache-Control, deletes what web/ no longer has, and invalidates the
-/// distribution. Needs the `aws` CLI with credentials; `dry_run` only prints the plan.
-pub fn deploy_web(config_env: &str, dry_run: bool) -> Result<()> {
-    let plan = web_plan(&web_dir())?;
-    println!("{} objects (web/ and the generated config.js):", plan.len());
-    for object in &plan {
-        println!("  {:<32} {:>8} B  {:<32} {}", object.key, object.size, object.content_type, object.cache_control);
-    }
-    if dry_run {
-        return Ok(());
-    }
+/// The outputs of the stack of a `samconfig.toml` environment (`aws cloudformation
+/// describe-stacks`): its region and an output reader (`WebBucketName`, `TableName`, …).
+pub fn stack_outputs(config_env: &str) -> Result<StackOutputs> {
     let (stack, region) = samconfig_stack(config_env)?;
     let outputs = aws_json(aws(&region).args([
         "cloudformation",
@@ -221,14 +212,41 @@ pub fn deploy_web(config_env: &str, dry_run: bool) -> Result<()> {
         "json",
     ]))
     .context("reading the stack's outputs (is the aws CLI installed and are credentials set?)")?;
-    let output = |name: &str| -> Result<String> {
-        outputs
+    Ok(StackOutputs { stack, region, outputs })
+}
+
+pub struct StackOutputs {
+    pub stack: String,
+    pub region: String,
+    outputs: Value,
+}
+
+impl StackOutputs {
+    pub fn get(&self, name: &str) -> Result<String> {
+        self.outputs
             .as_array()
             .and_then(|all| all.iter().find(|o| o["OutputKey"] == name))
             .and_then(|o| o["OutputValue"].as_str())
             .map(str::to_owned)
-            .with_context(|| format!("stack {stack} has no output {name} (sam deploy first)"))
-    };
+            .with_context(|| format!("stack {} has no output {name} (sam deploy first)", self.stack))
+    }
+}
+
+/// `cargo xtask deploy-web`: uploads web/ and config.js to the stack's web bucket with their
+/// Content-Type and Cache-Control, deletes what web/ no longer has, and invalidates the
+/// distribution. Needs the `aws` CLI with credentials; `dry_run` only prints the plan.
+pub fn deploy_web(config_env: &str, dry_run: bool) -> Result<()> {
+    let plan = web_plan(&web_dir())?;
+    println!("{} objects (web/ and the generated config.js):", plan.len());
+    for object in &plan {
+        println!("  {:<32} {:>8} B  {:<32} {}", object.key, object.size, object.content_type, object.cache_control);
+    }
+    if dry_run {
+        return Ok(());
+    }
+    let outputs = stack_outputs(config_env)?;
+    let region = outputs.region.clone();
+    let output = |name: &str| outputs.get(name);
     let (bucket, distribution) = (output("WebBucketName")?, output("WebDistributionId")?);
     let (public_url, distribution_url) = (output("PublicUrl")?, output("DistributionUrl")?);
 

@@ -70,7 +70,9 @@ fn http_function<F: HttpFunction>(app: F) -> HttpHandler {
     let app = Arc::new(app);
     Arc::new(move |req| {
         let app = Arc::clone(&app);
-        Box::pin(async move { app.serve(req).await })
+        // In the request's span, as `function::run` serves it on Lambda.
+        let span = portal_shared::function::request_span(&req);
+        Box::pin(tracing::Instrument::instrument(async move { app.serve(req).await }, span))
     })
 }
 

@@ -14,7 +14,10 @@ pub mod gateway;
 pub mod load;
 pub mod local_server;
 pub mod mailbox;
+#[cfg(test)]
+mod observability;
 pub mod paths;
 pub mod provision;
 pub mod seed;
+pub mod tenant;
 pub mod venv;

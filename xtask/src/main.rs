@@ -8,6 +8,8 @@
 //! - `soak` — the long load run: 50 concurrent staff and customer sessions × 200 operations
 //!   through the gateway against a fresh local stack, bounded in count and time, with the
 //!   final state checked against a model of what was done (see `xtask/src/load.rs`).
+//! - `tenant` — the operator's commands for companies on a deployed or local stack: create,
+//!   list, show, suspend, resume, delete (`xtask/src/tenant/`, `docs/operations.md`).
 //! - `deploy-web` — web/ and config.js to the stack's web bucket, then a CloudFront
 //!   invalidation (`--dry-run` lists the objects; `--config-env` picks the samconfig.toml
 //!   environment, `default` unless given).
@@ -24,7 +26,8 @@ use xtask::{deploy, gateway, paths};
 const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] | package \
                      | bench [--runs N] [--invocations N] [--no-package] [--profile NAME] [--only F,G] \
                      | soak [--clients N] [--requests N] [--seconds N] [--seed N] \
-                     | deploy-web [--config-env default|dev|prod] [--dry-run]";
+                     | deploy-web [--config-env default|dev|prod] [--dry-run] \
+                     | tenant create|list|show|suspend|resume|delete|invite-code … (cargo xtask tenant help)";
 const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Some("bench") => runtime.block_on(bench(&args[1..])),
         Some("soak") => runtime.block_on(soak(&args[1..])),
         Some("deploy-web") => deploy_web(&args[1..]),
+        Some("tenant") => runtime.block_on(tenant(&args[1..])),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -198,6 +202,18 @@ fn deploy_web(args: &[String]) -> Result<ExitCode> {
         }
     }
     deploy::deploy_web(&config_env, dry_run)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask tenant …` (the `invite-code` subcommand is dispatched in
+/// `xtask::tenant::run`).
+async fn tenant(args: &[String]) -> Result<ExitCode> {
+    init_logs();
+    if matches!(args.first().map(String::as_str), None | Some("help" | "--help" | "-h")) {
+        println!("{}", xtask::tenant::args::USAGE);
+        return Ok(if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS });
+    }
+    xtask::tenant::run(xtask::tenant::args::parse(args)?).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -110,6 +110,7 @@ impl Seeder {
             role,
             notify_submissions: None,
             submissions_seen_at: None,
+            company_status: TenantStatus::Active,
         };
         self.store.put_staff_member(&member).await?;
         Ok(StaffAccount { member, password: password.to_owned() })

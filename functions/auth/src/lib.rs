@@ -35,11 +35,14 @@ pub const IAM_ACTIONS: &[&str] = &[
     "cognito-idp:ForgotPassword",
     "cognito-idp:ConfirmForgotPassword",
     "dynamodb:UpdateItem",
+    // A staff sign-in reads the member's membership: a suspended company is refused here.
+    "dynamodb:GetItem",
 ];
 
 pub struct App {
     cognito: Client,
     limiter: RateLimiter,
+    store: Store,
     staff_client_id: String,
     customer_client_id: String,
 }
@@ -146,7 +149,8 @@ impl HttpFunction for App {
         let store = Store::new(aws::dynamodb_client(sdk), config::required(config::TABLE_NAME)?);
         Ok(Self::with_limiter(
             sdk,
-            RateLimiter::from_env(store)?,
+            RateLimiter::from_env(store.clone())?,
+            store,
             config::required(config::STAFF_CLIENT_ID)?,
             config::required(config::CUSTOMER_CLIENT_ID)?,
         ))
@@ -181,19 +185,22 @@ impl App {
         staff_client_id: impl Into<String>,
         customer_client_id: impl Into<String>,
     ) -> Self {
-        let limiter = RateLimiter::new(Store::new(aws::dynamodb_client(sdk), table));
-        Self::with_limiter(sdk, limiter, staff_client_id, customer_client_id)
+        let store = Store::new(aws::dynamodb_client(sdk), table);
+        let limiter = RateLimiter::new(store.clone());
+        Self::with_limiter(sdk, limiter, store, staff_client_id, customer_client_id)
     }
 
     fn with_limiter(
         sdk: &SdkConfig,
         limiter: RateLimiter,
+        store: Store,
         staff_client_id: impl Into<String>,
         customer_client_id: impl Into<String>,
     ) -> Self {
         Self {
             cognito: aws::cognito_client(sdk),
             limiter,
+            store,
             staff_client_id: staff_client_id.into(),
             customer_client_id: customer_client_id.into(),
         }
@@ -214,7 +221,25 @@ impl App {
         };
         self.limiter.check(purpose, source_address(req), &input.email).await?;
         let parameters = [("USERNAME", input.email.to_string()), ("PASSWORD", input.password.expose())];
-        self.initiate(pool, AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await
+        let signed_in =
+            self.initiate(pool, AuthFlowType::UserPasswordAuth, parameters, ApiError::InvalidCredentials).await?;
+        if let (Pool::Staff, SignIn::Tokens(tokens)) = (pool, &signed_in) {
+            self.refuse_stopped_company(tokens).await?;
+        }
+        Ok(signed_in)
+    }
+
+    /// A staff member of a company the operator suspended is told so at sign-in (403
+    /// `company-suspended`, no tokens handed out), rather than by the dashboard's first
+    /// request. One GetItem of the membership; an account without one signs in as before
+    /// (every staff route refuses it).
+    async fn refuse_stopped_company(&self, tokens: &Tokens) -> Result<(), ApiError> {
+        let sub = portal_shared::identity::issued_token_sub(&tokens.access_token)
+            .ok_or_else(|| ApiError::Internal("Cognito issued an access token without a sub".into()))?;
+        match self.store.staff_member(&sub).await? {
+            Some(member) => member.require_serving(),
+            None => Ok(()),
+        }
     }
 
     /// Signs the caller (staff or customer: the route's authorizer checked the token's pool)
@@ -334,7 +359,9 @@ impl App {
         if let Some(challenge) = output.challenge_name() {
             return Err(ApiError::Forbidden(format!("sign-in needs the {} step", challenge.as_str())));
         }
-        tokens(output.authentication_result)
+        let tokens = tokens(output.authentication_result)?;
+        self.refuse_stopped_company(&tokens).await?;
+        Ok(tokens)
     }
 
     async fn refresh(&self, req: &Request, pool: Pool) -> Result<Tokens, ApiError> {

@@ -68,6 +68,7 @@ impl App {
             serde_json::from_str(body).map_err(|e| ApiError::Malformed(format!("not a notification message: {e}")))?;
         match message {
             NotificationMessage::Shares { tenant_id, contact_id } => {
+                portal_shared::telemetry::record_tenant(tenant_id);
                 self.notifier.shares_due(tenant_id, contact_id, self.share_email_window_seconds).await
             }
         }

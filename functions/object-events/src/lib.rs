@@ -18,12 +18,13 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use portal_shared::config::{self, ConfigError};
 use portal_shared::domain::{DocumentStatus, ItemRef, LogoId, ObjectVersion, TenantId};
 use portal_shared::mail::Mailer;
+use portal_shared::metrics::{self, Metric};
 use portal_shared::model::{Action, ActivityEvent, Actor, Logo};
 use portal_shared::notify::Notifier;
 use portal_shared::object_key::ObjectKey;
 use portal_shared::storage::{Storage, StoredObject};
 use portal_shared::store::{Store, Transition};
-use portal_shared::telemetry::clip;
+use portal_shared::telemetry::{clip, record_tenant};
 use portal_shared::{ApiError, aws};
 use time::OffsetDateTime;
 
@@ -136,9 +137,13 @@ impl App {
         };
         match key {
             ObjectKey::Document { tenant, document } => {
+                record_tenant(tenant);
                 self.process_document(key, object.version.as_ref(), tenant, document).await
             }
-            ObjectKey::Logo { tenant, logo } => self.process_logo(key, tenant, logo).await,
+            ObjectKey::Logo { tenant, logo } => {
+                record_tenant(tenant);
+                self.process_logo(key, tenant, logo).await
+            }
         }
     }
 
@@ -186,12 +191,16 @@ impl App {
             .settle_document(&document, verdict, stored.version_id.as_ref(), OffsetDateTime::now_utc(), uploaded)
             .await?
         {
+            // Counted where the verdict is written, once per upload: a retry after a later step
+            // failed (the delete, the email) finds it settled and counts nothing.
             Transition::Applied(settled) => match settled.rejected_reason {
                 Some(reason) => {
+                    metrics::count(Metric::UploadsRejected, 1, Some(tenant));
                     self.storage.delete(key, stored.version_id.as_ref()).await?;
                     Outcome::Rejected(reason)
                 }
                 None => {
+                    metrics::count(Metric::UploadsSettled, 1, Some(tenant));
                     self.notify(&settled).await?;
                     Outcome::Available
                 }
@@ -300,6 +309,7 @@ impl App {
         let verdict = check_size_and_type(pending.size, pending.content_type.as_str(), &stored);
         if let Err(reason) = verdict {
             self.store.delete_pending_logo(tenant, logo).await?;
+            metrics::count(Metric::UploadsRejected, 1, Some(tenant));
             self.storage.delete_all_versions(key).await?;
             tracing::info!(%key, %reason, "logo rejected");
             return Ok(Outcome::Rejected(reason));
@@ -308,6 +318,7 @@ impl App {
         if !self.store.apply_logo(tenant, &Logo { id: logo, content_type: pending.content_type }).await? {
             return Ok(Outcome::Duplicate);
         }
+        metrics::count(Metric::UploadsSettled, 1, Some(tenant));
         if let Some(previous) = previous.filter(|previous| previous.id != logo) {
             self.storage.delete_all_versions(ObjectKey::logo(tenant, previous.id)).await?;
         }

@@ -463,6 +463,9 @@ impl CompanySignups {
             role: portal_shared::domain::Role::Admin,
             notify_submissions: None,
             submissions_seen_at: None,
+            // The company becomes active in the same transaction (the operator's suspension
+            // copies later changes onto every membership).
+            company_status: TenantStatus::Active,
         };
         self.store.verify_company_signup(&hash, &signup, &admin, OffsetDateTime::now_utc()).await?;
         tracing::info!(tenant = %signup.tenant_id, "company verified and active");

@@ -44,6 +44,8 @@ pub const IAM_ACTIONS: &[&str] = &[
     "cognito-idp:ResendConfirmationCode",
     "cognito-idp:InitiateAuth",
     "dynamodb:GetItem",
+    // An invitation's contact and company, read together.
+    "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -190,11 +192,15 @@ impl App {
         if invitation.valid_until <= OffsetDateTime::now_utc() {
             return Err(ApiError::Gone("this invitation link has expired; ask the company for a new one".into()));
         }
-        // The access must still be waiting for this registration.
-        let contact = self.store.contact(invitation.tenant_id, invitation.contact_id).await?;
+        // The access must still be waiting for this registration, at a company the operator
+        // has not stopped (a suspended one takes no new customers until it is resumed).
+        let (tenant, contact) = self.store.tenant_and_contact(invitation.tenant_id, invitation.contact_id).await?;
         let waiting = contact.is_some_and(|c| c.access_status == AccessStatus::Pending && c.email == invitation.email);
-        if !waiting {
+        if !waiting || tenant.is_none() {
             return Err(ApiError::Gone("this invitation has been withdrawn".into()));
+        }
+        if tenant.is_some_and(|tenant| tenant.status.is_stopped()) {
+            return Err(ApiError::CompanySuspended);
         }
         Ok((hash, invitation))
     }

@@ -11,7 +11,7 @@ use aws_sdk_cognitoidentityprovider::types::{AttributeType, DeliveryMediumType};
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError, TransferLimits};
-use portal_shared::domain::{AccentColor, ContentType, DisplayName, Email, LogoId, Role, Slug, UserSub};
+use portal_shared::domain::{AccentColor, ContentType, DisplayName, Email, LogoId, Role, Slug, TenantId, UserSub};
 use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{
@@ -35,6 +35,8 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
+    // An invited member's membership is written with a check that the company is not suspended.
+    "dynamodb:ConditionCheckItem",
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminDeleteUser",
     "cognito-idp:AdminResetUserPassword",
@@ -257,6 +259,21 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_admin()?;
         let input: Invitation = json_body(req)?;
+        let member = self.invite_staff(staff.tenant_id, input.email, input.role, input.name).await?;
+        tracing::info!(tenant = %staff.tenant_id, staff = %member.sub, role = ?member.role, "staff invited");
+        Ok(member)
+    }
+
+    /// The staff invitation itself, for `tenant`: also how the operator's
+    /// `cargo xtask tenant create` invites a new company's first admin.
+    pub async fn invite_staff(
+        &self,
+        tenant: TenantId,
+        email: Email,
+        role: Role,
+        name: Option<DisplayName>,
+    ) -> Result<StaffMember, ApiError> {
+        let input = Invitation { email, role, name };
         let created = match self
             .cognito
             .get()
@@ -289,18 +306,18 @@ impl App {
             .map_err(|e| ApiError::Internal(format!("AdminCreateUser returned a bad sub: {e}")))?;
         let member = StaffMember {
             sub,
-            tenant_id: staff.tenant_id,
+            tenant_id: tenant,
             email: input.email,
             name: input.name,
             role: input.role,
             notify_submissions: None,
             submissions_seen_at: None,
+            company_status: portal_shared::domain::TenantStatus::Active,
         };
         if let Err(err) = self.store.create_staff_member(&member).await {
             self.delete_account(&member.email).await?;
             return Err(err);
         }
-        tracing::info!(tenant = %staff.tenant_id, staff = %member.sub, role = ?member.role, "staff invited");
         Ok(member)
     }
 
@@ -426,14 +443,20 @@ impl App {
         }
     }
 
+    /// The company of a public portal link. One the operator stopped is not served as if
+    /// active: its portal page shows why (403 `company-suspended`), and its logo is not served.
     async fn branded_tenant(&self, req: &Request) -> Result<Tenant, ApiError> {
         let slug: Slug = path_param(req, "slug")?;
         // A company signed up and not verified yet has no portal: its name and slug are
         // whatever its sign-up typed, and nobody answers for them until the email is verified.
         let tenant = self.store.tenant_by_slug(&slug).await?;
-        tenant
+        let tenant = tenant
             .filter(|t| t.status != portal_shared::domain::TenantStatus::Unverified)
-            .ok_or(ApiError::NotFound("portal"))
+            .ok_or(ApiError::NotFound("portal"))?;
+        if tenant.status.is_stopped() {
+            return Err(ApiError::CompanySuspended);
+        }
+        Ok(tenant)
     }
 
     async fn branding(&self, req: &Request) -> Result<Branding, ApiError> {

@@ -210,6 +210,31 @@ impl Store {
     /// The tenant profiles that exist among `ids`.
     /// What a customer's links lead to, in one BatchGetItem: each linked company's profile
     /// and the linked contact, both in the company's partition. Missing ones are left out.
+    /// A company's profile and one of its contacts, as they are now (one BatchGetItem):
+    /// what an invitation names, read before registering.
+    pub async fn tenant_and_contact(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+    ) -> Result<(Option<Tenant>, Option<Contact>), ApiError> {
+        let partition = keys::tenant_pk(tenant);
+        let (mut profile, mut found) = (None, None);
+        for item in self
+            .batch_get(vec![
+                (partition.clone(), keys::TENANT_PROFILE_SK.to_owned()),
+                (partition, keys::contact_sk(contact)),
+            ])
+            .await?
+        {
+            if item.get(SK).and_then(|v| v.as_s().ok()).map(String::as_str) == Some(keys::TENANT_PROFILE_SK) {
+                profile = Some(from_item::<Tenant>(item)?);
+            } else {
+                found = Some(from_item::<Contact>(item)?);
+            }
+        }
+        Ok((profile, found))
+    }
+
     pub async fn linked(&self, links: &[CustomerLink]) -> Result<Vec<(Tenant, Contact)>, ApiError> {
         let keys = links
             .iter()

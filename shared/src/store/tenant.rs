@@ -1,10 +1,10 @@
 //! A tenant's settings and branding, its staff memberships, and the public lookup of a
 //! tenant by its portal slug.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, ReturnValue, TransactWriteItem, Update};
 
 use super::{Item, Store, conditional, from_item, s, to_item};
-use crate::domain::{AccentColor, DisplayName, LogoId, Role, Slug, TenantId, UserSub};
+use crate::domain::{AccentColor, DisplayName, LogoId, Role, Slug, TenantId, TenantStatus, UserSub};
 use crate::error::ApiError;
 use crate::identity::{StaffChoices, StaffMember};
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
@@ -19,6 +19,10 @@ pub struct TenantChanges {
     /// `Some(None)` removes the accent colour (the neutral default).
     pub accent_color: Option<Option<AccentColor>>,
     pub notify_access_closed: Option<bool>,
+}
+
+fn status_value(status: TenantStatus) -> Result<AttributeValue, ApiError> {
+    serde_dynamo::to_attribute_value(status).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 impl Store {
@@ -81,10 +85,71 @@ impl Store {
         from_item(output.attributes.unwrap_or_default())
     }
 
-    /// Binds a new staff account to its tenant (409 if the account has a membership).
+    /// Binds a new staff account to its tenant (409 if the account has a membership), in one
+    /// transaction with a check that the company is not stopped (403 `company-suspended`):
+    /// a member invited while the operator suspends the company is either refused here or
+    /// written before the suspension, where the operator's walk of the staff finds it.
     pub async fn create_staff_member(&self, member: &StaffMember) -> Result<(), ApiError> {
-        self.put_all_new("CreateStaffMember", [Self::staff_item(member)?], "this account is already a staff member")
-            .await
+        let put = self.put_new(Self::staff_item(member)?)?;
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(member.tenant_id), keys::TENANT_PROFILE_SK.into())))
+            .condition_expression("NOT (#status IN (:suspended, :deleting))")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":suspended", status_value(TenantStatus::Suspended)?)
+            .expression_attribute_values(":deleting", status_value(TenantStatus::Deleting)?)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        self.transact(
+            "CreateStaffMember",
+            vec![
+                (put, ApiError::Conflict("this account is already a staff member".into())),
+                (TransactWriteItem::builder().condition_check(check).build(), ApiError::CompanySuspended),
+            ],
+        )
+        .await
+    }
+
+    /// Copies the company's status onto one membership (the operator's suspend, resume and
+    /// delete), if it is still a membership of that company: `false` when it is not.
+    pub async fn set_membership_company_status(
+        &self,
+        tenant: TenantId,
+        sub: &UserSub,
+        status: TenantStatus,
+    ) -> Result<bool, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::user_pk(sub), keys::STAFF_MEMBERSHIP_SK.into())))
+            .update_expression("SET companyStatus = :status")
+            .condition_expression("tenantId = :tenant")
+            .expression_attribute_values(":status", status_value(status)?)
+            .expression_attribute_values(":tenant", s(tenant.to_string()))
+            .send()
+            .await;
+        super::took_effect("UpdateItem", result)
+    }
+
+    /// Sets the company's own status (the operator's suspend, resume and delete); 404 when
+    /// there is no such company. Returns the profile as it was before.
+    pub async fn set_tenant_status(&self, tenant: TenantId, status: TenantStatus) -> Result<Tenant, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::TENANT_PROFILE_SK.into())))
+            .update_expression("SET #status = :status")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", status_value(status)?)
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        let output = conditional("UpdateItem", result, ApiError::NotFound("company"))?;
+        from_item(output.attributes.unwrap_or_default())
     }
 
     pub async fn staff_member(&self, sub: &UserSub) -> Result<Option<StaffMember>, ApiError> {
