@@ -198,7 +198,27 @@ async fn open_sign_up_verify_sign_in_invite_and_share() -> Result<()> {
     assert_eq!(get(api, &format!("/signup/slugs/{slug}")).await?.expect(200)?["available"], false);
     let message = emails_to(&email).await?.pop().context("verification email")?;
     assert!(message["subject"].as_str().unwrap_or_default().contains(&format!("Company {slug}")), "{message}");
-    verify_sign_in_and_share(api, &slug, &email).await
+    let tenant = assert_one_company(&slug).await?["tenantId"].as_str().unwrap_or_default().to_owned();
+    verify_sign_in_and_share(api, &slug, &email).await?;
+
+    // The operator's delete erases a signed-up company too: its sign-up record and spent
+    // link (outside its partition) included, and its staff accounts.
+    let mut line: Vec<String> =
+        format!("delete {slug} --yes-i-typed-the-slug {slug}").split_whitespace().map(str::to_owned).collect();
+    line.extend(["--endpoint".to_owned(), env().stack.endpoint.clone()]);
+    xtask::tenant::run(xtask::tenant::args::parse(&line)?).await?;
+    let left = items_mentioning(&[tenant, format!("SLUG#{slug}"), email.clone()]).await?;
+    ensure!(left.is_empty(), "the deleted company left items behind: {left:#?}");
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
+    for staff in [email.clone(), format!("colleague@{slug}.example")] {
+        let found = cognito.admin_get_user().user_pool_id(&env().stack.staff_pool.id).username(&staff).send().await;
+        ensure!(
+            found.as_ref().err().and_then(|e| e.as_service_error()).is_some_and(|e| e.is_user_not_found_exception()),
+            "{staff}'s staff account outlived its company: {found:?}"
+        );
+    }
+    assert_eq!(get(api, &format!("/signup/slugs/{slug}")).await?.expect(200)?["available"], true);
+    Ok(())
 }
 
 /// A gateway of its own whose registration function runs in `mode`.
@@ -212,7 +232,11 @@ async fn invite_code_sign_up_takes_a_fresh_code_once_and_refuses_others() -> Res
     let api = &gateway.api_url();
     assert_eq!(get(api, "/signup").await?.expect(200)?, json!({ "mode": "invite-code" }));
     let store = store_for_tests().await;
-    let code = issue_invite_code(&store, Some(time::Duration::days(7))).await?;
+    // Issued as the operator does (`cargo xtask tenant invite-code --valid-days 7`).
+    let operator = xtask::tenant::Operator::for_stack(&env().stack).await;
+    let codes = operator.invite_codes(2, Some(7)).await?;
+    let [code, spare] = <[String; 2]>::try_from(codes).map_err(|c| anyhow::anyhow!("{} codes", c.len()))?;
+    ensure!(code != spare, "two codes alike");
     // Only the hash is stored.
     assert!(items_mentioning(std::slice::from_ref(&code)).await?.is_empty(), "the plain code is in the table");
     assert!(store.invite_code(&portal_shared::tokens::hash(&code)).await?.is_some());
@@ -246,6 +270,9 @@ async fn invite_code_sign_up_takes_a_fresh_code_once_and_refuses_others() -> Res
     reused["inviteCode"] = json!(code);
     refused(reused).await?;
     ensure!(items_of(&other_slug).await?.is_empty(), "a reused code wrote something");
+
+    // The operator's second code is still fresh: each code works once, not the batch.
+    assert!(store.invite_code(&portal_shared::tokens::hash(&spare)).await?.context("spare")?.used_at.is_none());
 
     verify_sign_in_and_share(api, &slug, &email).await?;
     gateway.stop().await;

@@ -193,7 +193,10 @@ impl CompanySignups {
         }
         match claimed {
             Ok(()) => {
+                portal_shared::telemetry::record_tenant(tenant.id);
                 tracing::info!(tenant = %tenant.id, "company sign-up claimed");
+                // Counted once, when the claim lands: a retry or a double submit finds it made.
+                portal_shared::metrics::count(portal_shared::metrics::Metric::CompanySignUps, 1, Some(tenant.id));
                 self.complete(signup, input.password).await?;
             }
             // The same email signed up meanwhile (a double submit): carry on with that one,

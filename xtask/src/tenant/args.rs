@@ -13,7 +13,7 @@ pub const USAGE: &str =
   suspend <slug>
   resume <slug>
   delete <slug|tenant-id> [--dry-run] [--yes-i-typed-the-slug SLUG]
-  invite-code …   (company sign-up invite codes)
+  invite-code [--count N] [--valid-days DAYS]   (one-time codes for CompanySignUp = invite-code)
 Deployed stack: --config-env picks the samconfig.toml environment (default: default); names come
 from its CloudFormation outputs, credentials from the AWS SDK's default chain.
 Local stack: --endpoint http://127.0.0.1:PORT of the emulator, --prefix the stack's name prefix
@@ -80,10 +80,11 @@ pub enum Command {
         dry_run: bool,
         confirmation: Option<String>,
     },
-    /// Invite codes for company sign-up: issued by the sign-up work (branch `signup`), wired
-    /// here by the lead after the merge. Its arguments are passed through untouched.
+    /// One-time invite codes for company sign-up (`CompanySignUp = invite-code`): `count` of
+    /// them (1 to 100), each working once, for `valid_days` days or until used.
     InviteCode {
-        args: Vec<String>,
+        count: usize,
+        valid_days: Option<u32>,
     },
 }
 
@@ -97,10 +98,6 @@ pub struct Invocation {
 pub fn parse(args: &[String]) -> Result<Invocation> {
     let Some((subcommand, tail)) = args.split_first() else { bail!("a command is required\n{USAGE}") };
     let (target, rest) = split_target(tail)?;
-    if subcommand == "invite-code" {
-        // Passed through whole: its own parser lives with the invite-code store.
-        return Ok(Invocation { target, command: Command::InviteCode { args: rest } });
-    }
     let command = match subcommand.as_str() {
         "create" => create(&rest)?,
         "list" => {
@@ -111,6 +108,7 @@ pub fn parse(args: &[String]) -> Result<Invocation> {
         "suspend" => Command::Suspend { slug: slug(one(&rest, "suspend <slug>")?)? },
         "resume" => Command::Resume { slug: slug(one(&rest, "resume <slug>")?)? },
         "delete" => delete(&rest)?,
+        "invite-code" => invite_code(&rest)?,
         other => bail!("unknown tenant command {other:?}\n{USAGE}"),
     };
     Ok(Invocation { target, command })
@@ -190,6 +188,28 @@ fn delete(args: &[String]) -> Result<Command> {
         }
     }
     Ok(Command::Delete { company: company.context("delete <slug|tenant-id>")?, dry_run, confirmation })
+}
+
+fn invite_code(args: &[String]) -> Result<Command> {
+    let (mut count, mut valid_days) = (1, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut number = |flag: &str| -> Result<u32> {
+            args.next()
+                .and_then(|n| n.parse().ok())
+                .filter(|n| *n > 0)
+                .with_context(|| format!("{flag} needs a positive number"))
+        };
+        match arg.as_str() {
+            "--count" => count = number("--count")? as usize,
+            "--valid-days" => valid_days = Some(number("--valid-days")?),
+            other => bail!("invite-code: unexpected argument {other:?}\n{USAGE}"),
+        }
+    }
+    if count > 100 {
+        bail!("invite-code: at most 100 codes at once");
+    }
+    Ok(Command::InviteCode { count, valid_days })
 }
 
 fn slug(text: &str) -> Result<Slug> {
@@ -298,9 +318,19 @@ mod tests {
     }
 
     #[test]
-    fn invite_code_is_passed_through_with_its_target() {
-        let parsed = parse_line("invite-code issue --count 3 --config-env prod").unwrap();
+    fn invite_codes_take_a_count_and_a_validity() {
+        let parsed = parse_line("invite-code --count 3 --config-env prod --valid-days 14").unwrap();
         assert_eq!(parsed.target, Target::Deployed { config_env: "prod".into() });
-        assert_eq!(parsed.command, Command::InviteCode { args: vec!["issue".into(), "--count".into(), "3".into()] });
+        assert_eq!(parsed.command, Command::InviteCode { count: 3, valid_days: Some(14) });
+        assert_eq!(parse_line("invite-code").unwrap().command, Command::InviteCode { count: 1, valid_days: None });
+        for bad in [
+            "invite-code --count 0",
+            "invite-code --count 101",
+            "invite-code --count x",
+            "invite-code --valid-days",
+            "invite-code issue",
+        ] {
+            assert!(parse_line(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -211,15 +211,21 @@ impl Operator {
         }
         Ok(written.len())
     }
+
+    /// `invite-code`: `count` one-time sign-up codes, valid `valid_days` days (or until
+    /// used). Only their hashes are stored; the plain codes exist only in what this returns.
+    pub async fn invite_codes(&self, count: usize, valid_days: Option<u32>) -> Result<Vec<String>> {
+        let valid_for = valid_days.map(|days| time::Duration::days(days.into()));
+        let mut codes = Vec::with_capacity(count);
+        for _ in 0..count {
+            codes.push(portal_shared::signup::issue_invite_code(&self.store, valid_for).await?);
+        }
+        Ok(codes)
+    }
 }
 
 /// `cargo xtask tenant …`.
 pub async fn run(invocation: Invocation) -> Result<()> {
-    if let Command::InviteCode { .. } = invocation.command {
-        // The invite-code store and its issuing function come with company sign-up (branch
-        // `signup`); the lead wires `invite-code` here after merging it.
-        bail!("tenant invite-code: not available in this build (company sign-up invite codes are wired separately)");
-    }
     let operator = Operator::connect(&invocation.target).await?;
     match invocation.command {
         Command::Create { name, slug, admin_email, admin_name } => {
@@ -268,7 +274,13 @@ pub async fn run(invocation: Invocation) -> Result<()> {
             let done = erase::erase(&operator, found).await?;
             println!("{done}");
         }
-        Command::InviteCode { .. } => unreachable!("handled above"),
+        Command::InviteCode { count, valid_days } => {
+            for code in operator.invite_codes(count, valid_days).await? {
+                println!("{code}");
+            }
+            let validity = valid_days.map_or("until used".to_owned(), |days| format!("for {days} days or until used"));
+            eprintln!("{count} sign-up invite code(s), each working once, {validity}; only their hashes are stored");
+        }
     }
     Ok(())
 }
