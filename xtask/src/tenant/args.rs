@@ -1,5 +1,5 @@
 //! `cargo xtask tenant …` arguments, parsed into domain types (a bad slug or email is refused
-//! here, before any AWS call). Hand-written like the rest of `xtask/src/main.rs`: six
+//! here, before any AWS call). Hand-written like the rest of `xtask/src/main.rs`: seven
 //! subcommands with a few flags each do not need a parsing crate.
 
 use anyhow::{Context, Result, bail};
