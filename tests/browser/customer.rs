@@ -439,3 +439,23 @@ async fn search_filters_and_sort_narrow_the_list() -> Result<()> {
     b.assert_no_console_errors().await?;
     b.close().await
 }
+
+#[tokio::test]
+async fn a_suspended_company_s_portal_link_says_it_is_paused() -> Result<()> {
+    let t = tenant_fixture().await?;
+    let operator = xtask::tenant::Operator::for_stack(&portal_tests::env().stack).await;
+    let slug: portal_shared::domain::Slug = t.tenant.slug.clone();
+    operator.set_status(&slug, portal_shared::domain::TenantStatus::Suspended).await?;
+    let b = Browser::open("suspended").await?;
+    b.goto(&format!("/p/{slug}")).await?;
+    b.wait_text("#sign-in-notice", "paused").await?;
+    ensure!(!b.find("#sign-in-notice").await?.text().await?.contains("not known"), "a paused company read as unknown");
+    b.screenshot("customer-company-suspended").await?;
+
+    // Resumed: the same link shows the company again.
+    operator.set_status(&slug, portal_shared::domain::TenantStatus::Active).await?;
+    b.goto(&format!("/p/{slug}")).await?;
+    b.wait_text("#sign-in-intro", &t.tenant.name.to_string()).await?;
+    ensure!(b.find("#sign-in-notice").await?.text().await?.is_empty(), "the paused notice outlived the resume");
+    b.close().await
+}

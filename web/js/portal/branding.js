@@ -1,7 +1,7 @@
 // The company's look on /p/{slug}: name, logo and accent colour from the public branding route.
 // /portal (no company) keeps the neutral look of styles.css.
 
-import { apiBase, publicCall } from '../api.js';
+import { ApiError, apiBase, publicCall } from '../api.js';
 import { h } from '../ui.js';
 import { accentProperties, parseHex } from './color.js';
 import { app, byId, str } from './context.js';
@@ -21,13 +21,15 @@ export function applyAccent(element, accentColor) {
 }
 
 // Loads /branding/{slug}; an unknown link keeps the neutral look (sign-in still works).
+// `suspended`: the operator paused this company (a 403 company-suspended problem).
 export async function loadBranding(slug) {
-  if (!slug) return null;
+  if (!slug) return { branding: null, suspended: false };
   try {
     const branding = await publicCall(`/branding/${encodeURIComponent(slug)}`, undefined, { method: 'GET' });
-    return branding && typeof branding.name === 'string' ? branding : null;
-  } catch {
-    return null;
+    return { branding: branding && typeof branding.name === 'string' ? branding : null, suspended: false };
+  } catch (error) {
+    const type = error instanceof ApiError && error.problem ? String(error.problem.type || '') : '';
+    return { branding: null, suspended: type.endsWith('/company-suspended') };
   }
 }
 

@@ -229,9 +229,14 @@ async function init() {
   // Fires for hash changes too (links, Back).
   window.addEventListener('popstate', () => route());
 
-  app.branding = await loadBranding(app.slug);
+  const { branding, suspended } = await loadBranding(app.slug);
+  app.branding = branding;
   applyBranding(app.branding);
-  if (app.slug && !app.branding) {
+  if (suspended) {
+    setAlert(byId('sign-in-error'), '');
+    byId('sign-in-notice').textContent =
+      'This company’s portal is paused for now: what it shared cannot be opened until it is back. You can still sign in to see what other companies shared with you.';
+  } else if (app.slug && !app.branding) {
     setAlert(byId('sign-in-error'), '');
     byId('sign-in-notice').textContent = 'This portal link is not known. You can still sign in to see your documents.';
   } else if (app.branding) {
