@@ -27,6 +27,7 @@ mod security;
 mod settings;
 mod sharing;
 mod slice;
+mod smoke;
 mod staff;
 mod staff_recovery;
 mod writes;

@@ -17,4 +17,5 @@ pub mod mailbox;
 pub mod paths;
 pub mod provision;
 pub mod seed;
+pub mod smoke;
 pub mod venv;
