@@ -3,7 +3,8 @@
 //! passes with a seeded admin and the round trip leaves nothing behind; and the checks fail
 //! where they should: a site that answers everything with a page and no security headers, a
 //! wrong password, a download that does not give back the uploaded bytes (with the cleanup
-//! still done).
+//! still done). The bucket's CORS preflight passes locally whatever the template says (moto
+//! allows every origin: docs/local-stack.md); only a deployed stack tests it.
 
 use anyhow::Result;
 use portal_tests::{PASSWORD, SETTLE, env, ids, sdk, tenant_fixture};

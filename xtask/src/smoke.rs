@@ -179,8 +179,9 @@ impl Run<'_> {
         format!("{}{path}", self.options.url)
     }
 
+    /// The API under /api, with the run's request timeout.
     fn api(&self) -> ApiClient {
-        ApiClient::anonymous(&self.url(API_PREFIX))
+        ApiClient::anonymous_with(self.http.clone(), &self.url(API_PREFIX))
     }
 
     async fn get(&self, path: &str) -> std::result::Result<Page, String> {
@@ -526,7 +527,7 @@ async fn steps(run: &mut Run<'_>, staff: &ApiClient, made: &mut Made) -> Result<
 
     step!(cors_preflight(run, &upload).await);
 
-    let put = crate::client::put_presigned(&upload, bytes.clone()).await;
+    let put = crate::client::put_presigned_with(&run.http, &upload, bytes.clone()).await;
     step!(match put {
         Ok(response) => Ok(format!("{} {} bytes", response.status(), bytes.len())),
         Err(err) => fail("2xx from the bucket", format!("{err:#}")),
