@@ -29,6 +29,7 @@ mod settings;
 mod sharing;
 mod signup;
 mod slice;
+mod smoke;
 mod staff;
 mod staff_recovery;
 mod tenants;

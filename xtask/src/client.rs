@@ -35,7 +35,12 @@ impl ApiResponse {
 
 impl ApiClient {
     pub fn anonymous(base: &str) -> Self {
-        Self { http: reqwest::Client::new(), base: base.trim_end_matches('/').to_owned(), token: None }
+        Self::anonymous_with(reqwest::Client::new(), base)
+    }
+
+    /// [`anonymous`](Self::anonymous) over a given client (e.g. one with a timeout).
+    pub fn anonymous_with(http: reqwest::Client, base: &str) -> Self {
+        Self { http, base: base.trim_end_matches('/').to_owned(), token: None }
     }
 
     /// The bearer token this client sends, if signed in.
@@ -157,8 +162,13 @@ impl ApiClient {
 
 /// Sends bytes with a presigned request (`{method, url, headers}`) as a browser would.
 pub async fn put_presigned(upload: &Value, bytes: Vec<u8>) -> Result<reqwest::Response> {
+    put_presigned_with(&reqwest::Client::new(), upload, bytes).await
+}
+
+/// [`put_presigned`] over a given client.
+pub async fn put_presigned_with(http: &reqwest::Client, upload: &Value, bytes: Vec<u8>) -> Result<reqwest::Response> {
     let method: Method = upload["method"].as_str().context("no method")?.parse()?;
-    let mut request = reqwest::Client::new().request(method, upload["url"].as_str().context("no url")?);
+    let mut request = http.request(method, upload["url"].as_str().context("no url")?);
     for (name, value) in upload["headers"].as_object().into_iter().flatten() {
         // The client computes content-length from the body itself.
         if !name.eq_ignore_ascii_case("content-length") {

@@ -1,12 +1,13 @@
 //! Deployment checks and packaging: the SAM template linted offline (`cfn-lint`,
-//! `sam validate --lint`), every function built for Lambda on arm64 with cargo-lambda
-//! (which links with zig, so no cross gcc is needed), zipped, with its size printed, and
-//! the web pages uploaded to the stack's web bucket (`deploy-web`).
+//! `sam validate --lint`), `sam build` (every function built for Lambda on arm64 by
+//! cargo-lambda, which links with zig, so no cross gcc is needed) with a check of what it
+//! built and each package's size, and the web pages uploaded to the stack's web bucket
+//! (`deploy-web`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 
 use crate::gateway::API_PREFIX;
@@ -26,6 +27,21 @@ pub const FUNCTION_PACKAGES: &[&str] = &[
     "portal-registration",
     "portal-customer",
     "portal-notifications",
+];
+
+/// What CloudFront's response headers policy (`WebSecurityHeadersPolicy`) adds to every
+/// response of the site, pages and `/api` alike (lower-case names). The local gateway sends
+/// the same, `cargo xtask smoke` expects them, and a drift test keeps them equal to the
+/// template's.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
 ];
 
 /// A command from the tools virtualenv, with that virtualenv first on PATH.
@@ -51,25 +67,219 @@ pub fn lint_template() -> Result<()> {
     Ok(())
 }
 
-/// Builds every function for arm64 in release (strip, LTO, one codegen unit), zips each
-/// `bootstrap`, and returns the zip paths with their sizes.
-pub fn package() -> Result<Vec<(PathBuf, u64)>> {
+/// One function as `sam build` left it for `sam deploy`.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// The template's logical id (`AuthFunction`).
+    pub logical_id: String,
+    /// Its crate's binary (`portal-auth`), `Metadata.BuildProperties.Binary`.
+    pub binary: String,
+    /// `.aws-sam/build/<LogicalId>/bootstrap`.
+    pub bootstrap: PathBuf,
+    pub bootstrap_bytes: u64,
+    /// The size of the zip `sam deploy` makes of the function's directory (deflated, as
+    /// SAM CLI's own `zipfile` does).
+    pub zip_bytes: u64,
+}
+
+/// Where `sam build` writes (SAM's default build directory, relative to the repository).
+pub fn sam_build_dir() -> PathBuf {
+    repo_root().join(".aws-sam").join("build")
+}
+
+/// `sam build --config-env <env>`, exactly the documented deploy step, with what it needs
+/// installed first (the tools virtualenv: SAM CLI and cargo-lambda with its zig; the arm64
+/// Rust target), then [`check_build`]. Every function is built into the workspace's one
+/// target directory, so the dependencies are compiled once and a rebuild is incremental.
+pub fn package(config_env: &str) -> Result<Vec<Package>> {
     DEPLOY_TOOLS.ensure()?;
     run(Command::new("rustup").args(["target", "add", "aarch64-unknown-linux-gnu"]))?;
-    let mut build = tool("cargo-lambda");
-    build.args(["lambda", "build", "--release", "--arm64", "--output-format", "zip"]);
-    for package in FUNCTION_PACKAGES {
-        build.args(["--package", package]);
+    eprintln!("xtask: sam build --config-env {config_env}");
+    run(tool("sam").args(["build", "--config-env", config_env]))?;
+    let packages = check_build(&sam_build_dir(), &template_path(), &cargo_target_dir()?)?;
+    packages.into_iter().map(|package| Ok(Package { zip_bytes: zipped_size(&package.bootstrap)?, ..package })).collect()
+}
+
+/// The target directory cargo builds into (`CARGO_TARGET_DIR` or the workspace's `target`),
+/// where cargo-lambda leaves `lambda/<binary>/bootstrap`.
+fn cargo_target_dir() -> Result<PathBuf> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(repo_root())
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cargo metadata")?;
+    ensure!(output.status.success(), "cargo metadata failed with {}", output.status);
+    let metadata: Value = serde_json::from_slice(&output.stdout)?;
+    Ok(PathBuf::from(metadata["target_directory"].as_str().context("no target_directory")?))
+}
+
+/// Checks that the built template and its artifacts are what `sam deploy` should upload:
+/// - the built template declares exactly the functions of the source template;
+/// - each function's `CodeUri` is a directory holding one file, `bootstrap` (sam deploy
+///   zips the whole directory), executable, of a plausible size (1 to 100 MiB);
+/// - each `bootstrap` is a 64-bit little-endian AArch64 ELF executable whose interpreter is
+///   the arm64 glibc loader of `provided.al2023`, and the source template declares
+///   `Runtime: provided.al2023`, `Architectures: [arm64]`, `Handler: bootstrap`;
+/// - each is its own crate's binary: byte for byte cargo-lambda's
+///   `<target>/lambda/<Binary>/bootstrap`, and no two functions got the same file.
+///
+/// `zip_bytes` is left 0 (see [`package`]).
+pub fn check_build(build_dir: &Path, source_template: &Path, target_dir: &Path) -> Result<Vec<Package>> {
+    let read = |path: &Path| -> Result<serde_norway::Value> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_norway::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    };
+    let source = read(source_template)?;
+    let built = read(&build_dir.join("template.yaml"))?;
+    let functions = |template: &serde_norway::Value| -> Vec<(String, serde_norway::Value)> {
+        template["Resources"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+            .map(|(id, r)| (id.as_str().unwrap_or_default().to_owned(), r.clone()))
+            .collect()
+    };
+    let (declared, built_functions) = (functions(&source), functions(&built));
+    let names = |list: &[(String, serde_norway::Value)]| list.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    ensure!(!declared.is_empty(), "{} declares no function", source_template.display());
+    ensure!(
+        names(&declared) == names(&built_functions),
+        "the built template's functions {:?} are not the source template's {:?}",
+        names(&built_functions),
+        names(&declared)
+    );
+    let globals = &source["Globals"]["Function"];
+    let property = |function: &serde_norway::Value, name: &str| -> serde_norway::Value {
+        let own = &function["Properties"][name];
+        if own.is_null() { globals[name].clone() } else { own.clone() }
+    };
+
+    let mut problems = Vec::new();
+    let mut packages: Vec<Package> = Vec::new();
+    for ((logical_id, function), (_, built_function)) in declared.iter().zip(&built_functions) {
+        let mut problem = |text: String| problems.push(format!("{logical_id}: {text}"));
+        if property(function, "Runtime").as_str() != Some("provided.al2023") {
+            problem(format!("Runtime is {:?}, not provided.al2023", property(function, "Runtime")));
+        }
+        if property(function, "Handler").as_str() != Some("bootstrap") {
+            problem(format!("Handler is {:?}, not bootstrap", property(function, "Handler")));
+        }
+        let architectures = property(function, "Architectures");
+        if architectures.as_sequence().map(|a| a.iter().map(|v| v.as_str()).collect::<Vec<_>>())
+            != Some(vec![Some("arm64")])
+        {
+            problem(format!("Architectures is {architectures:?}, not [arm64]"));
+        }
+        let Some(binary) = function["Metadata"]["BuildProperties"]["Binary"].as_str() else {
+            problem("no Metadata.BuildProperties.Binary".into());
+            continue;
+        };
+        let Some(code_uri) = built_function["Properties"]["CodeUri"].as_str() else {
+            problem(format!("the built template's CodeUri is {:?}", built_function["Properties"]["CodeUri"]));
+            continue;
+        };
+        let dir = build_dir.join(code_uri);
+        let entries: Vec<String> = match std::fs::read_dir(&dir) {
+            Ok(entries) => {
+                entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+            }
+            Err(err) => {
+                problem(format!("{}: {err}", dir.display()));
+                continue;
+            }
+        };
+        if entries != ["bootstrap"] {
+            problem(format!("{} holds {entries:?}, not just bootstrap", dir.display()));
+        }
+        let bootstrap = dir.join("bootstrap");
+        let bytes = match std::fs::read(&bootstrap) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                problem(format!("{}: {err}", bootstrap.display()));
+                continue;
+            }
+        };
+        let size = bytes.len() as u64;
+        if !(1 << 20..=100 << 20).contains(&size) {
+            problem(format!("bootstrap is {size} bytes, not 1 to 100 MiB"));
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&bootstrap)?.permissions().mode();
+        if mode & 0o111 != 0o111 {
+            problem(format!("bootstrap is not executable by all (mode {mode:o})"));
+        }
+        if let Err(err) = check_arm64_executable(&bytes) {
+            problem(format!("bootstrap: {err}"));
+        }
+        let own = target_dir.join("lambda").join(binary).join("bootstrap");
+        match std::fs::read(&own) {
+            Ok(own_bytes) if own_bytes == bytes => {}
+            Ok(_) => problem(format!("bootstrap is not {}, the build of {binary}", own.display())),
+            Err(err) => problem(format!("{}: {err}", own.display())),
+        }
+        if let Some(twin) = packages.iter().find(|p| std::fs::read(&p.bootstrap).is_ok_and(|other| other == bytes)) {
+            problem(format!("the same bootstrap as {}", twin.logical_id));
+        }
+        packages.push(Package {
+            logical_id: logical_id.clone(),
+            binary: binary.to_owned(),
+            bootstrap,
+            bootstrap_bytes: size,
+            zip_bytes: 0,
+        });
     }
-    run(&mut build)?;
-    FUNCTION_PACKAGES
-        .iter()
-        .map(|package| {
-            let zip = repo_root().join("target/lambda").join(package).join("bootstrap.zip");
-            let size = std::fs::metadata(&zip).with_context(|| format!("{} was not built", zip.display()))?.len();
-            Ok((zip, size))
-        })
-        .collect()
+    if !problems.is_empty() {
+        bail!("the SAM build is not what sam deploy should upload:\n  {}", problems.join("\n  "));
+    }
+    Ok(packages)
+}
+
+/// The program interpreter of an arm64 `provided.al2023` executable (glibc's loader).
+const AL2023_ARM64_INTERPRETER: &[u8] = b"/lib/ld-linux-aarch64.so.1";
+
+/// A 64-bit little-endian AArch64 ELF executable (`ET_EXEC`, or `ET_DYN` for a PIE) that
+/// asks for the arm64 glibc loader.
+pub fn check_arm64_executable(elf: &[u8]) -> Result<()> {
+    const EM_AARCH64: u16 = 183;
+    const PT_INTERP: u32 = 3;
+    ensure!(elf.len() >= 64 && elf[..4] == *b"\x7fELF", "not an ELF file");
+    ensure!(elf[4] == 2 && elf[5] == 1, "not a 64-bit little-endian ELF (class {}, data {})", elf[4], elf[5]);
+    let u16_at = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]);
+    let u32_at = |at: usize| elf.get(at..at + 4).map(|b| u32::from_le_bytes(b.try_into().unwrap()));
+    let u64_at = |at: usize| elf.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap()) as usize);
+    ensure!(u16_at(18) == EM_AARCH64, "machine {} is not AArch64 ({EM_AARCH64})", u16_at(18));
+    ensure!(matches!(u16_at(16), 2 | 3), "ELF type {} is not an executable", u16_at(16));
+    let (table, entry_size, count) = (u64_at(32).unwrap_or(0), u16_at(54) as usize, u16_at(56) as usize);
+    for header in (0..count).map(|i| table + i * entry_size) {
+        if u32_at(header) != Some(PT_INTERP) {
+            continue;
+        }
+        let (offset, size) = (u64_at(header + 8).unwrap_or(0), u64_at(header + 32).unwrap_or(0));
+        let interpreter = elf.get(offset..offset + size).context("the interpreter is outside the file")?;
+        let interpreter = interpreter.strip_suffix(b"\0").unwrap_or(interpreter);
+        ensure!(
+            interpreter == AL2023_ARM64_INTERPRETER,
+            "interpreter {} is not {}",
+            String::from_utf8_lossy(interpreter),
+            String::from_utf8_lossy(AL2023_ARM64_INTERPRETER)
+        );
+        return Ok(());
+    }
+    bail!("no program interpreter (not a dynamically linked glibc executable)")
+}
+
+/// The size of the deflated zip SAM CLI makes of a function's directory, made the same way
+/// (Python's `zipfile`, from the tools virtualenv) in a temporary file.
+fn zipped_size(bootstrap: &Path) -> Result<u64> {
+    let zip = std::env::temp_dir().join(format!("portal-package-{}.zip", std::process::id()));
+    let script = "import sys, zipfile\n\
+                  with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    z.write(sys.argv[2], 'bootstrap')\n";
+    run(Command::new(DEPLOY_TOOLS.bin("python")).arg("-c").arg(script).arg(&zip).arg(bootstrap))?;
+    let size = std::fs::metadata(&zip)?.len();
+    let _ = std::fs::remove_file(&zip);
+    Ok(size)
 }
 
 /// `config.js`, exactly as the local gateway serves it: the API is on the site's own origin
@@ -296,6 +506,125 @@ pub fn deploy_web(config_env: &str, dry_run: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A minimal ELF header with one PT_INTERP program header, padded to `size` bytes.
+    fn elf(machine: u16, interpreter: &[u8], size: usize) -> Vec<u8> {
+        let mut elf = vec![0u8; 64 + 56];
+        elf[..4].copy_from_slice(b"\x7fELF");
+        (elf[4], elf[5], elf[6]) = (2, 1, 1);
+        elf[16..18].copy_from_slice(&3u16.to_le_bytes());
+        elf[18..20].copy_from_slice(&machine.to_le_bytes());
+        elf[32..40].copy_from_slice(&64u64.to_le_bytes());
+        elf[54..56].copy_from_slice(&56u16.to_le_bytes());
+        elf[56..58].copy_from_slice(&1u16.to_le_bytes());
+        elf[64..68].copy_from_slice(&3u32.to_le_bytes());
+        elf[72..80].copy_from_slice(&120u64.to_le_bytes());
+        elf[96..104].copy_from_slice(&(interpreter.len() as u64 + 1).to_le_bytes());
+        elf.extend_from_slice(interpreter);
+        elf.push(0);
+        elf.resize(size.max(elf.len()), 0);
+        elf
+    }
+
+    #[test]
+    fn only_an_arm64_glibc_executable_passes() {
+        check_arm64_executable(&elf(183, AL2023_ARM64_INTERPRETER, 0)).unwrap();
+        let x86 = check_arm64_executable(&elf(62, b"/lib64/ld-linux-x86-64.so.2", 0)).unwrap_err();
+        assert!(x86.to_string().contains("not AArch64"), "{x86}");
+        let other_loader = check_arm64_executable(&elf(183, b"/lib/ld-musl-aarch64.so.1", 0)).unwrap_err();
+        assert!(other_loader.to_string().contains("interpreter"), "{other_loader}");
+        let mut no_interpreter = elf(183, AL2023_ARM64_INTERPRETER, 0);
+        no_interpreter[64..68].copy_from_slice(&1u32.to_le_bytes());
+        assert!(check_arm64_executable(&no_interpreter).is_err());
+        assert!(check_arm64_executable(b"#!/bin/sh\necho hello\n").is_err());
+    }
+
+    /// A source template, a `.aws-sam/build` and a cargo target dir in a temporary directory.
+    struct FakeBuild {
+        root: PathBuf,
+    }
+
+    impl FakeBuild {
+        fn new(binaries: &[(&str, Vec<u8>)]) -> Self {
+            let root = std::env::temp_dir().join(format!("portal-fake-build-{}", uuid::Uuid::new_v4().simple()));
+            let mut source = String::from(
+                "Globals:\n  Function:\n    Runtime: provided.al2023\n    Architectures: [arm64]\n    Handler: bootstrap\nResources:\n",
+            );
+            let mut built = String::from("Resources:\n");
+            for (binary, bytes) in binaries {
+                let id = format!("F{}", binary.replace('-', ""));
+                source.push_str(&format!(
+                    "  {id}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: rust-cargolambda\n      \
+                     BuildProperties:\n        Binary: {binary}\n    Properties:\n      CodeUri: ../x\n"
+                ));
+                built.push_str(&format!(
+                    "  {id}:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {id}\n"
+                ));
+                for dir in [root.join("build").join(&id), root.join("target/lambda").join(binary)] {
+                    std::fs::create_dir_all(&dir).unwrap();
+                    std::fs::write(dir.join("bootstrap"), bytes).unwrap();
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(dir.join("bootstrap"), std::fs::Permissions::from_mode(0o755)).unwrap();
+                }
+            }
+            std::fs::write(root.join("template.yaml"), source).unwrap();
+            std::fs::write(root.join("build/template.yaml"), built).unwrap();
+            Self { root }
+        }
+
+        fn check(&self) -> Result<Vec<Package>> {
+            check_build(&self.root.join("build"), &self.root.join("template.yaml"), &self.root.join("target"))
+        }
+    }
+
+    impl Drop for FakeBuild {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+
+    #[test]
+    fn the_build_check_accepts_only_each_functions_own_arm64_bootstrap() {
+        let binary = |tag: u8| {
+            let mut bytes = elf(183, AL2023_ARM64_INTERPRETER, 2 << 20);
+            *bytes.last_mut().unwrap() = tag;
+            bytes
+        };
+        let good = FakeBuild::new(&[("portal-a", binary(1)), ("portal-b", binary(2))]);
+        let packages = good.check().unwrap();
+        assert_eq!(packages.iter().map(|p| p.binary.as_str()).collect::<Vec<_>>(), ["portal-a", "portal-b"]);
+        assert!(packages.iter().all(|p| p.bootstrap_bytes == 2 << 20));
+
+        let error = |build: &FakeBuild| format!("{:#}", build.check().unwrap_err());
+        let same = FakeBuild::new(&[("portal-a", binary(1)), ("portal-b", binary(1))]);
+        assert!(error(&same).contains("the same bootstrap as Fportala"), "{}", error(&same));
+
+        let small = FakeBuild::new(&[("portal-a", elf(183, AL2023_ARM64_INTERPRETER, 4096))]);
+        assert!(error(&small).contains("not 1 to 100 MiB"), "{}", error(&small));
+
+        let x86 = FakeBuild::new(&[("portal-a", elf(62, b"/lib64/ld-linux-x86-64.so.2", 2 << 20))]);
+        assert!(error(&x86).contains("not AArch64"), "{}", error(&x86));
+
+        let copied_wrong = FakeBuild::new(&[("portal-a", binary(1))]);
+        std::fs::write(copied_wrong.root.join("target/lambda/portal-a/bootstrap"), binary(9)).unwrap();
+        assert!(error(&copied_wrong).contains("the build of portal-a"), "{}", error(&copied_wrong));
+
+        let extra = FakeBuild::new(&[("portal-a", binary(1))]);
+        std::fs::write(extra.root.join("build/Fportala/notes.txt"), "x").unwrap();
+        assert!(error(&extra).contains("not just bootstrap"), "{}", error(&extra));
+
+        let not_executable = FakeBuild::new(&[("portal-a", binary(1))]);
+        use std::os::unix::fs::PermissionsExt;
+        let path = not_executable.root.join("build/Fportala/bootstrap");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(error(&not_executable).contains("not executable"), "{}", error(&not_executable));
+
+        let missing = FakeBuild::new(&[("portal-a", binary(1)), ("portal-b", binary(2))]);
+        let built = std::fs::read_to_string(missing.root.join("build/template.yaml")).unwrap();
+        let first_only = built.split("  Fportalb:").next().unwrap();
+        std::fs::write(missing.root.join("build/template.yaml"), first_only).unwrap();
+        assert!(error(&missing).contains("are not the source template's"), "{}", error(&missing));
+    }
 
     #[test]
     fn config_js_is_what_the_local_gateway_serves() {

@@ -199,7 +199,7 @@ fn the_template_serves_exactly_the_route_table_with_the_same_authorizers() {
     let template = template();
     let mut declared = BTreeSet::new();
     for (_, function) in resources_of_type(&template, "AWS::Serverless::Function") {
-        let binary = text(&function["Metadata"]["Binary"]);
+        let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
         let name = binary.strip_prefix("portal-").expect("binaries are named portal-<function>");
         assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"));
         for (_, event) in function["Properties"]["Events"].as_mapping().into_iter().flatten() {
@@ -325,7 +325,7 @@ fn each_function_role_allows_exactly_the_calls_the_function_makes() {
     let functions = resources_of_type(&template, "AWS::Serverless::Function");
     assert_eq!(functions.len(), DECLARED_ACTIONS.len(), "a function without declared actions, or the reverse");
     for (logical_id, function) in functions {
-        let name = text(&function["Metadata"]["Binary"]).strip_prefix("portal-").unwrap();
+        let name = text(&function["Metadata"]["BuildProperties"]["Binary"]).strip_prefix("portal-").unwrap();
         let declared: BTreeSet<String> = DECLARED_ACTIONS
             .iter()
             .find(|(function, _)| *function == name)
@@ -440,4 +440,85 @@ fn nothing_the_api_needs_refers_to_the_distribution() {
         let text = serde_norway::to_string(value).unwrap();
         assert!(!text.contains("WebDistribution"), "{name} refers to WebDistribution");
     }
+}
+
+/// `sam build` builds each function from its own crate (so with that crate's features
+/// only) and copies the binary `Metadata.BuildProperties.Binary` names: each function's
+/// `CodeUri` is the directory of the package of that name, which has that one binary, and
+/// the functions are exactly the crates `cargo xtask package` checks.
+#[test]
+fn each_function_is_built_from_its_own_crate() {
+    let template = template();
+    let mut binaries = BTreeSet::new();
+    for (logical_id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{logical_id}");
+        assert!(function["Metadata"]["Binary"].is_null(), "{logical_id}: SAM reads BuildProperties.Binary only");
+        let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
+        let code_uri = text(&function["Properties"]["CodeUri"]);
+        let dir = crate::paths::template_path().parent().unwrap().join(code_uri);
+        let manifest: toml_like::Manifest = toml_like::read(&dir.join("Cargo.toml"));
+        assert_eq!(manifest.package, binary, "{logical_id}: CodeUri {code_uri} is not the crate {binary}");
+        assert_eq!(manifest.bins, vec![binary.to_owned()], "{logical_id}: {code_uri} has one binary, {binary}");
+        binaries.insert(binary.to_owned());
+    }
+    let packages: BTreeSet<String> = crate::deploy::FUNCTION_PACKAGES.iter().map(|p| (*p).to_owned()).collect();
+    assert_eq!(binaries, packages);
+}
+
+/// The few lines of a crate's Cargo.toml the test above needs (its package name and bin
+/// target names), read without a TOML parser: `name = "…"` under `[package]` and `[[bin]]`.
+mod toml_like {
+    pub struct Manifest {
+        pub package: String,
+        pub bins: Vec<String>,
+    }
+
+    pub fn read(path: &std::path::Path) -> Manifest {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (mut section, mut package, mut bins) = (String::new(), String::new(), Vec::new());
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('[') {
+                section = line.to_owned();
+            } else if let Some(value) = line.strip_prefix("name").and_then(|r| r.trim_start().strip_prefix('=')) {
+                let value = value.trim().trim_matches('"').to_owned();
+                match section.as_str() {
+                    "[package]" => package = value,
+                    "[[bin]]" => bins.push(value),
+                    _ => {}
+                }
+            }
+        }
+        Manifest { package, bins }
+    }
+}
+
+/// The headers the local gateway sends and `cargo xtask smoke` expects are the response
+/// headers policy's.
+#[test]
+fn the_security_headers_are_the_response_headers_policy() {
+    let template = template();
+    let security = &template["Resources"]["WebSecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+    for setting in
+        ["ContentSecurityPolicy", "StrictTransportSecurity", "ContentTypeOptions", "FrameOptions", "ReferrerPolicy"]
+    {
+        assert_eq!(security[setting]["Override"].as_bool(), Some(true), "{setting} overrides the origin's");
+    }
+    let hsts = &security["StrictTransportSecurity"];
+    let mut hsts_value = format!("max-age={}", hsts["AccessControlMaxAgeSec"].as_u64().unwrap());
+    if hsts["IncludeSubdomains"].as_bool() == Some(true) {
+        hsts_value.push_str("; includeSubDomains");
+    }
+    if hsts["Preload"].as_bool() == Some(true) {
+        hsts_value.push_str("; preload");
+    }
+    let expected = [
+        ("content-security-policy", text(&security["ContentSecurityPolicy"]["ContentSecurityPolicy"]).to_owned()),
+        ("strict-transport-security", hsts_value),
+        ("x-content-type-options", "nosniff".to_owned()),
+        ("x-frame-options", text(&security["FrameOptions"]["FrameOption"]).to_owned()),
+        ("referrer-policy", text(&security["ReferrerPolicy"]["ReferrerPolicy"]).to_owned()),
+    ];
+    let actual: Vec<(&str, String)> =
+        crate::deploy::SECURITY_HEADERS.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
+    assert_eq!(actual, expected);
 }

@@ -10,7 +10,8 @@
 //! - relays S3 notifications from the SQS queue to the object-events handler, deleting
 //!   only the messages it processed (like Lambda's SQS event source with partial batch
 //!   responses);
-//! - serves `web/` and a `/config.js` telling the pages where the API is;
+//! - serves `web/` and a `/config.js` telling the pages where the API is, every response
+//!   with the security headers of the distribution's response headers policy;
 //! - serves the local mailbox at `/_mailbox` (every email sent; `crate::mailbox`), which
 //!   exists only here, never in the template.
 
@@ -414,8 +415,11 @@ pub async fn start_with_signup(
         // The wildcard below needs a non-empty rest: `/api/` is the API too (a 404 problem).
         .route(&format!("{API_PREFIX}/"), any(api))
         .route(&format!("{API_PREFIX}/{{*path}}"), any(api))
-        .merge(crate::mailbox::routes(&stack.endpoint))
         .fallback_service(tower_http::services::ServeDir::new(crate::paths::web_dir()))
+        // CloudFront's response headers policy, on pages and API alike; not on the local
+        // mailbox, which frames its emails and exists only here.
+        .layer(axum::middleware::map_response(security_headers))
+        .merge(crate::mailbox::routes(&stack.endpoint))
         .with_state(Arc::clone(&state));
     let (shutdown, stopped) = watch::channel(false);
     let mut server_stopped = shutdown.subscribe();
@@ -458,6 +462,13 @@ pub async fn start_with_signup(
         }
     }
     Ok(RunningGateway { address, shutdown, tasks })
+}
+
+async fn security_headers(mut response: AxumResponse) -> AxumResponse {
+    for (name, value) in crate::deploy::SECURITY_HEADERS {
+        response.headers_mut().insert(*name, http::HeaderValue::from_static(value));
+    }
+    response
 }
 
 async fn config_js(State(state): State<Arc<GatewayState>>) -> impl IntoResponse {

@@ -19,5 +19,6 @@ mod observability;
 pub mod paths;
 pub mod provision;
 pub mod seed;
+pub mod smoke;
 pub mod tenant;
 pub mod venv;

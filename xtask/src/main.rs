@@ -2,7 +2,8 @@
 //! - `dev`  — the whole portal locally: emulator, provisioning, demo tenant, gateway.
 //! - `test` — the whole suite: template lint, then unit, integration and end-to-end tests
 //!   against a fresh local stack.
-//! - `package` — every function built for Lambda (arm64, release) and zipped.
+//! - `package` — `sam build` (every function built for Lambda, arm64, release), the build
+//!   checked against the template, and each package's size.
 //! - `bench` — cold starts, warm latency, AWS requests per route, package sizes and memory
 //!   (see `docs/performance.md`).
 //! - `soak` — the long load run: 50 concurrent staff and customer sessions × 200 operations
@@ -13,6 +14,7 @@
 //! - `deploy-web` — web/ and config.js to the stack's web bucket, then a CloudFront
 //!   invalidation (`--dry-run` lists the objects; `--config-env` picks the samconfig.toml
 //!   environment, `default` unless given).
+//! - `smoke` — the post-deploy checks of a public URL (`xtask/src/smoke.rs`).
 
 use std::process::{Command, ExitCode};
 
@@ -23,11 +25,13 @@ use xtask::provision::{self, API_URL_ENV, LOCALSTACK_URL_ENV, Names, STACK_ENV, 
 use xtask::seed::Seeder;
 use xtask::{deploy, gateway, paths};
 
-const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] | package \
+const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] \
+                     | package [--config-env default|dev|prod] \
                      | bench [--runs N] [--invocations N] [--no-package] [--profile NAME] [--only F,G] \
                      | soak [--clients N] [--requests N] [--seconds N] [--seed N] \
                      | deploy-web [--config-env default|dev|prod] [--dry-run] \
-                     | tenant create|list|show|suspend|resume|delete|invite-code … (cargo xtask tenant help)";
+                     | tenant create|list|show|suspend|resume|delete|invite-code … (cargo xtask tenant help) \
+                     | smoke --url <public URL> [--admin-email E --admin-password P] [--settle-seconds N]";
 const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 
 fn main() -> ExitCode {
@@ -36,11 +40,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => runtime.block_on(dev()),
         Some("test") => runtime.block_on(test(&args[1..])),
-        Some("package") => package(),
+        Some("package") => package(&args[1..]),
         Some("bench") => runtime.block_on(bench(&args[1..])),
         Some("soak") => runtime.block_on(soak(&args[1..])),
         Some("deploy-web") => deploy_web(&args[1..]),
         Some("tenant") => runtime.block_on(tenant(&args[1..])),
+        Some("smoke") => runtime.block_on(xtask::smoke::command(&args[1..])),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -176,15 +181,24 @@ async fn soak(args: &[String]) -> Result<ExitCode> {
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-fn package() -> Result<ExitCode> {
+fn package(args: &[String]) -> Result<ExitCode> {
+    let config_env = match args {
+        [] => "dev",
+        [flag, env] if flag == "--config-env" => env,
+        _ => bail!("package: {USAGE}"),
+    };
     let started = std::time::Instant::now();
-    let zips = deploy::package()?;
-    println!("\nLambda packages (arm64, release) built in {:.0?}:", started.elapsed());
-    for (zip, size) in zips {
+    let packages = deploy::package(config_env)?;
+    println!("\nsam build checked ({} functions, arm64 ELF executables) in {:.0?}:", packages.len(), started.elapsed());
+    println!("  {:>9}  {:>9}  function", "zip MiB", "MiB");
+    for package in packages {
+        let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
         println!(
-            "  {:>9.2} MiB  {}",
-            size as f64 / (1024.0 * 1024.0),
-            zip.strip_prefix(paths::repo_root()).unwrap_or(&zip).display()
+            "  {:>9.2}  {:>9.2}  {} ({})",
+            mib(package.zip_bytes),
+            mib(package.bootstrap_bytes),
+            package.binary,
+            package.bootstrap.strip_prefix(paths::repo_root()).unwrap_or(&package.bootstrap).display()
         );
     }
     Ok(ExitCode::SUCCESS)

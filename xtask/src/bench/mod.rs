@@ -316,15 +316,8 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 fn package_sizes() -> Result<BTreeMap<String, u64>> {
-    eprintln!("bench: building the arm64 packages …");
-    Ok(crate::deploy::package()?
-        .into_iter()
-        .map(|(zip, size)| {
-            let function =
-                zip.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            (function, size)
-        })
-        .collect())
+    eprintln!("bench: building the arm64 packages (sam build) …");
+    Ok(crate::deploy::package("dev")?.into_iter().map(|package| (package.binary, package.zip_bytes)).collect())
 }
 
 fn machine() -> Value {
