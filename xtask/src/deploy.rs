@@ -554,7 +554,7 @@ mod tests {
             for (binary, bytes) in binaries {
                 let id = format!("F{}", binary.replace('-', ""));
                 source.push_str(&format!(
-                    "  {id}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: rust-cargolambda\n      \
+                    "  {id}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: makefile\n      \
                      BuildProperties:\n        Binary: {binary}\n    Properties:\n      CodeUri: ../x\n"
                 ));
                 built.push_str(&format!(

@@ -201,7 +201,7 @@ fn the_template_serves_exactly_the_route_table_with_the_same_authorizers() {
     for (_, function) in resources_of_type(&template, "AWS::Serverless::Function") {
         let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
         let name = binary.strip_prefix("portal-").expect("binaries are named portal-<function>");
-        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"));
+        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("makefile"));
         for (_, event) in function["Properties"]["Events"].as_mapping().into_iter().flatten() {
             if event["Type"].as_str() != Some("HttpApi") {
                 continue;
@@ -442,27 +442,44 @@ fn nothing_the_api_needs_refers_to_the_distribution() {
     }
 }
 
-/// `sam build` builds each function from its own crate (so with that crate's features
-/// only) and copies the binary `Metadata.BuildProperties.Binary` names: each function's
-/// `CodeUri` is the directory of the package of that name, which has that one binary, and
-/// the functions are exactly the crates `cargo xtask package` checks.
+/// Every function is built by `sam build` through `infra/Makefile` (`BuildMethod: makefile`):
+/// its `Metadata.BuildProperties.Binary` names its binary, its `CodeUri` is the directory of
+/// the package of that name (which has that one binary), the Makefile's `build-<LogicalId>`
+/// copies that binary and builds exactly the template's functions, and the functions are
+/// exactly the crates `cargo xtask package` checks.
 #[test]
 fn each_function_is_built_from_its_own_crate() {
     let template = template();
+    let makefile = std::fs::read_to_string(crate::paths::repo_root().join("infra/Makefile")).expect("infra/Makefile");
     let mut binaries = BTreeSet::new();
     for (logical_id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
-        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{logical_id}");
-        assert!(function["Metadata"]["Binary"].is_null(), "{logical_id}: SAM reads BuildProperties.Binary only");
+        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("makefile"), "{logical_id}");
+        assert_eq!(
+            function["Metadata"]["ContextPath"].as_str(),
+            Some("."),
+            "{logical_id}: the Makefile is infra/Makefile"
+        );
         let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
         let code_uri = text(&function["Properties"]["CodeUri"]);
         let dir = crate::paths::template_path().parent().unwrap().join(code_uri);
         let manifest: toml_like::Manifest = toml_like::read(&dir.join("Cargo.toml"));
         assert_eq!(manifest.package, binary, "{logical_id}: CodeUri {code_uri} is not the crate {binary}");
         assert_eq!(manifest.bins, vec![binary.to_owned()], "{logical_id}: {code_uri} has one binary, {binary}");
+        let rule = format!("build-{logical_id}: ; $(call copy,{binary})");
+        assert!(makefile.lines().any(|line| line == rule), "infra/Makefile lacks `{rule}`");
         binaries.insert(binary.to_owned());
     }
     let packages: BTreeSet<String> = crate::deploy::FUNCTION_PACKAGES.iter().map(|p| (*p).to_owned()).collect();
     assert_eq!(binaries, packages);
+    let built: BTreeSet<String> = makefile
+        .lines()
+        .find_map(|line| line.strip_prefix("PACKAGES := "))
+        .expect("PACKAGES in infra/Makefile")
+        .split_whitespace()
+        .filter(|word| *word != "-p")
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(built, packages, "the Makefile's one build is exactly the functions");
 }
 
 /// The few lines of a crate's Cargo.toml the test above needs (its package name and bin
