@@ -96,6 +96,13 @@ async fn dev() -> Result<ExitCode> {
     println!("  Mailbox:           {url}{}  (every email sent; invitation links work)", xtask::mailbox::PAGE_PATH);
     println!("  API:               {}", gateway.api_url());
     println!("  AWS emulator:      {}", stack.endpoint);
+    println!(
+        "  Operator:          cargo xtask tenant list --endpoint {}  (create, suspend, invite-code…)",
+        stack.endpoint
+    );
+    println!(
+        "  Smoke check:       cargo xtask smoke --url {url} --admin-email admin@acme.example --admin-password {DEMO_PASSWORD}"
+    );
     println!("\nEvery password is {DEMO_PASSWORD}");
     for company in &demo.companies {
         println!("  {} staff:", company.tenant.name);

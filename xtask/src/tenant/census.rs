@@ -55,31 +55,24 @@ fn s(value: impl Into<String>) -> AttributeValue {
 
 /// Every company's profile: a Scan of the table for `SK = PROFILE` (paged; consistent).
 pub async fn tenants(op: &Operator) -> Result<Vec<Tenant>> {
-    let mut tenants = Vec::new();
-    let mut start: Option<Item> = None;
-    loop {
-        let page = op
-            .dynamodb
-            .scan()
-            .table_name(&op.resources.table)
-            .filter_expression("#sk = :profile AND begins_with(#pk, :tenant)")
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_values(":profile", s(keys::TENANT_PROFILE_SK))
-            .expression_attribute_values(":tenant", s("TENANT#"))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .context("DynamoDB Scan (company profiles)")?;
-        for item in page.items() {
-            tenants.push(serde_dynamo::from_item(item.clone()).context("a company profile")?);
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            break;
-        }
-    }
+    let profiles: Vec<Item> = op
+        .dynamodb
+        .scan()
+        .table_name(&op.resources.table)
+        .filter_expression("#sk = :profile AND begins_with(#pk, :tenant)")
+        .expression_attribute_names("#sk", keys::SK)
+        .expression_attribute_names("#pk", keys::PK)
+        .expression_attribute_values(":profile", s(keys::TENANT_PROFILE_SK))
+        .expression_attribute_values(":tenant", s("TENANT#"))
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .context("DynamoDB Scan (company profiles)")?;
+    let mut tenants: Vec<Tenant> =
+        profiles.into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>().context("a company profile")?;
     tenants.sort_by(|a: &Tenant, b: &Tenant| a.slug.as_str().cmp(b.slug.as_str()));
     Ok(tenants)
 }
@@ -100,43 +93,38 @@ pub async fn census(op: &Operator, tenant: Tenant) -> Result<Census> {
     let staff = count(op, Some(keys::GSI1), (keys::GSI1_PK, &partition), (keys::GSI1_SK, keys::STAFF_PREFIX)).await?;
     let contacts = count(op, None, (keys::PK, &partition), (keys::SK, keys::CONTACT_PREFIX)).await?;
     let (mut documents, mut bytes, mut pending, mut rejected) = (0, 0, 0, 0);
-    let mut start: Option<Item> = None;
-    loop {
-        let page = op
-            .dynamodb
-            .query()
-            .table_name(&op.resources.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .projection_expression("#status, #size")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#size", "size")
-            .expression_attribute_values(":pk", s(&partition))
-            .expression_attribute_values(":prefix", s(keys::DOCUMENT_PREFIX))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .context("DynamoDB Query (documents)")?;
-        for item in page.items() {
-            #[derive(serde::Deserialize)]
-            struct Sized {
-                status: DocumentStatus,
-                size: u64,
+    let items: Vec<Item> = op
+        .dynamodb
+        .query()
+        .table_name(&op.resources.table)
+        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+        .projection_expression("#status, #size")
+        .expression_attribute_names("#pk", keys::PK)
+        .expression_attribute_names("#sk", keys::SK)
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_names("#size", "size")
+        .expression_attribute_values(":pk", s(&partition))
+        .expression_attribute_values(":prefix", s(keys::DOCUMENT_PREFIX))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .context("DynamoDB Query (documents)")?;
+    #[derive(serde::Deserialize)]
+    struct Sized {
+        status: DocumentStatus,
+        size: u64,
+    }
+    for item in items {
+        let document: Sized = serde_dynamo::from_item(item).context("a document")?;
+        match document.status {
+            DocumentStatus::Available => {
+                documents += 1;
+                bytes += document.size;
             }
-            let document: Sized = serde_dynamo::from_item(item.clone()).context("a document")?;
-            match document.status {
-                DocumentStatus::Available => {
-                    documents += 1;
-                    bytes += document.size;
-                }
-                DocumentStatus::Pending => pending += 1,
-                DocumentStatus::Rejected => rejected += 1,
-            }
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            break;
+            DocumentStatus::Pending => pending += 1,
+            DocumentStatus::Rejected => rejected += 1,
         }
     }
     Ok(Census { tenant, staff, contacts, documents, bytes, pending, rejected })
@@ -145,30 +133,24 @@ pub async fn census(op: &Operator, tenant: Tenant) -> Result<Census> {
 /// The number of items of a partition whose sort key starts with a prefix (`Select=COUNT`,
 /// all pages: each page reads up to 1 MB).
 async fn count(op: &Operator, index: Option<&str>, pk: (&str, &str), sk: (&str, &str)) -> Result<u64> {
+    let mut pages = op
+        .dynamodb
+        .query()
+        .table_name(&op.resources.table)
+        .set_index_name(index.map(str::to_owned))
+        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+        .expression_attribute_names("#pk", pk.0)
+        .expression_attribute_names("#sk", sk.0)
+        .expression_attribute_values(":pk", s(pk.1))
+        .expression_attribute_values(":prefix", s(sk.1))
+        .select(Select::Count)
+        .into_paginator()
+        .send();
     let mut total = 0;
-    let mut start: Option<Item> = None;
-    loop {
-        let page = op
-            .dynamodb
-            .query()
-            .table_name(&op.resources.table)
-            .set_index_name(index.map(str::to_owned))
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", pk.0)
-            .expression_attribute_names("#sk", sk.0)
-            .expression_attribute_values(":pk", s(pk.1))
-            .expression_attribute_values(":prefix", s(sk.1))
-            .select(Select::Count)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .context("DynamoDB Query (count)")?;
-        total += page.count() as u64;
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return Ok(total);
-        }
+    while let Some(page) = pages.next().await {
+        total += page.context("DynamoDB Query (count)")?.count() as u64;
     }
+    Ok(total)
 }
 
 /// `show`: the census, the staff (all pages), and the bucket's versions under the prefix.

@@ -263,54 +263,38 @@ async fn signs_up_elsewhere(op: &Operator, tenant: TenantId, email: &str) -> Res
 
 /// Every item of a `USER#{sub}` partition (consistent; a handful of items).
 async fn user_items(op: &Operator, sub: &str) -> Result<Vec<Item>> {
-    let mut items = Vec::new();
-    let mut start: Option<Item> = None;
-    loop {
-        let page = op
-            .dynamodb
-            .query()
-            .table_name(&op.resources.table)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_values(":pk", AttributeValue::S(format!("USER#{sub}")))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .context("DynamoDB Query (a user's items)")?;
-        items.extend(page.items().iter().cloned());
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return Ok(items);
-        }
-    }
+    op.dynamodb
+        .query()
+        .table_name(&op.resources.table)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", keys::PK)
+        .expression_attribute_values(":pk", AttributeValue::S(format!("USER#{sub}")))
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .context("DynamoDB Query (a user's items)")
 }
 
 /// Every item that names the company: its partition, or `tenantId`, or a muted list
 /// holding it. One consistent Scan of the whole table, paged (1 MB a page).
 pub async fn scan(op: &Operator, tenant: TenantId) -> Result<Vec<Item>> {
-    let mut found = Vec::new();
-    let mut start: Option<Item> = None;
-    loop {
-        let page = op
-            .dynamodb
-            .scan()
-            .table_name(&op.resources.table)
-            .filter_expression("#pk = :partition OR tenantId = :id OR contains(mutedCompanies, :id)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_values(":partition", AttributeValue::S(keys::tenant_pk(tenant)))
-            .expression_attribute_values(":id", AttributeValue::S(tenant.to_string()))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .context("DynamoDB Scan (the company's items)")?;
-        found.extend(page.items().iter().cloned());
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return Ok(found);
-        }
-    }
+    op.dynamodb
+        .scan()
+        .table_name(&op.resources.table)
+        .filter_expression("#pk = :partition OR tenantId = :id OR contains(mutedCompanies, :id)")
+        .expression_attribute_names("#pk", keys::PK)
+        .expression_attribute_values(":partition", AttributeValue::S(keys::tenant_pk(tenant)))
+        .expression_attribute_values(":id", AttributeValue::S(tenant.to_string()))
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .context("DynamoDB Scan (the company's items)")
 }
 
 /// What a delete removed.
