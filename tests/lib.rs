@@ -320,3 +320,23 @@ pub fn base64url(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+/// An invited staff member's first sign-in: Cognito emailed a temporary password; the test
+/// sets a known one the same way, and the sign-in answers the new-password challenge.
+pub async fn staff_new_password_challenge(email: &str) -> Result<serde_json::Value> {
+    let temporary = "Temp-Passw0rd!77";
+    aws_sdk_cognitoidentityprovider::Client::new(&sdk().await)
+        .admin_set_user_password()
+        .user_pool_id(&env().stack.staff_pool.id)
+        .username(email)
+        .password(temporary)
+        .permanent(false)
+        .send()
+        .await?;
+    let challenge = anonymous()
+        .post("/auth/staff/login", serde_json::json!({ "email": email, "password": temporary }))
+        .await?
+        .expect(200)?;
+    anyhow::ensure!(challenge["challenge"] == "NEW_PASSWORD_REQUIRED", "{challenge}");
+    Ok(challenge)
+}

@@ -2,7 +2,7 @@
 //! new-password step, role changes effective on the next request, removal, and the rules
 //! that keep a company manageable (an admin always remains, nobody removes themselves).
 
-use portal_tests::{PASSWORD, anonymous, assert_problem, env, sdk, tenant_fixture};
+use portal_tests::{PASSWORD, anonymous, assert_problem, tenant_fixture};
 use reqwest::Method;
 use serde_json::json;
 
@@ -22,19 +22,7 @@ async fn an_admin_invites_a_colleague_who_sets_a_password_and_gets_their_role() 
     assert_problem(&t.admin.post("/staff", json!({ "email": email, "role": "member" })).await?, 409);
 
     // Cognito emailed a temporary password; the test sets a known one the same way.
-    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
-    let temporary = "Temp-Passw0rd!77";
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&env().stack.staff_pool.id)
-        .username(&email)
-        .password(temporary)
-        .permanent(false)
-        .send()
-        .await?;
-    let challenge =
-        anonymous().post("/auth/staff/login", json!({ "email": email, "password": temporary })).await?.expect(200)?;
-    assert_eq!(challenge["challenge"], "NEW_PASSWORD_REQUIRED", "{challenge}");
+    let challenge = portal_tests::staff_new_password_challenge(&email).await?;
     assert!(challenge.get("accessToken").is_none());
     let session = challenge["session"].as_str().unwrap();
 

@@ -81,19 +81,7 @@ async fn a_created_company_s_admin_sets_a_password_and_signs_in() -> Result<()> 
 
     // Cognito emailed a temporary password (the staff invitation); the test sets a known one
     // the same way, then the first sign-in asks for a new one.
-    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
-    let temporary = "Temp-Passw0rd!77";
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&env().stack.staff_pool.id)
-        .username(&email)
-        .password(temporary)
-        .permanent(false)
-        .send()
-        .await?;
-    let challenge =
-        anonymous().post("/auth/staff/login", json!({ "email": email, "password": temporary })).await?.expect(200)?;
-    assert_eq!(challenge["challenge"], "NEW_PASSWORD_REQUIRED", "{challenge}");
+    let challenge = portal_tests::staff_new_password_challenge(&email).await?;
     let tokens = anonymous()
         .post(
             "/auth/staff/new-password",
