@@ -340,3 +340,78 @@ async fn events_of_two_uploads_in_reverse_order_settle_each() -> anyhow::Result<
     assert_eq!(portal_tests::ids(&t.viewer.get("/documents").await?.expect(200)?), vec![second, first]);
     Ok(())
 }
+
+/// Sign-ins while other accounts are created in the same pool all succeed, each on its
+/// first attempt (the SDK's retries are off here, so a 500 would show). AWS applies each
+/// Cognito request atomically; moto walked the pool's users while another request added
+/// one (`OrderedDict mutated during iteration`, a 500), and a retried RespondToAuthChallenge
+/// then found its session consumed: a valid new-password step answered 401 in CI. The race
+/// needs a pool of a few thousand users, so the test makes its own and deletes it after.
+#[tokio::test]
+async fn sign_ins_while_accounts_are_created_in_the_same_pool_all_succeed() -> anyhow::Result<()> {
+    use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType, UsernameAttributeType};
+    let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk().await)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(config);
+    let pool = cognito
+        .create_user_pool()
+        .pool_name(portal_tests::unique("races"))
+        .username_attributes(UsernameAttributeType::Email)
+        .send()
+        .await?;
+    let pool_id = pool.user_pool().and_then(|p| p.id()).unwrap().to_owned();
+    let client = cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("races")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await?;
+    let client_id = client.user_pool_client().and_then(|c| c.client_id()).unwrap().to_owned();
+    let email = "signer@races.example";
+    cognito.admin_create_user().user_pool_id(&pool_id).username(email).send().await?;
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username(email)
+        .password(portal_tests::PASSWORD)
+        .permanent(true)
+        .send()
+        .await?;
+
+    let mut work = tokio::task::JoinSet::new();
+    for creator in 0..6 {
+        let (cognito, pool_id) = (cognito.clone(), pool_id.clone());
+        work.spawn(async move {
+            for n in 0..400 {
+                let username = format!("made-{creator}-{n}@races.example");
+                cognito.admin_create_user().user_pool_id(&pool_id).username(username).send().await?;
+            }
+            anyhow::Ok(())
+        });
+    }
+    for _ in 0..3 {
+        let (cognito, client_id) = (cognito.clone(), client_id.clone());
+        work.spawn(async move {
+            for _ in 0..100 {
+                let signed_in = cognito
+                    .initiate_auth()
+                    .client_id(&client_id)
+                    .auth_flow(AuthFlowType::UserPasswordAuth)
+                    .auth_parameters("USERNAME", email)
+                    .auth_parameters("PASSWORD", portal_tests::PASSWORD)
+                    .send()
+                    .await?;
+                anyhow::ensure!(signed_in.authentication_result().is_some(), "{signed_in:?}");
+            }
+            anyhow::Ok(())
+        });
+    }
+    let mut outcome = Ok(());
+    while let Some(done) = work.join_next().await {
+        outcome = outcome.and(done?);
+    }
+    cognito.delete_user_pool().user_pool_id(&pool_id).send().await?;
+    outcome
+}
