@@ -7,7 +7,7 @@
 //! never a 5xx.
 
 use portal_tests::{
-    CUSTOMER_PASSWORD, PASSWORD, anonymous, assert_problem, emails_to, env, invitation_token, registered_customer, sdk,
+    CUSTOMER_PASSWORD, PASSWORD, anonymous, assert_problem, emails_to, invitation_token, registered_customer,
     tenant_fixture, unique,
 };
 use reqwest::Method;
@@ -51,19 +51,7 @@ async fn staff_with_special_character_addresses_are_invited_and_sign_in() -> any
 
     // The first sign-in's new-password step, then a normal sign-in, with every special at once.
     let email = addresses.last().unwrap();
-    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk().await);
-    let temporary = "Temp-Passw0rd!77";
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&env().stack.staff_pool.id)
-        .username(email)
-        .password(temporary)
-        .permanent(false)
-        .send()
-        .await?;
-    let challenge =
-        anonymous().post("/auth/staff/login", json!({ "email": email, "password": temporary })).await?.expect(200)?;
-    assert_eq!(challenge["challenge"], "NEW_PASSWORD_REQUIRED", "{challenge}");
+    let challenge = portal_tests::staff_new_password_challenge(email).await?;
     let body = json!({ "email": email, "session": challenge["session"], "newPassword": PASSWORD });
     let tokens = anonymous().post("/auth/staff/new-password", body).await?.expect(200)?;
     let me = anonymous().with_token(tokens["accessToken"].as_str().unwrap()).get("/me").await?.expect(200)?;

@@ -323,52 +323,118 @@ async fn one_source_is_bounded_across_emails_and_its_refused_attempts_count_nowh
     Ok(())
 }
 
-#[tokio::test]
-async fn forgotten_password_requests_are_limited_per_source_and_email_and_do_not_lock_out() -> Result<()> {
-    let policy = Purpose::ForgotPassword.policy();
+/// The customer's or the staff's password-recovery routes, with what differs between them.
+#[derive(Clone, Copy)]
+enum Side {
+    Customer,
+    Staff,
+}
+
+impl Side {
+    fn path(self, action: &str) -> String {
+        match self {
+            Side::Customer => format!("/auth/customer/{action}"),
+            Side::Staff => format!("/auth/staff/{action}"),
+        }
+    }
+
+    fn other(self) -> Side {
+        match self {
+            Side::Customer => Side::Staff,
+            Side::Staff => Side::Customer,
+        }
+    }
+
+    fn forgot_purpose(self) -> Purpose {
+        match self {
+            Side::Customer => Purpose::ForgotPassword,
+            Side::Staff => Purpose::StaffForgotPassword,
+        }
+    }
+
+    fn reset_purpose(self) -> Purpose {
+        match self {
+            Side::Customer => Purpose::ResetPassword,
+            Side::Staff => Purpose::StaffResetPassword,
+        }
+    }
+
+    async fn password_works(self, email: &str, password: &str) -> Result<bool> {
+        match self {
+            Side::Customer => customer_password_works(email, password).await,
+            Side::Staff => staff_password_works(email, password).await,
+        }
+    }
+
+    /// A fresh account of this side in `t`'s company (a registered customer, or a staff
+    /// member who has not signed in yet) and its password.
+    async fn account(self, t: &TenantFixture) -> Result<(String, &'static str)> {
+        match self {
+            Side::Customer => {
+                let email = fresh_email("recover");
+                registered_customer(&t.member, &email).await?;
+                Ok((email, CUSTOMER_PASSWORD))
+            }
+            Side::Staff => Ok((new_staff(t).await?, PASSWORD)),
+        }
+    }
+}
+
+/// Forgotten-password requests of `side`, from loopback addresses `127.0.{test}.x`: limited
+/// per source and email with the same answer for an unknown email, no lock-out (the owner
+/// still gets a code from their own address), and counters apart from the other side's.
+async fn forgotten_password_requests_are_limited(side: Side, test: u8) -> Result<()> {
+    let policy = side.forgot_purpose().policy();
+    assert_eq!(policy, side.other().forgot_purpose().policy(), "the same policy on both sides");
     let t = tenant_fixture().await?;
-    let known = fresh_email("forgot");
     let unknown = fresh_email("nobody");
-    let attacker = ip(5, 2);
+    let (attacker, owner) = (ip(test, 2), ip(test, 1));
     fresh_window(policy, Duration::from_secs(180)).await;
-    registered_customer(&t.member, &known).await?;
-    let forgot = |from: IpAddr, email: &str| {
-        let body = json!({ "email": email });
-        async move { post_from(from, "/auth/customer/forgot-password", &body).await }
+    let (known, _) = side.account(&t).await?;
+    let forgot = |from: IpAddr, side: Side, email: &str| {
+        let (path, body) = (side.path("forgot-password"), json!({ "email": email }));
+        async move { post_from(from, &path, &body).await }
     };
     for _ in 0..policy.per_source_and_email {
-        let (a, b) = (forgot(attacker, &known).await?, forgot(attacker, &unknown).await?);
+        let (a, b) = (forgot(attacker, side, &known).await?, forgot(attacker, side, &unknown).await?);
         assert_eq!(a.status, 202, "{}", a.json);
         assert_eq!(a.body, b.body);
     }
-    let (refused, unknown_refused) = (forgot(attacker, &known).await?, forgot(attacker, &unknown).await?);
+    let (refused, unknown_refused) = (forgot(attacker, side, &known).await?, forgot(attacker, side, &unknown).await?);
     assert_limited(&refused, policy);
     assert_limited(&unknown_refused, policy);
     assert_alike(&refused, &unknown_refused);
-    // The customer still gets a code from their own address.
-    assert_eq!(forgot(ip(5, 1), &known).await?.status, 202);
-    assert_eq!(forgot(attacker, &fresh_email("other")).await?.status, 202);
+    // The owner still gets a code from their own address, and the attacker may ask for
+    // another email; the other side's route has its own counters, which were not spent.
+    assert_eq!(forgot(owner, side, &known).await?.status, 202);
+    assert_eq!(forgot(attacker, side, &fresh_email("other")).await?.status, 202);
+    assert_eq!(forgot(attacker, side.other(), &known).await?.status, 202);
     let n = i64::from(policy.per_source_and_email);
-    assert_eq!(counted_for_email(Purpose::ForgotPassword, &known, &[attacker, ip(5, 1)]).await?, (n + 1, vec![n, 1]));
+    assert_eq!(counted_for_email(side.forgot_purpose(), &known, &[attacker, owner]).await?, (n + 1, vec![n, 1]));
+    assert_eq!(counted_for_email(side.other().forgot_purpose(), &known, &[attacker]).await?, (1, vec![1]));
+    assert_eq!(counted_for_source(side.forgot_purpose(), attacker).await?, 2 * n + 1);
     Ok(())
 }
 
-#[tokio::test]
-async fn reset_codes_are_limited_a_refused_reset_changes_no_password_and_the_owner_still_resets() -> Result<()> {
-    let policy = Purpose::ResetPassword.policy();
+/// Reset codes of `side`, from loopback addresses `127.0.{test}.x`: limited per source and
+/// email alike for an unknown email, a refused reset changes no password, its attempts
+/// count on this side only, and the owner still resets from their own address.
+async fn reset_codes_are_limited(side: Side, test: u8) -> Result<()> {
+    let policy = side.reset_purpose().policy();
+    assert_eq!(policy, side.other().reset_purpose().policy(), "the same policy on both sides");
     let t = tenant_fixture().await?;
-    let known = fresh_email("reset");
     let unknown = fresh_email("nobody");
-    let attacker = ip(6, 2);
+    let (attacker, owner) = (ip(test, 2), ip(test, 1));
     fresh_window(policy, Duration::from_secs(180)).await;
-    registered_customer(&t.member, &known).await?;
-    post_from(ip(6, 1), "/auth/customer/forgot-password", &json!({ "email": known })).await?;
+    let (known, password) = side.account(&t).await?;
+    post_from(owner, &side.path("forgot-password"), &json!({ "email": known })).await?;
     let reset = |from: IpAddr, email: &str, password: &str| {
-        let body = json!({ "email": email, "code": "123456", "newPassword": password });
-        async move { post_from(from, "/auth/customer/reset-password", &body).await }
+        let (path, body) =
+            (side.path("reset-password"), json!({ "email": email, "code": "123456", "newPassword": password }));
+        async move { post_from(from, &path, &body).await }
     };
     // (moto takes any code here; on AWS a wrong one is a 422. Either way the attempt counts.)
-    let mut current = CUSTOMER_PASSWORD.to_owned();
+    let mut current = password.to_owned();
     for attempt in 0..policy.per_source_and_email {
         let password = format!("Reset-Passw0rd!{attempt}");
         let answer = reset(attacker, &known, &password).await?;
@@ -383,99 +449,39 @@ async fn reset_codes_are_limited_a_refused_reset_changes_no_password_and_the_own
     let unknown_refused = reset(attacker, &unknown, "Never-Applied-Passw0rd!1").await?;
     assert_limited(&unknown_refused, policy);
     assert_alike(&refused, &unknown_refused);
-    assert!(customer_password_works(&known, &current).await?, "the password changed");
-    assert!(!customer_password_works(&known, "Never-Applied-Passw0rd!1").await?);
+    assert!(side.password_works(&known, &current).await?, "the password changed");
+    assert!(!side.password_works(&known, "Never-Applied-Passw0rd!1").await?);
+    let n = i64::from(policy.per_source_and_email);
+    assert_eq!(counted_for_email(side.reset_purpose(), &known, &[attacker]).await?, (n, vec![n]));
+    assert_eq!(counted_for_email(side.other().reset_purpose(), &known, &[attacker]).await?, (0, vec![0]));
 
     // The owner, from their own address, still enters their code.
-    let owner = reset(ip(6, 1), &known, "Owner-Chose-Passw0rd!1").await?;
-    assert_ne!(owner.status, 429, "{}", owner.json);
-    if owner.status == 204 {
-        assert!(customer_password_works(&known, "Owner-Chose-Passw0rd!1").await?);
+    let chosen = reset(owner, &known, "Owner-Chose-Passw0rd!1").await?;
+    assert_ne!(chosen.status, 429, "{}", chosen.json);
+    if chosen.status == 204 {
+        assert!(side.password_works(&known, "Owner-Chose-Passw0rd!1").await?);
     }
     Ok(())
+}
+
+#[tokio::test]
+async fn forgotten_password_requests_are_limited_per_source_and_email_and_do_not_lock_out() -> Result<()> {
+    forgotten_password_requests_are_limited(Side::Customer, 5).await
+}
+
+#[tokio::test]
+async fn reset_codes_are_limited_a_refused_reset_changes_no_password_and_the_owner_still_resets() -> Result<()> {
+    reset_codes_are_limited(Side::Customer, 6).await
 }
 
 #[tokio::test]
 async fn staff_forgotten_password_requests_are_limited_per_source_and_email_apart_from_customers() -> Result<()> {
-    let policy = Purpose::StaffForgotPassword.policy();
-    assert_eq!(policy, Purpose::ForgotPassword.policy(), "as on the customer side");
-    let t = tenant_fixture().await?;
-    let known = new_staff(&t).await?;
-    let unknown = fresh_email("nobody");
-    let attacker = ip(11, 2);
-    fresh_window(policy, Duration::from_secs(180)).await;
-    let forgot = |from: IpAddr, path: &'static str, email: &str| {
-        let body = json!({ "email": email });
-        async move { post_from(from, path, &body).await }
-    };
-    let staff = "/auth/staff/forgot-password";
-    for _ in 0..policy.per_source_and_email {
-        let (a, b) = (forgot(attacker, staff, &known).await?, forgot(attacker, staff, &unknown).await?);
-        assert_eq!(a.status, 202, "{}", a.json);
-        assert_eq!(a.body, b.body);
-    }
-    let (refused, unknown_refused) = (forgot(attacker, staff, &known).await?, forgot(attacker, staff, &unknown).await?);
-    assert_limited(&refused, policy);
-    assert_limited(&unknown_refused, policy);
-    assert_alike(&refused, &unknown_refused);
-    // The staff member still gets a code from their own address, and the attacker may ask
-    // for another email; the customer route's counters are apart and were not spent.
-    assert_eq!(forgot(ip(11, 1), staff, &known).await?.status, 202);
-    assert_eq!(forgot(attacker, staff, &fresh_email("other")).await?.status, 202);
-    assert_eq!(forgot(attacker, "/auth/customer/forgot-password", &known).await?.status, 202);
-    let n = i64::from(policy.per_source_and_email);
-    assert_eq!(
-        counted_for_email(Purpose::StaffForgotPassword, &known, &[attacker, ip(11, 1)]).await?,
-        (n + 1, vec![n, 1])
-    );
-    assert_eq!(counted_for_email(Purpose::ForgotPassword, &known, &[attacker]).await?, (1, vec![1]));
-    assert_eq!(counted_for_source(Purpose::StaffForgotPassword, attacker).await?, 2 * n + 1);
-    Ok(())
+    forgotten_password_requests_are_limited(Side::Staff, 11).await
 }
 
 #[tokio::test]
 async fn staff_reset_codes_are_limited_a_refused_reset_changes_no_password_and_the_owner_still_resets() -> Result<()> {
-    let policy = Purpose::StaffResetPassword.policy();
-    assert_eq!(policy, Purpose::ResetPassword.policy(), "as on the customer side");
-    let t = tenant_fixture().await?;
-    let known = new_staff(&t).await?;
-    let unknown = fresh_email("nobody");
-    let attacker = ip(12, 2);
-    fresh_window(policy, Duration::from_secs(180)).await;
-    post_from(ip(12, 1), "/auth/staff/forgot-password", &json!({ "email": known })).await?;
-    let reset = |from: IpAddr, email: &str, password: &str| {
-        let body = json!({ "email": email, "code": "123456", "newPassword": password });
-        async move { post_from(from, "/auth/staff/reset-password", &body).await }
-    };
-    // (moto takes any code here; on AWS a wrong one is a 422. Either way the attempt counts.)
-    let mut current = PASSWORD.to_owned();
-    for attempt in 0..policy.per_source_and_email {
-        let password = format!("Staff-Reset-Passw0rd!{attempt}");
-        let answer = reset(attacker, &known, &password).await?;
-        assert!(matches!(answer.status, 204 | 422), "{answer:?}");
-        assert_eq!(reset(attacker, &unknown, &password).await?.status, 422);
-        if answer.status == 204 {
-            current = password;
-        }
-    }
-    let refused = reset(attacker, &known, "Never-Applied-Passw0rd!1").await?;
-    assert_limited(&refused, policy);
-    let unknown_refused = reset(attacker, &unknown, "Never-Applied-Passw0rd!1").await?;
-    assert_limited(&unknown_refused, policy);
-    assert_alike(&refused, &unknown_refused);
-    assert!(staff_password_works(&known, &current).await?, "the password changed");
-    assert!(!staff_password_works(&known, "Never-Applied-Passw0rd!1").await?);
-    let n = i64::from(policy.per_source_and_email);
-    assert_eq!(counted_for_email(Purpose::StaffResetPassword, &known, &[attacker]).await?, (n, vec![n]));
-    assert_eq!(counted_for_email(Purpose::ResetPassword, &known, &[attacker]).await?, (0, vec![0]));
-
-    // The owner, from their own address, still enters their code.
-    let owner = reset(ip(12, 1), &known, "Owner-Chose-Passw0rd!1").await?;
-    assert_ne!(owner.status, 429, "{}", owner.json);
-    if owner.status == 204 {
-        assert!(staff_password_works(&known, "Owner-Chose-Passw0rd!1").await?);
-    }
-    Ok(())
+    reset_codes_are_limited(Side::Staff, 12).await
 }
 
 /// A contact of `t` with `email` whose access is open: the token of its invitation.
