@@ -222,10 +222,10 @@ pub async fn items_mentioning(needles: &[String]) -> Result<Vec<serde_json::Valu
     }
 }
 
-/// One request through an in-process gateway (`xtask::gateway::ApiGateway`, the functions
+/// One request through an in-process gateway (`local_gateway::ApiGateway`, the functions
 /// called in this process, e.g. to meter or log them): its status and JSON body.
 pub async fn call_in_process(
-    api: &xtask::gateway::ApiGateway,
+    api: &local_gateway::ApiGateway,
     method: &reqwest::Method,
     path_and_query: &str,
     token: Option<&str>,

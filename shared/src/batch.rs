@@ -1,10 +1,15 @@
 //! SQS batches as Lambda's event source mapping delivers them: each record is processed,
 //! and only the ones that failed are reported back (partial batch failure), so SQS retries
 //! those alone and moves them to the dead-letter queue after the configured receives.
+//!
+//! The one helper every queue consumer uses. Unlike `SqsEventObj<T>`, which parses every
+//! body while deserializing the batch, a body that does not parse fails its own record
+//! only, never its neighbours.
 
 use std::future::Future;
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::error::ApiError;
@@ -35,4 +40,60 @@ where
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failures;
     response
+}
+
+/// [`process_records`] with each body read as JSON of `M` first: a body that is not one
+/// fails as `Malformed` ("not {what}: …"), that record only.
+pub async fn process_json<M, F, Fut, T>(event: SqsEvent, what: &'static str, mut process: F) -> SqsBatchResponse
+where
+    M: DeserializeOwned,
+    F: FnMut(M) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    process_records(event, |body| {
+        let message = serde_json::from_str::<M>(&body).map_err(|e| ApiError::Malformed(format!("not {what}: {e}")));
+        let processed = message.map(&mut process);
+        async move { processed?.await }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::sqs::SqsMessage;
+
+    #[derive(serde::Deserialize)]
+    struct Work {
+        fail: bool,
+    }
+
+    fn event(bodies: &[&str]) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let mut message = SqsMessage::default();
+                message.message_id = Some(format!("m-{i}"));
+                message.body = Some((*body).to_owned());
+                message
+            })
+            .collect();
+        event
+    }
+
+    #[test]
+    fn only_the_records_that_fail_or_do_not_parse_are_reported_and_every_other_is_processed() {
+        let bodies = [r#"{"fail":false}"#, r#"{"fail":true}"#, "not json", r#"{"fail":false}"#, r#"{"other":1}"#];
+        let mut processed = 0;
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let response = runtime.block_on(process_json(event(&bodies), "work", |work: Work| {
+            processed += 1;
+            async move { if work.fail { Err(ApiError::Unavailable) } else { Ok(()) } }
+        }));
+        let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(failed, ["m-1", "m-2", "m-4"]);
+        assert_eq!(processed, 3, "the bodies that parse are processed, the others are not");
+    }
 }

@@ -11,12 +11,18 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ProcessEnv, Source};
 use crate::metering::{Cost, measured};
 
 pub trait HttpFunction: Send + Sync + Sized + 'static {
-    /// Builds the function's clients and configuration (once per cold start).
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError>;
+    /// Builds the function's clients and its configuration from `env` (once per cold
+    /// start): every name the function reads, read here (`config`).
+    fn configure(sdk: &SdkConfig, env: &dyn Source) -> Result<Self, ConfigError>;
+
+    /// [`configure`](Self::configure) from the process environment, as on Lambda.
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::configure(sdk, &ProcessEnv)
+    }
 
     /// Serves one request; errors are already rendered as problem+json.
     fn handle(&self, req: Request) -> impl Future<Output = Response<Body>> + Send;

@@ -49,6 +49,9 @@ pub mod transfers;
 #[cfg(feature = "cognito")]
 pub mod accounts;
 
+#[cfg(all(feature = "cognito", feature = "dynamodb"))]
+pub mod staff_accounts;
+
 #[cfg(feature = "ses")]
 pub mod mail;
 

@@ -266,8 +266,9 @@ mod limiter {
         }
 
         /// With the multiplier of `RATE_LIMIT_MULTIPLIER`, if set (benchmarks only).
-        pub fn from_env(store: Store) -> Result<Self, ConfigError> {
-            let multiplier: u32 = config::optional(config::RATE_LIMIT_MULTIPLIER, 1)?;
+        pub fn configured(store: Store, env: &dyn config::Source) -> Result<Self, ConfigError> {
+            let multiplier: u32 =
+                config::optional(env, config::RATE_LIMIT_MULTIPLIER, config::DEFAULT_RATE_LIMIT_MULTIPLIER)?;
             if multiplier == 0 {
                 return Err(ConfigError::Invalid(config::RATE_LIMIT_MULTIPLIER, "0".into()));
             }

@@ -44,8 +44,8 @@ impl SignUpMode {
     }
 
     /// From `COMPANY_SIGNUP`: required, and one of the three values (else the cold start fails).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let text = config::required(COMPANY_SIGNUP)?;
+    pub fn read(env: &dyn config::Source) -> Result<Self, ConfigError> {
+        let text = config::required(env, COMPANY_SIGNUP)?;
         text.parse().map_err(|_| ConfigError::Invalid(COMPANY_SIGNUP, text))
     }
 }

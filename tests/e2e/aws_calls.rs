@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
+use local_gateway::ApiGateway;
+use local_gateway::bench::routes as bench_routes;
+use local_gateway::bench::scenario::Scenario;
 use portal_shared::metering;
 use portal_shared::routes;
 use portal_tests::call_in_process;
 use portal_tests::{env, sdk};
-use xtask::bench::routes as bench_routes;
-use xtask::bench::scenario::Scenario;
-use xtask::gateway::ApiGateway;
 
 use crate::writes::{WRITES, world};
 

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
+use local_gateway::{self as gateway, Relay, RunningGateway};
 use portal_tests::{
     ApiResponse, CUSTOMER_PASSWORD, env, items_mentioning, registered_customer, sdk, tenant_fixture, unique,
 };
@@ -20,7 +21,6 @@ use reqwest::Method;
 use serde_json::json;
 use xtask::aws_proxy::{AwsProxy, Fault};
 use xtask::client::ApiClient;
-use xtask::gateway::{self, Relay, RunningGateway};
 use xtask::provision;
 
 use crate::writes::{WRITES, Write, world};

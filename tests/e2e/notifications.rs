@@ -189,7 +189,7 @@ async fn a_failed_email_is_retried_until_sent_and_a_message_that_keeps_failing_e
             "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:fault", "awsRegion": "us-east-1",
             "attributes": {}, "messageAttributes": {},
         }] });
-        let response = broken.handle(event).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let response = broken.invoke(event).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         assert_eq!(response["batchItemFailures"][0]["itemIdentifier"], json!(message.message_id), "{response}");
         failures += 1;
     }

@@ -129,10 +129,10 @@ async fn direct_s3_events_and_sqs_batches_are_both_accepted() -> anyhow::Result<
         { "messageId": "good", "body": notification.to_string(), "eventSource": "aws:sqs" },
         { "messageId": "broken", "body": "{not json", "eventSource": "aws:sqs" },
     ] });
-    let response = app.handle(sqs_event).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let response = app.invoke(sqs_event).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // Only the broken record is reported for retry (then the DLQ).
     assert_eq!(response["batchItemFailures"], json!([{ "itemIdentifier": "broken" }]));
-    let direct = app.handle(notification).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let direct = app.invoke(notification).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     assert_eq!(direct, serde_json::Value::Null);
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
+use local_gateway::ApiGateway;
 use portal_object_events::App;
 use portal_shared::domain::DocumentId;
 use portal_shared::metrics::{self, Metric};
@@ -15,7 +16,6 @@ use portal_shared::object_key::ObjectKey;
 use portal_tests::{call_in_process, env, sdk, tenant_fixture, unique};
 use serde_json::{Value, json};
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use xtask::gateway::ApiGateway;
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -144,7 +144,7 @@ async fn every_line_of_a_queue_message_names_it_and_uploads_are_counted_once() -
         json!({ "messageId": id, "body": notification.to_string(), "eventSource": "aws:sqs" })
     };
     let event = json!({ "Records": [record("m-good", &keys[0]), record("m-bad", &keys[1])] });
-    let (response, lines) = captured(app.handle(event.clone())).await;
+    let (response, lines) = captured(app.invoke(event.clone())).await;
     assert_eq!(response.map_err(|e| anyhow::anyhow!("{e}"))?["batchItemFailures"], json!([]));
     let tenant = t.tenant.id.to_string();
 
@@ -164,7 +164,7 @@ async fn every_line_of_a_queue_message_names_it_and_uploads_are_counted_once() -
     }
 
     // The same batch again (SQS delivers at least once): nothing settles, nothing is counted.
-    let (response, lines) = captured(app.handle(event)).await;
+    let (response, lines) = captured(app.invoke(event)).await;
     assert_eq!(response.map_err(|e| anyhow::anyhow!("{e}"))?["batchItemFailures"], json!([]));
     assert!(metric_lines(&lines, Metric::UploadsSettled).is_empty(), "{lines:#?}");
     assert!(metric_lines(&lines, Metric::UploadsRejected).is_empty(), "{lines:#?}");

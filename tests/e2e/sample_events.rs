@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use local_gateway::Functions;
 use portal_shared::domain::{
     AccessStatus, ContactId, DocumentId, DocumentStatus, ItemRef, Role, TenantId, TenantStatus, UserSub,
 };
@@ -19,7 +20,6 @@ use portal_shared::tokens;
 use portal_tests::{env, sdk};
 use serde_json::Value;
 use time::OffsetDateTime;
-use xtask::gateway::Functions;
 
 const TENANT: &str = "01936b2a-7c4e-7d1f-9a2b-3c4d5e6f7a8b";
 const STAFF_SUB: &str = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
@@ -74,7 +74,7 @@ const HTTP_SAMPLES: &[(&str, u16)] = &[
 async fn every_sample_event_runs_through_its_handler() -> Result<()> {
     let root = xtask::paths::repo_root().join("events");
     let sdk = sdk().await;
-    let functions = Functions::new(&sdk, &env().stack, &env().api_url);
+    let functions = Functions::new(&sdk, &env().stack, &env().api_url)?;
     let seeded = seed().await?;
     let version = seeded.version.clone();
 

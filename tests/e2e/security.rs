@@ -5,12 +5,12 @@
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, ensure};
+use local_gateway::ApiGateway;
 use portal_shared::telemetry;
 use portal_tests::{CUSTOMER_PASSWORD, PASSWORD, env, invitation_token, items_mentioning, sdk, tenant_fixture, unique};
 use serde_json::{Value, json};
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use xtask::gateway::ApiGateway;
 
 /// Every answer of the API, success or problem, from a function or from the gateway,
 /// tells browsers not to sniff it and caches not to keep it.

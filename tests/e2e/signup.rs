@@ -12,12 +12,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::{Context, Result, ensure};
+use local_gateway::{self as gateway, Relay, RunningGateway};
 use portal_shared::signup::{SignUpMode, issue_invite_code};
 use portal_shared::store::Store;
 use portal_tests::{ApiResponse, PASSWORD, assert_problem, emails_to, env, items_mentioning, sdk, unique};
 use serde_json::{Value, json};
 use xtask::client::ApiClient;
-use xtask::gateway::{self, Relay, RunningGateway};
 
 /// A loopback address no other sign-up of the run uses.
 fn fresh_source() -> IpAddr {

@@ -304,57 +304,6 @@ fn the_openapi_document_gives_the_rate_limited_routes_their_429() {
     assert!(types.contains("/problems/too-many-requests"), "{types:?}");
 }
 
-/// What each function's code declares it calls, by template function name.
-const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
-    ("auth", portal_auth::IAM_ACTIONS),
-    ("contacts", portal_contacts::IAM_ACTIONS),
-    ("documents", portal_documents::IAM_ACTIONS),
-    ("transfers", portal_transfers::IAM_ACTIONS),
-    ("object-events", portal_object_events::IAM_ACTIONS),
-    ("portal-access", portal_portal_access::IAM_ACTIONS),
-    ("sharing", portal_sharing::IAM_ACTIONS),
-    ("settings", portal_settings::IAM_ACTIONS),
-    ("registration", portal_registration::IAM_ACTIONS),
-    ("customer", portal_customer::IAM_ACTIONS),
-    ("notifications", portal_notifications::IAM_ACTIONS),
-];
-
-#[test]
-fn each_function_role_allows_exactly_the_calls_the_function_makes() {
-    let template = template();
-    let functions = resources_of_type(&template, "AWS::Serverless::Function");
-    assert_eq!(functions.len(), DECLARED_ACTIONS.len(), "a function without declared actions, or the reverse");
-    for (logical_id, function) in functions {
-        let name = text(&function["Metadata"]["BuildProperties"]["Binary"]).strip_prefix("portal-").unwrap();
-        let declared: BTreeSet<String> = DECLARED_ACTIONS
-            .iter()
-            .find(|(function, _)| *function == name)
-            .unwrap_or_else(|| panic!("{name} declares no IAM actions"))
-            .1
-            .iter()
-            .map(|a| (*a).to_owned())
-            .collect();
-        let mut granted = BTreeSet::new();
-        for policy in function["Properties"]["Policies"].as_sequence().expect("explicit policies") {
-            for statement in policy["Statement"].as_sequence().expect("policy statements") {
-                assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{logical_id}");
-                let resources = match &statement["Resource"] {
-                    Value::Sequence(items) => items.clone(),
-                    single => vec![single.clone()],
-                };
-                for resource in &resources {
-                    assert!(resource.as_str() != Some("*"), "{logical_id} grants on every resource");
-                }
-                for action in strings(&statement["Action"]) {
-                    assert!(!action.contains('*'), "{logical_id} grants a wildcard action {action}");
-                    granted.insert(action);
-                }
-            }
-        }
-        assert_eq!(granted, declared, "{logical_id}: template grants vs. calls the code makes");
-    }
-}
-
 /// Managed CloudFront policies (their ids are the same in every account).
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";

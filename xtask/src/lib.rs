@@ -10,6 +10,7 @@ pub mod deploy;
 #[cfg(test)]
 mod drift;
 pub mod emulator;
+pub mod function_env;
 pub mod gateway;
 pub mod load;
 pub mod local_server;

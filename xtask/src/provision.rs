@@ -71,23 +71,14 @@ impl Stack {
         sdk_config(&self.endpoint).await
     }
 
-    /// The environment a function process would get from the SAM template, pointing at this
-    /// stack (used for `sam local`-like runs and documented in `docs/local-stack.md`).
-    pub fn function_env(&self) -> Vec<(&'static str, String)> {
-        use portal_shared::config as c;
+    /// How a function process reaches this stack (the emulator's endpoint, region and
+    /// dummy credentials); its own configuration is `function_env::LocalStack::environment`.
+    pub fn connection_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
             ("AWS_REGION", self.region.clone()),
             ("AWS_ACCESS_KEY_ID", "test".into()),
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
-            (c::TABLE_NAME, self.table.clone()),
-            (c::DOCUMENTS_BUCKET, self.bucket.clone()),
-            (c::STAFF_USER_POOL_ID, self.staff_pool.id.clone()),
-            (c::STAFF_CLIENT_ID, self.staff_pool.client_id.clone()),
-            (c::CUSTOMER_USER_POOL_ID, self.customer_pool.id.clone()),
-            (c::CUSTOMER_CLIENT_ID, self.customer_pool.client_id.clone()),
-            (c::SENDER_EMAIL, self.sender.clone()),
-            (c::NOTIFICATIONS_QUEUE_URL, self.notifications_queue_url.clone()),
         ]
     }
 }

@@ -145,14 +145,14 @@ pub struct Tokens {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        let store = Store::new(aws::dynamodb_client(sdk), config::required(config::TABLE_NAME)?);
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
+        let store = Store::new(aws::dynamodb_client(sdk), config::required(env, config::TABLE_NAME)?);
         Ok(Self::with_limiter(
             sdk,
-            RateLimiter::from_env(store.clone())?,
+            RateLimiter::configured(store.clone(), env)?,
             store,
-            config::required(config::STAFF_CLIENT_ID)?,
-            config::required(config::CUSTOMER_CLIENT_ID)?,
+            config::required(env, config::STAFF_CLIENT_ID)?,
+            config::required(env, config::CUSTOMER_CLIENT_ID)?,
         ))
     }
 

@@ -85,8 +85,12 @@ pub struct Me {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?, config::required(config::CUSTOMER_USER_POOL_ID)?))
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            sdk,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::CUSTOMER_USER_POOL_ID)?,
+        ))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {

@@ -282,12 +282,12 @@ fn decode_offset(cursor: &str) -> Result<usize, ApiError> {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
         Ok(Self::new(
             sdk,
-            config::required(config::TABLE_NAME)?,
-            config::required(config::DOCUMENTS_BUCKET)?,
-            TransferLimits::from_env()?,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::DOCUMENTS_BUCKET)?,
+            TransferLimits::read(env)?,
         ))
     }
 

@@ -72,8 +72,8 @@ pub struct FolderView {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(config::TABLE_NAME)?, config::required(config::DOCUMENTS_BUCKET)?))
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
+        Ok(Self::new(sdk, config::required(env, config::TABLE_NAME)?, config::required(env, config::DOCUMENTS_BUCKET)?))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {

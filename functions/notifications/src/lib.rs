@@ -43,29 +43,34 @@ impl App {
         Self { notifier, share_email_window_seconds }
     }
 
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    pub fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
         Ok(Self::new(
             sdk,
-            config::required(config::TABLE_NAME)?,
-            config::required(config::SENDER_EMAIL)?,
-            config::required(config::PUBLIC_URL)?,
-            config::optional(config::SHARE_EMAIL_WINDOW_SECONDS, config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS)?,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::SENDER_EMAIL)?,
+            config::required(env, config::PUBLIC_URL)?,
+            config::optional(env, config::SHARE_EMAIL_WINDOW_SECONDS, config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS)?,
         ))
     }
 
-    /// Entry point: an SQS batch (as JSON).
-    pub async fn handle(&self, event: serde_json::Value) -> Result<serde_json::Value, lambda_runtime::Error> {
-        let event: SqsEvent = serde_json::from_value(event)?;
-        Ok(serde_json::to_value(self.handle_sqs(event).await)?)
+    /// [`configure`](Self::configure) from the process environment, as on Lambda.
+    pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::configure(sdk, &config::ProcessEnv)
     }
 
-    pub async fn handle_sqs(&self, event: SqsEvent) -> SqsBatchResponse {
-        portal_shared::batch::process_records(event, |body| async move { self.process(&body).await }).await
+    /// Entry point: an SQS batch; only the records that failed are reported back.
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        portal_shared::batch::process_json(event, "a notification message", |message| self.process(message)).await
     }
 
-    pub async fn process(&self, body: &str) -> Result<Sent, ApiError> {
-        let message: NotificationMessage =
-            serde_json::from_str(body).map_err(|e| ApiError::Malformed(format!("not a notification message: {e}")))?;
+    /// What the Lambda runtime does with a JSON payload: deserialized into an [`SqsEvent`]
+    /// (anything else fails the invocation), handled, the response serialized.
+    pub async fn invoke(&self, payload: serde_json::Value) -> Result<serde_json::Value, lambda_runtime::Error> {
+        let event: SqsEvent = serde_json::from_value(payload)?;
+        Ok(serde_json::to_value(self.handle(event).await)?)
+    }
+
+    pub async fn process(&self, message: NotificationMessage) -> Result<Sent, ApiError> {
         match message {
             NotificationMessage::Shares { tenant_id, contact_id } => {
                 portal_shared::telemetry::record_tenant(tenant_id);

@@ -14,12 +14,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     portal_shared::telemetry::init();
     let sdk = portal_shared::aws::load().await;
     let app = Arc::new(portal_notifications::App::from_env(&sdk)?);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<aws_lambda_events::sqs::SqsEvent>| {
         let app = Arc::clone(&app);
         async move {
             let (result, cost) = portal_shared::metering::measured(app.handle(event.payload)).await;
             portal_shared::function::log_invocation("notifications", None, &cost);
-            result
+            Ok::<_, lambda_runtime::Error>(result)
         }
     }))
     .await

@@ -67,7 +67,7 @@ proptest! {
 
     #[test]
     fn no_record_of_a_batch_is_dropped_silently(event in event()) {
-        let outcome = runtime().block_on(app().handle(event.clone()));
+        let outcome = runtime().block_on(app().invoke(event.clone()));
         if let Ok(response) = outcome {
             let failed: Vec<&str> = response["batchItemFailures"]
                 .as_array()

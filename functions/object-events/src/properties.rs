@@ -134,7 +134,7 @@ proptest! {
     #[test]
     fn the_handler_never_panics_and_touches_nothing_outside_its_bucket(event in event()) {
         let from_sqs = event["Records"][0]["eventSource"] == "aws:sqs";
-        let outcome = runtime().block_on(app().handle(event.clone()));
+        let outcome = runtime().block_on(app().invoke(event.clone()));
         if from_sqs {
             // Well-formed batches: only the bodies that are not S3 notifications fail
             // (retried, then dead-lettered); nothing else is reported.

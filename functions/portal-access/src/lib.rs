@@ -50,13 +50,13 @@ pub struct Changed {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
         Ok(Self::new(
             sdk,
-            config::required(config::TABLE_NAME)?,
-            config::required(config::CUSTOMER_USER_POOL_ID)?,
-            config::required(config::SENDER_EMAIL)?,
-            config::required(config::PUBLIC_URL)?,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::CUSTOMER_USER_POOL_ID)?,
+            config::required(env, config::SENDER_EMAIL)?,
+            config::required(env, config::PUBLIC_URL)?,
         ))
     }
 

@@ -118,21 +118,21 @@ pub struct Accepted {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
         let companies = CompanySignupConfig {
-            staff_pool_id: config::required(config::STAFF_USER_POOL_ID)?,
-            sender: config::required(config::SENDER_EMAIL)?,
-            public_url: config::required(config::PUBLIC_URL)?,
-            mode: SignUpMode::from_env()?,
+            staff_pool_id: config::required(env, config::STAFF_USER_POOL_ID)?,
+            sender: config::required(env, config::SENDER_EMAIL)?,
+            public_url: config::required(env, config::PUBLIC_URL)?,
+            mode: SignUpMode::read(env)?,
         };
         let mut app = Self::new(
             sdk,
-            config::required(config::TABLE_NAME)?,
-            config::required(config::CUSTOMER_USER_POOL_ID)?,
-            config::required(config::CUSTOMER_CLIENT_ID)?,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::CUSTOMER_USER_POOL_ID)?,
+            config::required(env, config::CUSTOMER_CLIENT_ID)?,
             companies,
         );
-        app.limiter = RateLimiter::from_env(app.store.clone())?;
+        app.limiter = RateLimiter::configured(app.store.clone(), env)?;
         app.companies.limiter = app.limiter.clone();
         Ok(app)
     }

@@ -4,10 +4,7 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
-use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
-use aws_sdk_cognitoidentityprovider::operation::admin_delete_user::AdminDeleteUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_reset_user_password::AdminResetUserPasswordError;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, DeliveryMediumType};
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError, TransferLimits};
@@ -21,6 +18,7 @@ use portal_shared::identity::StaffMember;
 use portal_shared::model::{PendingLogo, Tenant};
 use portal_shared::object_key::ObjectKey;
 use portal_shared::pagination::Page;
+use portal_shared::staff_accounts;
 use portal_shared::storage::{PresignedRequest, Storage};
 use portal_shared::store::{Store, TenantChanges};
 use portal_shared::{ApiError, aws};
@@ -122,13 +120,13 @@ pub struct LogoTicket {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
         Ok(Self::new(
             sdk,
-            config::required(config::TABLE_NAME)?,
-            config::required(config::DOCUMENTS_BUCKET)?,
-            config::required(config::STAFF_USER_POOL_ID)?,
-            TransferLimits::from_env()?,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::DOCUMENTS_BUCKET)?,
+            config::required(env, config::STAFF_USER_POOL_ID)?,
+            TransferLimits::read(env)?,
         ))
     }
 
@@ -273,52 +271,8 @@ impl App {
         role: Role,
         name: Option<DisplayName>,
     ) -> Result<StaffMember, ApiError> {
-        let input = Invitation { email, role, name };
-        let created = match self
-            .cognito
-            .get()
-            .admin_create_user()
-            .user_pool_id(&self.staff_pool_id)
-            .username(input.email.as_str())
-            .user_attributes(attribute("email", input.email.as_str())?)
-            .user_attributes(attribute("email_verified", "true")?)
-            .desired_delivery_mediums(DeliveryMediumType::Email)
-            .send()
-            .await
-        {
-            Ok(created) => created,
-            Err(err) if matches!(err.as_service_error(), Some(AdminCreateUserError::UsernameExistsException(_))) => {
-                return Err(ApiError::Conflict("a staff account with this email exists already".into()));
-            }
-            // Cognito will not take the address as a username (AWS: more than 128
-            // characters): a 422 naming the field, not a 500.
-            Err(err) => return Err(ApiError::from_sdk_refusing("AdminCreateUser", err, EMAIL_REFUSED_BY_SIGN_IN)),
-        };
-        let sub: UserSub = created
-            .user
-            .and_then(|user| user.attributes)
-            .unwrap_or_default()
-            .into_iter()
-            .find(|attribute| attribute.name == "sub")
-            .and_then(|attribute| attribute.value)
-            .ok_or_else(|| ApiError::Internal("AdminCreateUser returned no sub".into()))?
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("AdminCreateUser returned a bad sub: {e}")))?;
-        let member = StaffMember {
-            sub,
-            tenant_id: tenant,
-            email: input.email,
-            name: input.name,
-            role: input.role,
-            notify_submissions: None,
-            submissions_seen_at: None,
-            company_status: portal_shared::domain::TenantStatus::Active,
-        };
-        if let Err(err) = self.store.create_staff_member(&member).await {
-            self.delete_account(&member.email).await?;
-            return Err(err);
-        }
-        Ok(member)
+        let cognito = self.cognito.get();
+        staff_accounts::invite(cognito, &self.store, &self.staff_pool_id, tenant, email, role, name).await
     }
 
     async fn change_role(&self, req: &Request) -> Result<StaffMember, ApiError> {
@@ -424,23 +378,7 @@ impl App {
     }
 
     async fn delete_account(&self, email: &Email) -> Result<(), ApiError> {
-        match self
-            .cognito
-            .get()
-            .admin_delete_user()
-            .user_pool_id(&self.staff_pool_id)
-            .username(email.as_str())
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) if matches!(err.as_service_error(), Some(AdminDeleteUserError::UserNotFoundException(_))) => {
-                Ok(())
-            }
-            // A name Cognito will not take is no account of its.
-            Err(err) if portal_shared::error::refuses_a_value(&err) => Ok(()),
-            Err(err) => Err(ApiError::from_sdk("AdminDeleteUser", err)),
-        }
+        staff_accounts::delete(self.cognito.get(), &self.staff_pool_id, email).await
     }
 
     /// The company of a public portal link. One the operator stopped is not served as if
@@ -479,10 +417,6 @@ impl App {
             .await?;
         Ok(view.url)
     }
-}
-
-fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
-    AttributeType::builder().name(name).value(value).build().map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[cfg(test)]

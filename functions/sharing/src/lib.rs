@@ -124,16 +124,16 @@ pub struct Shared {
 }
 
 impl HttpFunction for App {
-    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+    fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
         let mut app = Self::new(
             sdk,
-            config::required(config::TABLE_NAME)?,
-            config::required(config::SENDER_EMAIL)?,
-            config::required(config::PUBLIC_URL)?,
-            config::required(config::NOTIFICATIONS_QUEUE_URL)?,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::SENDER_EMAIL)?,
+            config::required(env, config::PUBLIC_URL)?,
+            config::required(env, config::NOTIFICATIONS_QUEUE_URL)?,
         );
         app.share_email_window_seconds =
-            config::optional(config::SHARE_EMAIL_WINDOW_SECONDS, config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS)?;
+            config::optional(env, config::SHARE_EMAIL_WINDOW_SECONDS, config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS)?;
         Ok(app)
     }
 

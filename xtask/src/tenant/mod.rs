@@ -16,7 +16,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use portal_shared::ApiError;
-use portal_shared::config::TransferLimits;
 use portal_shared::domain::{DisplayName, Email, Role, Slug, TenantId, TenantStatus};
 use portal_shared::model::Tenant;
 use portal_shared::store::Store;
@@ -155,14 +154,16 @@ impl Operator {
             Err(ApiError::Conflict(_)) => bail!("the portal slug {} is taken", tenant.slug),
             other => other?,
         }
-        let settings = portal_settings::App::new(
-            &self.sdk,
-            &self.resources.table,
-            &self.resources.bucket,
+        let invited = portal_shared::staff_accounts::invite(
+            &self.cognito,
+            &self.store,
             &self.resources.staff_pool_id,
-            TransferLimits::default(),
+            tenant.id,
+            admin_email,
+            Role::Admin,
+            admin_name,
         );
-        match settings.invite_staff(tenant.id, admin_email, Role::Admin, admin_name).await {
+        match invited.await {
             Ok(admin) => Ok((tenant, admin)),
             Err(err) => {
                 erase::remove_profile_and_guard(self, &tenant).await?;

@@ -9,9 +9,9 @@ use anyhow::{Context, Result, ensure};
 use portal_shared::domain::Role;
 use serde_json::{Value, json};
 
-use crate::client::ApiClient;
-use crate::provision::Stack;
-use crate::seed::{Seeder, registered_customer};
+use xtask::client::ApiClient;
+use xtask::provision::Stack;
+use xtask::seed::{Seeder, registered_customer};
 
 pub const STAFF_PASSWORD: &str = "Bench-Passw0rd!1";
 pub const CUSTOMER_PASSWORD: &str = "Bench-Customer-Passw0rd!2";

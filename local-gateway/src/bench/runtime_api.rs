@@ -66,7 +66,7 @@ impl RuntimeApi {
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(Arc::clone(&shared));
-        let (address, shutdown) = crate::local_server::serve_local(router).await?;
+        let (address, shutdown) = xtask::local_server::serve_local(router).await?;
         Ok(Self { address, shared, outcomes, shutdown })
     }
 

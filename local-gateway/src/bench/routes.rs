@@ -8,7 +8,7 @@ use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
 use super::scenario::Scenario;
-use crate::gateway::{ApiGateway, Prepared};
+use crate::{ApiGateway, Prepared};
 use portal_shared::metering::{AwsRequests, measured};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,27 +25,15 @@ use self::routes::RouteCase;
 use self::runtime_api::RuntimeApi;
 use self::scenario::Scenario;
 use self::snapshot::TableSnapshot;
-use crate::aws_proxy::AwsProxy;
-use crate::emulator::{Backend, Emulator};
-use crate::gateway::{self, ApiGateway};
-use crate::paths::repo_root;
-use crate::provision::{self, Names};
+use crate as gateway;
+use crate::ApiGateway;
+use xtask::aws_proxy::AwsProxy;
+use xtask::emulator::{Backend, Emulator};
+use xtask::function_env;
+use xtask::paths::repo_root;
+use xtask::provision::{self, Names};
 
-pub struct Options {
-    /// Cold starts per program.
-    pub runs: usize,
-    /// Warm invocations per route.
-    pub invocations: usize,
-    /// Also build the arm64 zips (`cargo xtask package`) to report their sizes.
-    pub package: bool,
-    /// The cargo profile of the measured binaries. Another than `release` (e.g.
-    /// `profiling`, which keeps the symbols, to `perf record` the functions meanwhile) writes
-    /// only the JSON, not `docs/performance.md`.
-    pub profile: String,
-    /// Measure only these functions (and the floor): a quick look at a change, written
-    /// only as JSON.
-    pub only: Option<Vec<String>>,
-}
+pub use xtask::bench::Options;
 
 /// The functions, each cold-started with the request (or event) it is measured with.
 const FUNCTIONS: &[(&str, &str)] = &[
@@ -118,9 +106,18 @@ pub async fn run(options: Options) -> Result<()> {
     let api = ApiGateway::new(&sdk, &stack, &running.url()).await?;
 
     // Cold starts.
-    let mut env: Vec<(String, String)> = stack.function_env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    // Each function's environment as the template sets it (resolved for this stack, as the
+    // gateway configures the functions); one map for all: every value is the same stack's.
+    let template = function_env::template()?;
+    let public_url = running.url();
+    let local = function_env::LocalStack { stack: &stack, public_url: &public_url, overrides: Default::default() };
+    let mut configuration = BTreeMap::new();
+    for function in function_env::functions(&template)?.keys() {
+        configuration.extend(local.environment(&template, function)?);
+    }
+    let mut env: Vec<(String, String)> =
+        stack.connection_env().into_iter().map(|(k, v)| (k.to_owned(), v)).chain(configuration).collect();
     env.extend([
-        ("PUBLIC_URL".to_owned(), running.url()),
         // Lambda sets both; boto3 reads only the second.
         ("AWS_DEFAULT_REGION".to_owned(), stack.region.clone()),
         ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "portal-bench".to_owned()),
@@ -161,13 +158,13 @@ pub async fn run(options: Options) -> Result<()> {
             event: function_event(&api, &scenario, &cases, function, measured_with)?,
         });
     }
-    let script = repo_root().join("xtask/src/bench/python/functions.py");
+    let script = repo_root().join("local-gateway/src/bench/python/functions.py");
     for (name, rust_function, route) in PYTHON.iter().filter(|(_, f, _)| functions.iter().any(|(g, _)| g == f)) {
         programs.push(ColdProgram {
             name: format!("{name} (Python 3 + boto3)"),
             measured_with: (*route).to_owned(),
             program: Program {
-                command: crate::venv::EMULATOR.bin("python"),
+                command: xtask::venv::EMULATOR.bin("python"),
                 args: vec![script.display().to_string(), (*name).to_owned()],
                 env: env.clone(),
                 core,
@@ -216,7 +213,7 @@ pub async fn run(options: Options) -> Result<()> {
         let program = Program { command, args: vec![], env: function_env, core };
         let mut cases_events = Vec::new();
         for case in &mine {
-            cases_events.push((*case, routes::prepare(&api, &scenario, case)?.event));
+            cases_events.push((*case, serde_json::to_value(routes::prepare(&api, &scenario, case)?.event)?));
         }
         warm.extend(
             warm::series(&mut runtime, &program, &cases_events, options.invocations, &snapshot)
@@ -286,7 +283,7 @@ fn function_event(
         .iter()
         .find(|c| c.route == measured_with)
         .with_context(|| format!("no benchmark request for {measured_with} ({function})"))?;
-    Ok(routes::prepare(api, s, case)?.event)
+    Ok(serde_json::to_value(routes::prepare(api, s, case)?.event)?)
 }
 
 fn summary(program: &str, measured_with: &str, runs: &[ColdRun]) -> ColdSummary {
@@ -317,7 +314,7 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 
 fn package_sizes() -> Result<BTreeMap<String, u64>> {
     eprintln!("bench: building the arm64 packages (sam build) …");
-    Ok(crate::deploy::package("dev")?.into_iter().map(|package| (package.binary, package.zip_bytes)).collect())
+    Ok(xtask::deploy::package("dev")?.into_iter().map(|package| (package.binary, package.zip_bytes)).collect())
 }
 
 fn machine() -> Value {

@@ -68,7 +68,7 @@ pub async fn series(
     let per_case = 1 + invocations; // one unmeasured warm-up each
     runtime.arm([]);
     // The function's own logs: the measurements, and what went wrong if an invocation fails.
-    let log_dir = crate::paths::repo_root().join("target").join("bench").join("logs");
+    let log_dir = xtask::paths::repo_root().join("target").join("bench").join("logs");
     std::fs::create_dir_all(&log_dir)?;
     let log_path = log_dir.join(format!("{}.log", program.command.file_name().unwrap_or_default().to_string_lossy()));
     let mut child = program
