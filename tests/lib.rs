@@ -138,22 +138,14 @@ pub async fn emails_to(address: &str) -> Result<Vec<serde_json::Value>> {
     Ok(sent
         .into_iter()
         .map(|email| {
-            let html = email.html.as_deref().map(unescape_html);
+            // The templates' autoescaped HTML, decoded (links read as the browser reads them).
+            let html = email.html.as_deref().map(|html| html_escape::decode_html_entities(html).into_owned());
             let mut value = serde_json::to_value(&email).unwrap_or_default();
             value["html"] = html.clone().into();
             value["body"] = html.into();
             value
         })
         .collect())
-}
-
-fn unescape_html(text: &str) -> String {
-    text.replace("&#x2f;", "/")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// The registration token in the last invitation emailed to `address`.
@@ -262,11 +254,12 @@ pub mod forge {
     use std::sync::OnceLock;
 
     use anyhow::{Context, Result, ensure};
+    use base64::Engine;
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
     use serde_json::Value;
 
     /// moto ships its private JWK with only `n`, `e` and `d`; the virtualenv's `cryptography`
-    /// recovers the primes and writes the PKCS#1 DER (hex) that `jsonwebtoken` signs with.
+    /// recovers the primes and writes the PKCS#1 DER (base64) that `jsonwebtoken` signs with.
     const TO_PEM: &str = r#"
 import gzip, json, base64, pathlib, moto.cognitoidp as c
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -277,7 +270,7 @@ n, e, d = num("n"), num("e"), num("d")
 p, q = rsa.rsa_recover_prime_factors(n, e, d)
 key = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, n)).private_key()
 print(jwk["kid"])
-print(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).hex())
+print(base64.b64encode(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())).decode("ascii"))
 "#;
 
     fn emulator_key() -> Result<&'static (String, Vec<u8>)> {
@@ -290,11 +283,8 @@ print(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.
             std::process::Command::new(python).args(["-c", TO_PEM]).output().context("running the venv's python")?;
         ensure!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let text = String::from_utf8(output.stdout)?;
-        let (kid, hex) = text.trim().split_once('\n').context("no kid line")?;
-        let der = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()?;
+        let (kid, der) = text.trim().split_once('\n').context("no kid line")?;
+        let der = base64::engine::general_purpose::STANDARD.decode(der).context("the key's DER")?;
         Ok(KEY.get_or_init(|| (kid.to_owned(), der)))
     }
 

@@ -5,15 +5,8 @@
 //! Functions depend on this crate with only the SDK features they use (`dynamodb`, `s3`,
 //! `cognito`), so each binary links only the AWS clients it calls.
 
-// Every function binary links this crate, so this is their allocator. A page of items is
-// thousands of small allocations (the SDK's attribute maps, their strings), and with
-// mimalloc a warm invocation's own time is about 10 % lower than with glibc's malloc
-// (docs/performance.md). Its `no_thp` build keeps transparent huge pages off, which
-// doubled peak RSS.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod access;
+pub mod allocator;
 pub mod aws;
 pub mod batch;
 pub mod config;

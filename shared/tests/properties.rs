@@ -4,7 +4,7 @@
 //! never panics; whatever parses round-trips and keeps its type's invariants; whatever is
 //! refused is a 4xx; no object key ever names a tenant other than its literal prefix.
 
-mod support;
+use portal_test_support as support;
 
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Display};

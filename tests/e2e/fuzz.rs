@@ -10,8 +10,7 @@
 //! and the request; `PORTAL_FUZZ_SEED=<n>` plays another sequence, `PORTAL_FUZZ_REQUESTS=<n>`
 //! makes it longer.
 
-#[path = "../../shared/tests/support/mod.rs"]
-mod support;
+use portal_test_support as support;
 
 use std::collections::HashSet;
 use std::time::Instant;

@@ -240,25 +240,29 @@ pub fn check_build(build_dir: &Path, source_template: &Path, target_dir: &Path) 
 const AL2023_ARM64_INTERPRETER: &[u8] = b"/lib/ld-linux-aarch64.so.1";
 
 /// A 64-bit little-endian AArch64 ELF executable (`ET_EXEC`, or `ET_DYN` for a PIE) that
-/// asks for the arm64 glibc loader.
+/// asks for the arm64 glibc loader. The headers are read with the `object` crate (gimli's
+/// ELF reader, the one the Rust toolchain's own tools use).
 pub fn check_arm64_executable(elf: &[u8]) -> Result<()> {
-    const EM_AARCH64: u16 = 183;
-    const PT_INTERP: u32 = 3;
-    ensure!(elf.len() >= 64 && elf[..4] == *b"\x7fELF", "not an ELF file");
-    ensure!(elf[4] == 2 && elf[5] == 1, "not a 64-bit little-endian ELF (class {}, data {})", elf[4], elf[5]);
-    let u16_at = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]);
-    let u32_at = |at: usize| elf.get(at..at + 4).map(|b| u32::from_le_bytes(b.try_into().unwrap()));
-    let u64_at = |at: usize| elf.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap()) as usize);
-    ensure!(u16_at(18) == EM_AARCH64, "machine {} is not AArch64 ({EM_AARCH64})", u16_at(18));
-    ensure!(matches!(u16_at(16), 2 | 3), "ELF type {} is not an executable", u16_at(16));
-    let (table, entry_size, count) = (u64_at(32).unwrap_or(0), u16_at(54) as usize, u16_at(56) as usize);
-    for header in (0..count).map(|i| table + i * entry_size) {
-        if u32_at(header) != Some(PT_INTERP) {
+    use object::Endianness;
+    use object::elf::{EM_AARCH64, ET_DYN, ET_EXEC, FileHeader64};
+    use object::read::elf::{FileHeader, ProgramHeader};
+
+    // Refuses anything but a 64-bit ELF (magic and class checked).
+    let header = FileHeader64::<Endianness>::parse(elf).map_err(|e| anyhow::anyhow!("not a 64-bit ELF file: {e}"))?;
+    let endian = header.endian().map_err(|e| anyhow::anyhow!("not an ELF file: {e}"))?;
+    ensure!(endian == Endianness::Little, "not a 64-bit little-endian ELF");
+    let machine = header.e_machine(endian);
+    ensure!(machine == EM_AARCH64, "machine {machine} is not AArch64 ({EM_AARCH64})");
+    let kind = header.e_type(endian);
+    ensure!(matches!(kind, ET_EXEC | ET_DYN), "ELF type {kind} is not an executable");
+    let segments = header.program_headers(endian, elf).map_err(|e| anyhow::anyhow!("program headers: {e}"))?;
+    for segment in segments {
+        let Some(interpreter) = segment
+            .interpreter(endian, elf)
+            .map_err(|e| anyhow::anyhow!("the interpreter is outside the file: {e}"))?
+        else {
             continue;
-        }
-        let (offset, size) = (u64_at(header + 8).unwrap_or(0), u64_at(header + 32).unwrap_or(0));
-        let interpreter = elf.get(offset..offset + size).context("the interpreter is outside the file")?;
-        let interpreter = interpreter.strip_suffix(b"\0").unwrap_or(interpreter);
+        };
         ensure!(
             interpreter == AL2023_ARM64_INTERPRETER,
             "interpreter {} is not {}",
@@ -378,14 +382,10 @@ pub fn web_plan(web: &Path) -> Result<Vec<WebObject>> {
 fn samconfig_stack(config_env: &str) -> Result<(String, String)> {
     let path = repo_root().join("samconfig.toml");
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let value = |table: &str, key: &str| -> Option<String> {
-        let header = format!("[{config_env}.{table}.parameters]");
-        let section = text.split_once(&header)?.1;
-        let section = section.split("\n[").next().unwrap_or(section);
-        section.lines().find_map(|line| {
-            let (name, value) = line.split_once('=')?;
-            (name.trim() == key).then(|| value.trim().trim_matches('"').to_owned())
-        })
+    let config: toml::Table = text.parse().with_context(|| format!("parsing {}", path.display()))?;
+    // `[<env>.<command>.parameters]` tables, as SAM CLI reads them.
+    let value = |command: &str, key: &str| -> Option<String> {
+        config.get(config_env)?.get(command)?.get("parameters")?.get(key)?.as_str().map(str::to_owned)
     };
     let stack =
         value("global", "stack_name").with_context(|| format!("no stack_name for {config_env} in samconfig.toml"))?;

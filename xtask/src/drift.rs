@@ -411,7 +411,7 @@ fn each_function_is_built_from_its_own_crate() {
         let binary = text(&function["Metadata"]["BuildProperties"]["Binary"]);
         let code_uri = text(&function["Properties"]["CodeUri"]);
         let dir = crate::paths::template_path().parent().unwrap().join(code_uri);
-        let manifest: toml_like::Manifest = toml_like::read(&dir.join("Cargo.toml"));
+        let manifest = manifest::read(&dir.join("Cargo.toml"));
         assert_eq!(manifest.package, binary, "{logical_id}: CodeUri {code_uri} is not the crate {binary}");
         assert_eq!(manifest.bins, vec![binary.to_owned()], "{logical_id}: {code_uri} has one binary, {binary}");
         let rule = format!("build-{logical_id}: ; $(call copy,{binary})");
@@ -431,9 +431,8 @@ fn each_function_is_built_from_its_own_crate() {
     assert_eq!(built, packages, "the Makefile's one build is exactly the functions");
 }
 
-/// The few lines of a crate's Cargo.toml the test above needs (its package name and bin
-/// target names), read without a TOML parser: `name = "…"` under `[package]` and `[[bin]]`.
-mod toml_like {
+/// What the test above reads of a crate's Cargo.toml: its package name and bin targets.
+mod manifest {
     pub struct Manifest {
         pub package: String,
         pub bins: Vec<String>,
@@ -441,20 +440,16 @@ mod toml_like {
 
     pub fn read(path: &std::path::Path) -> Manifest {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let (mut section, mut package, mut bins) = (String::new(), String::new(), Vec::new());
-        for line in text.lines().map(str::trim) {
-            if line.starts_with('[') {
-                section = line.to_owned();
-            } else if let Some(value) = line.strip_prefix("name").and_then(|r| r.trim_start().strip_prefix('=')) {
-                let value = value.trim().trim_matches('"').to_owned();
-                match section.as_str() {
-                    "[package]" => package = value,
-                    "[[bin]]" => bins.push(value),
-                    _ => {}
-                }
-            }
+        let manifest: toml::Table = text.parse().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let name = |table: &toml::Value| table["name"].as_str().expect("a name").to_owned();
+        Manifest {
+            package: name(&manifest["package"]),
+            bins: manifest
+                .get("bin")
+                .and_then(|b| b.as_array())
+                .map(|bins| bins.iter().map(name).collect())
+                .unwrap_or_default(),
         }
-        Manifest { package, bins }
     }
 }
 
@@ -487,4 +482,43 @@ fn the_security_headers_are_the_response_headers_policy() {
     let actual: Vec<(&str, String)> =
         crate::deploy::SECURITY_HEADERS.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
     assert_eq!(actual, expected);
+}
+
+/// mimalloc is the allocator of the function binaries only: each `main.rs` opts in, and no
+/// library (shared, xtask, the tests) declares a `#[global_allocator]` of its own, so xtask,
+/// the tests and the benches run on the system allocator.
+#[test]
+fn only_the_function_binaries_choose_the_allocator() {
+    let root = crate::paths::repo_root();
+    let mut functions = 0;
+    for entry in std::fs::read_dir(root.join("functions")).unwrap() {
+        let main = entry.unwrap().path().join("src/main.rs");
+        let text = std::fs::read_to_string(&main).unwrap_or_else(|e| panic!("{}: {e}", main.display()));
+        assert!(
+            text.contains("\nportal_shared::global_allocator!();\n"),
+            "{} does not opt into mimalloc",
+            main.display()
+        );
+        functions += 1;
+    }
+    let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml")).unwrap().parse().unwrap();
+    let members = manifest["workspace"]["members"].as_array().unwrap();
+    let function_crates = members.iter().filter(|m| m.as_str().unwrap().starts_with("functions/")).count();
+    assert_eq!(functions, function_crates, "one main.rs per function crate");
+    let mut declared = Vec::new();
+    let mut dirs: Vec<_> =
+        ["shared", "functions", "xtask", "tests", "test-support", "bench"].map(|d| root.join(d)).into();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && std::fs::read_to_string(&path).unwrap().contains("#[global_allocator]\n")
+            {
+                declared.push(path.strip_prefix(&root).unwrap().display().to_string());
+            }
+        }
+    }
+    assert_eq!(declared, ["shared/src/allocator.rs"], "only the macro the function binaries invoke");
 }

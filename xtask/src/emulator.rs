@@ -22,21 +22,12 @@ pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The emulator to run against (`cargo xtask test --backend moto|localstack`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Backend {
     Moto,
+    #[value(name = "localstack")]
     LocalStack,
-}
-
-impl std::str::FromStr for Backend {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "moto" => Ok(Self::Moto),
-            "localstack" => Ok(Self::LocalStack),
-            other => bail!("unknown backend {other:?} (moto or localstack)"),
-        }
-    }
 }
 
 /// How an emulator runs: our own child process, or a Docker Compose project.

@@ -1,10 +1,12 @@
 //! The project's own tooling: the local AWS stack (moto, installed into a virtualenv under
 //! the repository), provisioning from the shared resource definitions, seeding, and the
-//! local API gateway. Used by `cargo xtask` and by the end-to-end tests.
+//! local API gateway, and the command line (`cli`) that `src/main.rs` dispatches. Used by
+//! `cargo xtask` and by the end-to-end tests.
 
 pub mod aws_proxy;
 pub mod bench;
 pub mod browser;
+pub mod cli;
 pub mod client;
 pub mod deploy;
 #[cfg(test)]

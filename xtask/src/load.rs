@@ -24,6 +24,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use portal_shared::domain::Role;
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::IndexedRandom;
+use rand::{RngExt, SeedableRng};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -62,8 +67,11 @@ pub struct Options {
 }
 
 impl Options {
+    /// The seed of `cargo xtask soak` unless `--seed` is given.
+    pub const DEFAULT_SEED: u64 = 0x5eed_cafe;
+
     pub fn new(clients: usize, requests: usize, seconds: u64) -> Self {
-        Self { clients, requests, seconds, tenants: 0, seed: 0x5eed_cafe, progress: None }
+        Self { clients, requests, seconds, tenants: 0, seed: Self::DEFAULT_SEED, progress: None }
     }
 
     /// The hard cap on HTTP requests of the run phase (API and S3, polls included).
@@ -194,39 +202,9 @@ fn failure_kind(failure: &str) -> String {
     kind
 }
 
-/// A small deterministic generator (SplitMix64), so a seed gives the same mix.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        (!items.is_empty()).then(|| &items[self.below(items.len())])
-    }
-
-    /// An index into `weights`, drawn with those weights.
-    fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u32 = weights.iter().sum();
-        let mut draw = (self.next() % u64::from(total.max(1))) as u32;
-        for (index, weight) in weights.iter().enumerate() {
-            if draw < *weight {
-                return index;
-            }
-            draw -= weight;
-        }
-        weights.len() - 1
-    }
-}
+/// Each session's generator: seeded, so a seed gives the same mix, and portable
+/// (xoshiro256++ is specified, unlike `StdRng`, whose algorithm may change between releases).
+type Rng = Xoshiro256PlusPlus;
 
 #[derive(Default)]
 struct Stats {
@@ -476,7 +454,7 @@ pub async fn run(api_url: &str, stack: &Stack, options: &Options) -> Result<Repo
             }
         }
         let run = Arc::clone(&run);
-        let rng = Rng(options.seed ^ (number as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let rng = Rng::seed_from_u64(options.seed ^ (number as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
         let requests = options.requests;
         tasks.push(tokio::spawn(async move { session_loop(&run, session, rng, requests).await }));
     }
@@ -574,20 +552,20 @@ const CUSTOMER_OPERATIONS: [(&str, u32); 4] =
     [("list shares", 40), ("customer download", 30), ("upload back", 10), ("portal me", 20)];
 
 async fn session_loop(run: &Run, mut session: Session, mut rng: Rng, requests: usize) {
+    let staff_mix = WeightedIndex::new(STAFF_OPERATIONS.iter().map(|(_, weight)| *weight)).expect("weights");
+    let customer_mix = WeightedIndex::new(CUSTOMER_OPERATIONS.iter().map(|(_, weight)| *weight)).expect("weights");
     for _ in 0..requests {
         if !run.recorder.may_continue() {
             break;
         }
         match &mut session {
             Session::Staff { tenant, index, client } => {
-                let weights: Vec<u32> = STAFF_OPERATIONS.iter().map(|(_, w)| *w).collect();
-                let kind = STAFF_OPERATIONS[rng.weighted(&weights)].0;
+                let kind = STAFF_OPERATIONS[staff_mix.sample(&mut rng)].0;
                 run.recorder.count(kind);
                 staff_operation(run, *tenant, *index, client, kind, &mut rng).await;
             }
             Session::Customer { tenant, email, client, .. } => {
-                let weights: Vec<u32> = CUSTOMER_OPERATIONS.iter().map(|(_, w)| *w).collect();
-                let kind = CUSTOMER_OPERATIONS[rng.weighted(&weights)].0;
+                let kind = CUSTOMER_OPERATIONS[customer_mix.sample(&mut rng)].0;
                 run.recorder.count(kind);
                 customer_operation(run, *tenant, email, client, kind, &mut rng).await;
             }
@@ -681,7 +659,7 @@ async fn staff_operation(run: &Run, tenant: usize, me: usize, client: &ApiClient
             }
         }
         "list a contact's shares" => {
-            let Some(contact) = rng.pick(&my_contacts) else { return };
+            let Some(contact) = my_contacts.choose(rng) else { return };
             let response = recorder.call(client, Method::GET, &format!("/contacts/{contact}/shares"), None).await;
             if expect(recorder, &response, kind, &[200]) {
                 let ids = ids_of(response.json["items"].as_array().map(Vec::as_slice).unwrap_or_default(), "/item/id");
@@ -697,7 +675,7 @@ async fn staff_operation(run: &Run, tenant: usize, me: usize, client: &ApiClient
         }
         "upload" => staff_upload(run, tenant, me, client, rng).await,
         "share" => {
-            let (Some(document), Some(contact)) = (rng.pick(&my_documents), rng.pick(&my_contacts)) else {
+            let (Some(document), Some(contact)) = (my_documents.choose(rng), my_contacts.choose(rng)) else {
                 return staff_upload(run, tenant, me, client, rng).await;
             };
             let body = json!({ "items": [{ "kind": "document", "id": document }], "contactIds": [contact] });
@@ -712,7 +690,7 @@ async fn staff_operation(run: &Run, tenant: usize, me: usize, client: &ApiClient
             }
         }
         "unshare" => {
-            let Some((contact, document)) = rng.pick(&my_shares) else { return };
+            let Some((contact, document)) = my_shares.choose(rng) else { return };
             let response =
                 recorder.call(client, Method::DELETE, &format!("/contacts/{contact}/shares/{document}"), None).await;
             if expect(recorder, &response, kind, &[204]) {
@@ -720,7 +698,7 @@ async fn staff_operation(run: &Run, tenant: usize, me: usize, client: &ApiClient
             }
         }
         "staff download" => {
-            let Some(document) = rng.pick(&my_documents) else { return };
+            let Some(document) = my_documents.choose(rng) else { return };
             let response = recorder.call(client, Method::GET, &format!("/documents/{document}/download"), None).await;
             if expect(recorder, &response, kind, &[200]) {
                 let expected = model.lock().await.documents[document].bytes.clone();
@@ -728,7 +706,7 @@ async fn staff_operation(run: &Run, tenant: usize, me: usize, client: &ApiClient
             }
         }
         "access change" => {
-            let Some((contact, access)) = rng.pick(&my_registered) else { return };
+            let Some((contact, access)) = my_registered.choose(rng) else { return };
             let (method, next) = match access {
                 Access::Active => (Method::DELETE, Access::Closed),
                 _ => (Method::POST, Access::Active),
@@ -764,8 +742,8 @@ async fn staff_operation(run: &Run, tenant: usize, me: usize, client: &ApiClient
 /// Presign, PUT the bytes to S3, then wait until object-events settled the document.
 async fn staff_upload(run: &Run, tenant: usize, me: usize, client: &ApiClient, rng: &mut Rng) {
     let recorder = &run.recorder;
-    let name = format!("load-{me}-{}.txt", rng.next() % 1_000_000);
-    let bytes = format!("{name}: {}", rng.next()).into_bytes();
+    let name = format!("load-{me}-{}.txt", rng.random_range(0..1_000_000u32));
+    let bytes = format!("{name}: {}", rng.random::<u64>()).into_bytes();
     let body = json!({ "fileName": name, "contentType": "text/plain", "size": bytes.len() });
     let ticket = recorder.call(client, Method::POST, "/uploads", Some(body)).await;
     if !expect(recorder, &ticket, "upload ticket", &[201]) {
@@ -880,7 +858,7 @@ async fn customer_request(
             if kind == "list shares" {
                 return Some(listing);
             }
-            let document = rng.pick(&ids)?.clone();
+            let document = ids.choose(rng)?.clone();
             let path = format!("/portal/companies/{tenant_id}/documents/{document}/download");
             let response = recorder.call(client, Method::GET, &path, None).await;
             // 403: unshared or access closed since the listing (another session's doing).
@@ -896,7 +874,7 @@ async fn customer_request(
             Some(response)
         }
         "upload back" => {
-            let name = format!("back-{}.txt", rng.next() % 1_000_000);
+            let name = format!("back-{}.txt", rng.random_range(0..1_000_000u32));
             let bytes = format!("{name} from {email}").into_bytes();
             let path = format!("/portal/companies/{tenant_id}/uploads");
             let body = json!({ "fileName": name, "contentType": "text/plain", "size": bytes.len() });

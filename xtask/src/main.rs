@@ -19,37 +19,29 @@
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
+use clap::Parser;
 use xtask::browser::CHROMEDRIVER_ENV;
+use xtask::cli::{Cli, DeployWebArgs, PackageArgs, Task, TestArgs};
 use xtask::emulator::{Backend, Emulator};
 use xtask::provision::{self, API_URL_ENV, LOCALSTACK_URL_ENV, Names, STACK_ENV, Stack};
 use xtask::seed::Seeder;
 use xtask::{deploy, gateway, paths};
 
-const USAGE: &str = "usage: cargo xtask dev | test [--backend moto|localstack] [-- cargo test arguments] \
-                     | package [--config-env default|dev|prod] \
-                     | bench [--runs N] [--invocations N] [--no-package] [--profile NAME] [--only F,G] \
-                     | soak [--clients N] [--requests N] [--seconds N] [--seed N] \
-                     | deploy-web [--config-env default|dev|prod] [--dry-run] \
-                     | tenant create|list|show|suspend|resume|delete|invite-code … (cargo xtask tenant help) \
-                     | smoke --url <public URL> [--admin-email E --admin-password P] [--settle-seconds N]";
 const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // The command line is defined and tested in `xtask::cli`; a bad one exits 2 with its usage.
+    let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let result = match args.first().map(String::as_str) {
-        Some("dev") => runtime.block_on(dev()),
-        Some("test") => runtime.block_on(test(&args[1..])),
-        Some("package") => package(&args[1..]),
-        Some("bench") => runtime.block_on(bench(&args[1..])),
-        Some("soak") => runtime.block_on(soak(&args[1..])),
-        Some("deploy-web") => deploy_web(&args[1..]),
-        Some("tenant") => runtime.block_on(tenant(&args[1..])),
-        Some("smoke") => runtime.block_on(xtask::smoke::command(&args[1..])),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let result = match cli.task {
+        Task::Dev => runtime.block_on(dev()),
+        Task::Test(args) => runtime.block_on(test(args)),
+        Task::Package(args) => package(args),
+        Task::Bench(args) => runtime.block_on(bench(args.into())),
+        Task::Soak(args) => runtime.block_on(soak(args.into())),
+        Task::DeployWeb(args) => deploy_web(args),
+        Task::Tenant(args) => runtime.block_on(tenant(args.into())),
+        Task::Smoke(args) => runtime.block_on(xtask::smoke::command(args)),
     };
     match result {
         Ok(code) => code,
@@ -127,50 +119,16 @@ async fn dev() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn bench(args: &[String]) -> Result<ExitCode> {
+async fn bench(options: xtask::bench::Options) -> Result<ExitCode> {
     init_logs();
-    let mut options =
-        xtask::bench::Options { runs: 20, invocations: 1000, package: true, profile: "release".to_owned(), only: None };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut count = |name: &str| -> Result<usize> {
-            args.next().and_then(|n| n.parse().ok()).with_context(|| format!("{name} needs a number"))
-        };
-        match arg.as_str() {
-            "--runs" => options.runs = count("--runs")?,
-            "--invocations" => options.invocations = count("--invocations")?,
-            "--no-package" => options.package = false,
-            "--profile" => options.profile = args.next().context("--profile needs a cargo profile name")?.clone(),
-            "--only" => {
-                let list = args.next().context("--only needs function names, comma-separated")?;
-                options.only = Some(list.split(',').map(str::to_owned).collect());
-            }
-            other => bail!("unknown bench option {other}; {USAGE}"),
-        }
-    }
     xtask::bench::run(options).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The long load run (the end-to-end suite runs a small one): a fresh stack and gateway, the
 /// load, its report; a failed check is a non-zero exit.
-async fn soak(args: &[String]) -> Result<ExitCode> {
+async fn soak(options: xtask::load::Options) -> Result<ExitCode> {
     init_logs();
-    let mut options = xtask::load::Options::new(50, 200, 900);
-    options.progress = Some(std::time::Duration::from_secs(30));
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut count = |name: &str| -> Result<u64> {
-            args.next().and_then(|n| n.parse().ok()).with_context(|| format!("{name} needs a number"))
-        };
-        match arg.as_str() {
-            "--clients" => options.clients = count("--clients")?.clamp(1, 500) as usize,
-            "--requests" => options.requests = count("--requests")?.clamp(1, 10_000) as usize,
-            "--seconds" => options.seconds = count("--seconds")?.clamp(1, 3600),
-            "--seed" => options.seed = count("--seed")?,
-            other => bail!("unknown soak option {other}; {USAGE}"),
-        }
-    }
     let (emulator, stack) = start_stack().await?;
     let gateway = gateway::start(&stack, 0).await?;
     eprintln!(
@@ -188,12 +146,8 @@ async fn soak(args: &[String]) -> Result<ExitCode> {
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-fn package(args: &[String]) -> Result<ExitCode> {
-    let config_env = match args {
-        [] => "dev",
-        [flag, env] if flag == "--config-env" => env,
-        _ => bail!("package: {USAGE}"),
-    };
+fn package(args: PackageArgs) -> Result<ExitCode> {
+    let config_env = args.config_env.as_str();
     let started = std::time::Instant::now();
     let packages = deploy::package(config_env)?;
     println!("\nsam build checked ({} functions, arm64 ELF executables) in {:.0?}:", packages.len(), started.elapsed());
@@ -211,39 +165,22 @@ fn package(args: &[String]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn deploy_web(args: &[String]) -> Result<ExitCode> {
-    let mut config_env = "default".to_owned();
-    let mut dry_run = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--dry-run" => dry_run = true,
-            "--config-env" => config_env = args.next().context("--config-env needs a value")?.clone(),
-            other => bail!("deploy-web: unknown argument {other}\n{USAGE}"),
-        }
-    }
+fn deploy_web(args: DeployWebArgs) -> Result<ExitCode> {
+    let DeployWebArgs { config_env, dry_run } = args;
     deploy::deploy_web(&config_env, dry_run)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `cargo xtask tenant …` (the `invite-code` subcommand is dispatched in
-/// `xtask::tenant::run`).
-async fn tenant(args: &[String]) -> Result<ExitCode> {
+/// `cargo xtask tenant …` (`cargo xtask tenant help` is clap's).
+async fn tenant(invocation: xtask::tenant::args::Invocation) -> Result<ExitCode> {
     init_logs();
-    if matches!(args.first().map(String::as_str), None | Some("help" | "--help" | "-h")) {
-        println!("{}", xtask::tenant::args::USAGE);
-        return Ok(if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS });
-    }
-    xtask::tenant::run(xtask::tenant::args::parse(args)?).await?;
+    xtask::tenant::run(invocation).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn test(args: &[String]) -> Result<ExitCode> {
+async fn test(args: TestArgs) -> Result<ExitCode> {
     init_logs();
-    let (backend, extra) = match args {
-        [flag, backend, rest @ ..] if flag == "--backend" => (backend.parse::<Backend>()?, rest),
-        rest => (Backend::Moto, rest),
-    };
+    let TestArgs { backend, cargo_test: extra } = args;
     deploy::lint_template()?;
     // The presigned-URL group always runs against LocalStack's S3, which enforces signatures.
     let localstack = Emulator::start(Backend::LocalStack).await?;
@@ -261,7 +198,6 @@ async fn test(args: &[String]) -> Result<ExitCode> {
             let running = gateway::start(&stack, 0).await?;
             eprintln!("xtask: gateway {}", running.url());
             // `cargo xtask test [-- <cargo test args>]`; without a package selection, the workspace.
-            let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
             let selects_packages = extra.iter().any(|a| a == "-p" || a.starts_with("--package") || a == "--workspace");
             let mut cargo = cargo_test(&["--no-fail-fast"]);
             cargo.args(if selects_packages { None } else { Some("--workspace") }).args(extra);

@@ -280,26 +280,34 @@ fn unique() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
 }
 
+/// `cargo xtask smoke`'s command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SmokeArgs {
+    /// The site's origin, the stack's PublicUrl output: https://portal.example.com (no path)
+    #[arg(long)]
+    pub url: String,
+    /// A staff admin (or member) of the deployed portal, for the round trip [env: PORTAL_SMOKE_ADMIN_EMAIL]
+    #[arg(long, value_name = "E", allow_hyphen_values = true)]
+    pub admin_email: Option<String>,
+    /// Their password; better in PORTAL_SMOKE_ADMIN_PASSWORD, as other users can read a command line
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    pub admin_password: Option<String>,
+    /// How long an upload may take to settle, in seconds (1 to 900) [default: 60]
+    #[arg(long, value_name = "N")]
+    pub settle_seconds: Option<u64>,
+    /// Anything else: refused without being echoed (a stray value might be a password).
+    #[arg(hide = true)]
+    pub stray: Vec<String>,
+}
+
 /// `cargo xtask smoke --url <public URL> [--admin-email E --admin-password P]
 /// [--settle-seconds N]`: prints each check as it is made; non-zero exit when one failed.
-pub async fn command(args: &[String]) -> Result<std::process::ExitCode> {
-    let (mut url, mut email, mut password, mut settle) = (None, None, None, None);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().cloned().with_context(|| format!("smoke: {name} needs a value"));
-        match arg.as_str() {
-            "--url" => url = Some(value("--url")?),
-            "--admin-email" => email = Some(value("--admin-email")?),
-            "--admin-password" => password = Some(value("--admin-password")?),
-            "--settle-seconds" => settle = Some(value("--settle-seconds")?.parse::<u64>().context("--settle-seconds")?),
-            // Only a flag is echoed: a stray value might be a password.
-            other if other.starts_with("--") => anyhow::bail!("smoke: unknown option {other}"),
-            _ => anyhow::bail!(
-                "smoke: unexpected argument (options are --url, --admin-email, --admin-password, --settle-seconds)"
-            ),
-        }
-    }
-    let url = url.context("smoke: --url <public URL> is required (the stack's PublicUrl output)")?;
+pub async fn command(args: SmokeArgs) -> Result<std::process::ExitCode> {
+    anyhow::ensure!(
+        args.stray.is_empty(),
+        "smoke: unexpected argument (options are --url, --admin-email, --admin-password, --settle-seconds)"
+    );
+    let SmokeArgs { url, admin_email: email, admin_password: password, settle_seconds: settle, .. } = args;
     let parsed = reqwest::Url::parse(&url).with_context(|| format!("smoke: {url} is not a URL"))?;
     anyhow::ensure!(
         matches!(parsed.scheme(), "http" | "https") && parsed.path() == "/" && parsed.query().is_none(),

@@ -2,8 +2,7 @@
 //! query string (search, filters, sort, page cursor). Arbitrary input either parses or is
 //! a 4xx, never a panic or a 5xx; a parsed query stays within its bounds.
 
-#[path = "../../../shared/tests/support/mod.rs"]
-mod support;
+use portal_test_support as support;
 
 use std::collections::BTreeMap;
 

@@ -1,8 +1,7 @@
 //! Property tests of this function's request body parsers: arbitrary JSON values and
 //! arbitrary bytes either parse or are a 4xx, never a panic or a 5xx.
 
-#[path = "../../../shared/tests/support/mod.rs"]
-mod support;
+use portal_test_support as support;
 
 use proptest::prelude::*;
 

@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, service_fn};
 
+// mimalloc, as every function (shared/src/allocator.rs says why, and why only here).
+portal_shared::global_allocator!();
+
 // One invocation at a time per sandbox: a single-threaded runtime starts no worker
 // threads and hands no work between threads (docs/performance.md).
 #[tokio::main(flavor = "current_thread")]

@@ -4,8 +4,7 @@
 //! well-formed message fails too, as its table is unreachable, so every record of a
 //! well-formed batch must come back as a failure.
 
-#[path = "../../../shared/tests/support/mod.rs"]
-mod support;
+use portal_test_support as support;
 
 use portal_shared::model::NotificationMessage;
 use proptest::prelude::*;

@@ -3,8 +3,7 @@
 //! objects; an object key names no tenant but the one it literally starts with, however it
 //! is URL-encoded; and keys outside ours are ignored before any AWS call.
 
-#[path = "../../../shared/tests/support/mod.rs"]
-mod support;
+use portal_test_support as support;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -1,23 +1,94 @@
-//! `cargo xtask tenant …` arguments, parsed into domain types (a bad slug or email is refused
-//! here, before any AWS call). Hand-written like the rest of `xtask/src/main.rs`: seven
-//! subcommands with a few flags each do not need a parsing crate.
+//! `cargo xtask tenant …` arguments (clap), parsed into domain types: a bad slug or email
+//! is refused here, before any AWS call.
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+use clap::{Parser, Subcommand};
 use portal_shared::domain::{DisplayName, Email, Slug, TenantId};
 
-pub const USAGE: &str =
-    "usage: cargo xtask tenant <command> [--config-env default|dev|prod | --endpoint URL [--prefix NAME]]
-  create --name NAME --slug SLUG --admin-email EMAIL [--admin-name NAME]
-  list
-  show <slug|tenant-id>
-  suspend <slug>
-  resume <slug>
-  delete <slug|tenant-id> [--dry-run] [--yes-i-typed-the-slug SLUG]
-  invite-code [--count N] [--valid-days DAYS]   (one-time codes for CompanySignUp = invite-code)
-Deployed stack: --config-env picks the samconfig.toml environment (default: default); names come
+/// How `--config-env` and `--endpoint` pick a stack, after the commands' list.
+const TARGETS: &str = "Deployed stack: --config-env picks the samconfig.toml environment (default: default); names come
 from its CloudFormation outputs, credentials from the AWS SDK's default chain.
 Local stack: --endpoint http://127.0.0.1:PORT of the emulator, --prefix the stack's name prefix
 (default: portal, what `cargo xtask dev` provisions).";
+
+/// `cargo xtask tenant`: the command line as clap reads it. The target options are global:
+/// they may come before or after the subcommand and its arguments.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "tenant",
+    bin_name = "cargo xtask tenant",
+    about = "The operator's commands for companies, on a deployed or a local stack (docs/operations.md)",
+    after_help = TARGETS,
+    arg_required_else_help = true
+)]
+pub struct TenantArgs {
+    /// A deployed stack: the samconfig.toml environment (default, dev, prod) [default: default]
+    #[arg(long, global = true, value_name = "ENV", conflicts_with = "endpoint")]
+    pub config_env: Option<String>,
+    /// A local stack: the emulator's endpoint, http://127.0.0.1:PORT
+    #[arg(long, global = true, value_name = "URL", value_parser = local_endpoint)]
+    pub endpoint: Option<String>,
+    /// The local stack's resource-name prefix [default: portal]
+    #[arg(long, global = true, value_name = "NAME", requires = "endpoint")]
+    pub prefix: Option<String>,
+    #[command(subcommand)]
+    pub command: TenantCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TenantCommand {
+    /// An active company and its first admin (Cognito emails them a temporary password)
+    Create {
+        #[arg(long)]
+        name: DisplayName,
+        #[arg(long)]
+        slug: Slug,
+        #[arg(long)]
+        admin_email: Email,
+        #[arg(long)]
+        admin_name: Option<DisplayName>,
+    },
+    /// Every company, with its status and counts
+    List,
+    /// One company in detail
+    Show {
+        #[arg(value_name = "SLUG|TENANT-ID")]
+        company: CompanyRef,
+    },
+    /// Refuses the company's staff and customers from their next request
+    Suspend { slug: Slug },
+    /// Makes a suspended company active again
+    Resume { slug: Slug },
+    /// Erases a company for good (asks for its slug unless given or --dry-run)
+    Delete {
+        #[arg(value_name = "SLUG|TENANT-ID")]
+        company: CompanyRef,
+        /// Lists what would be deleted; changes nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// The company's slug, typed in advance (for scripts)
+        #[arg(long, value_name = "SLUG")]
+        yes_i_typed_the_slug: Option<String>,
+    },
+    /// One-time codes for CompanySignUp = invite-code
+    InviteCode {
+        /// How many codes (1 to 100)
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        count: u32,
+        /// Days each code stays valid (until used, when not given)
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+        valid_days: Option<u32>,
+    },
+}
+
+/// An emulator on this machine; AWS itself is reached with `--config-env`.
+fn local_endpoint(endpoint: &str) -> Result<String, String> {
+    if endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:") {
+        Ok(endpoint.to_owned())
+    } else {
+        Err("must be a local emulator (http://127.0.0.1:PORT); use --config-env for AWS".to_owned())
+    }
+}
 
 /// Which stack the command works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,140 +165,37 @@ pub struct Invocation {
     pub command: Command,
 }
 
-/// Parses the arguments after `tenant`. Target options may appear anywhere.
-pub fn parse(args: &[String]) -> Result<Invocation> {
-    let Some((subcommand, tail)) = args.split_first() else { bail!("a command is required\n{USAGE}") };
-    let (target, rest) = split_target(tail)?;
-    let command = match subcommand.as_str() {
-        "create" => create(&rest)?,
-        "list" => {
-            no_more(&rest)?;
-            Command::List
-        }
-        "show" => Command::Show { company: one(&rest, "show <slug|tenant-id>")?.parse()? },
-        "suspend" => Command::Suspend { slug: slug(one(&rest, "suspend <slug>")?)? },
-        "resume" => Command::Resume { slug: slug(one(&rest, "resume <slug>")?)? },
-        "delete" => delete(&rest)?,
-        "invite-code" => invite_code(&rest)?,
-        other => bail!("unknown tenant command {other:?}\n{USAGE}"),
-    };
-    Ok(Invocation { target, command })
-}
-
-fn split_target(args: &[String]) -> Result<(Target, Vec<String>)> {
-    let (mut config_env, mut endpoint, mut prefix, mut rest) = (None, None, None, Vec::new());
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().cloned().with_context(|| format!("{name} needs a value"));
-        match arg.as_str() {
-            "--config-env" => config_env = Some(value("--config-env")?),
-            "--endpoint" => endpoint = Some(value("--endpoint")?),
-            "--prefix" => prefix = Some(value("--prefix")?),
-            _ => rest.push(arg.clone()),
-        }
-    }
-    Ok((target(config_env, endpoint, prefix)?, rest))
-}
-
-fn target(config_env: Option<String>, endpoint: Option<String>, prefix: Option<String>) -> Result<Target> {
-    match (config_env, endpoint) {
-        (Some(_), Some(_)) => bail!("--config-env (a deployed stack) and --endpoint (a local one) exclude each other"),
-        (config_env, None) => {
-            if prefix.is_some() {
-                bail!("--prefix names a local stack's resources: it needs --endpoint");
-            }
-            Ok(Target::Deployed { config_env: config_env.unwrap_or_else(|| "default".to_owned()) })
-        }
-        (None, Some(endpoint)) => {
-            let local = endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:");
-            if !local {
-                bail!("--endpoint must be a local emulator (http://127.0.0.1:PORT); use --config-env for AWS");
-            }
-            Ok(Target::Local { endpoint, prefix: prefix.unwrap_or_else(|| "portal".to_owned()) })
-        }
-    }
-}
-
-fn create(args: &[String]) -> Result<Command> {
-    let (mut name, mut slug_text, mut email, mut admin_name) = (None, None, None, None);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = |flag: &str| args.next().cloned().with_context(|| format!("{flag} needs a value"));
-        match arg.as_str() {
-            "--name" => name = Some(value("--name")?),
-            "--slug" => slug_text = Some(value("--slug")?),
-            "--admin-email" => email = Some(value("--admin-email")?),
-            "--admin-name" => admin_name = Some(value("--admin-name")?),
-            other => bail!("create: unexpected argument {other:?}\n{USAGE}"),
-        }
-    }
-    let name = name.context("create needs --name")?;
-    Ok(Command::Create {
-        name: name.parse().map_err(|e| anyhow::anyhow!("--name: {e}"))?,
-        slug: slug(&slug_text.context("create needs --slug")?)?,
-        admin_email: email
-            .context("create needs --admin-email")?
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?,
-        admin_name: admin_name.map(|n| n.parse().map_err(|e| anyhow::anyhow!("--admin-name: {e}"))).transpose()?,
-    })
-}
-
-fn delete(args: &[String]) -> Result<Command> {
-    let (mut company, mut dry_run, mut confirmation) = (None, false, None);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--dry-run" => dry_run = true,
-            "--yes-i-typed-the-slug" => {
-                confirmation = Some(args.next().cloned().context("--yes-i-typed-the-slug needs the slug")?);
-            }
-            flag if flag.starts_with("--") => bail!("delete: unknown option {flag}\n{USAGE}"),
-            text if company.is_none() => company = Some(text.parse::<CompanyRef>()?),
-            extra => bail!("delete: unexpected argument {extra:?}\n{USAGE}"),
-        }
-    }
-    Ok(Command::Delete { company: company.context("delete <slug|tenant-id>")?, dry_run, confirmation })
-}
-
-fn invite_code(args: &[String]) -> Result<Command> {
-    let (mut count, mut valid_days) = (1, None);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut number = |flag: &str| -> Result<u32> {
-            args.next()
-                .and_then(|n| n.parse().ok())
-                .filter(|n| *n > 0)
-                .with_context(|| format!("{flag} needs a positive number"))
+impl From<TenantArgs> for Invocation {
+    fn from(args: TenantArgs) -> Self {
+        // clap has refused both targets at once, and a prefix without an endpoint.
+        let target = match args.endpoint {
+            Some(endpoint) => Target::Local { endpoint, prefix: args.prefix.unwrap_or_else(|| "portal".to_owned()) },
+            None => Target::Deployed { config_env: args.config_env.unwrap_or_else(|| "default".to_owned()) },
         };
-        match arg.as_str() {
-            "--count" => count = number("--count")? as usize,
-            "--valid-days" => valid_days = Some(number("--valid-days")?),
-            other => bail!("invite-code: unexpected argument {other:?}\n{USAGE}"),
-        }
-    }
-    if count > 100 {
-        bail!("invite-code: at most 100 codes at once");
-    }
-    Ok(Command::InviteCode { count, valid_days })
-}
-
-fn slug(text: &str) -> Result<Slug> {
-    text.parse().map_err(|e| anyhow::anyhow!("{text:?} is not a portal slug: {e}"))
-}
-
-fn one<'a>(args: &'a [String], usage: &str) -> Result<&'a str> {
-    match args {
-        [one] if !one.starts_with("--") => Ok(one),
-        _ => bail!("usage: cargo xtask tenant {usage}"),
+        let command = match args.command {
+            TenantCommand::Create { name, slug, admin_email, admin_name } => {
+                Command::Create { name, slug, admin_email, admin_name }
+            }
+            TenantCommand::List => Command::List,
+            TenantCommand::Show { company } => Command::Show { company },
+            TenantCommand::Suspend { slug } => Command::Suspend { slug },
+            TenantCommand::Resume { slug } => Command::Resume { slug },
+            TenantCommand::Delete { company, dry_run, yes_i_typed_the_slug } => {
+                Command::Delete { company, dry_run, confirmation: yes_i_typed_the_slug }
+            }
+            TenantCommand::InviteCode { count, valid_days } => {
+                Command::InviteCode { count: count as usize, valid_days }
+            }
+        };
+        Invocation { target, command }
     }
 }
 
-fn no_more(args: &[String]) -> Result<()> {
-    match args.first() {
-        Some(extra) => bail!("unexpected argument {extra:?}\n{USAGE}"),
-        None => Ok(()),
-    }
+/// Parses the arguments after `tenant` (what the tests call with an operator's line).
+/// Target options may appear anywhere.
+pub fn parse(args: &[String]) -> Result<Invocation> {
+    let args = TenantArgs::try_parse_from(std::iter::once("tenant").chain(args.iter().map(String::as_str)))?;
+    Ok(args.into())
 }
 
 /// Whether the typed confirmation names the company being deleted: exactly its slug
@@ -242,6 +210,107 @@ mod tests {
 
     fn parse_line(line: &str) -> Result<Invocation> {
         parse(&line.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+    }
+
+    fn parse_words(words: &[&str]) -> Result<Invocation> {
+        parse(&words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        <TenantArgs as clap::CommandFactory>::command().debug_assert();
+    }
+
+    /// The invocations README.md and docs/operations.md show, word for word.
+    #[test]
+    fn the_documented_invocations_parse() {
+        let created = parse_words(&[
+            "create",
+            "--config-env",
+            "prod",
+            "--name",
+            "Acme Accounting",
+            "--slug",
+            "acme",
+            "--admin-email",
+            "ana@acme.example",
+        ])
+        .unwrap();
+        assert_eq!(created.target, Target::Deployed { config_env: "prod".into() });
+        let Command::Create { name, slug, admin_name: None, .. } = created.command else { panic!("{created:?}") };
+        assert_eq!((name.as_str(), slug.as_str()), ("Acme Accounting", "acme"));
+        let acme = || CompanyRef::Slug("acme".parse().unwrap());
+        for (line, command) in [
+            ("list --config-env prod", Command::List),
+            ("show acme --config-env prod", Command::Show { company: acme() }),
+            ("suspend acme --config-env prod", Command::Suspend { slug: "acme".parse().unwrap() }),
+            ("resume acme --config-env prod", Command::Resume { slug: "acme".parse().unwrap() }),
+            (
+                "delete acme --config-env prod --dry-run",
+                Command::Delete { company: acme(), dry_run: true, confirmation: None },
+            ),
+            ("delete acme --config-env prod", Command::Delete { company: acme(), dry_run: false, confirmation: None }),
+            (
+                "delete acme --config-env prod --yes-i-typed-the-slug acme",
+                Command::Delete { company: acme(), dry_run: false, confirmation: Some("acme".into()) },
+            ),
+            ("invite-code --config-env prod", Command::InviteCode { count: 1, valid_days: None }),
+            (
+                "invite-code --config-env prod --count 5 --valid-days 30",
+                Command::InviteCode { count: 5, valid_days: Some(30) },
+            ),
+        ] {
+            let parsed = parse_line(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            assert_eq!(
+                parsed,
+                Invocation { target: Target::Deployed { config_env: "prod".into() }, command },
+                "{line}"
+            );
+        }
+        assert_eq!(
+            parse_line("invite-code --config-env dev").unwrap().target,
+            Target::Deployed { config_env: "dev".into() }
+        );
+        assert_eq!(
+            parse_line("list --endpoint http://127.0.0.1:40229").unwrap(),
+            Invocation {
+                target: Target::Local { endpoint: "http://127.0.0.1:40229".into(), prefix: "portal".into() },
+                command: Command::List
+            }
+        );
+        // The target may also come first, before the subcommand.
+        assert_eq!(
+            parse_line("--endpoint http://127.0.0.1:5000 --prefix t1 show acme").unwrap(),
+            Invocation {
+                target: Target::Local { endpoint: "http://127.0.0.1:5000".into(), prefix: "t1".into() },
+                command: Command::Show { company: acme() }
+            }
+        );
+    }
+
+    #[test]
+    fn help_is_asked_for_or_shown_when_no_command_is_given() {
+        use clap::error::ErrorKind;
+        let kind = |line: &str| TenantArgs::try_parse_from(line.split_whitespace()).unwrap_err().kind();
+        // `cargo xtask tenant help` and `--help` print the usage (exit 0), a bare `tenant` too (exit 2).
+        assert_eq!(kind("tenant help"), ErrorKind::DisplayHelp);
+        assert_eq!(kind("tenant --help"), ErrorKind::DisplayHelp);
+        assert_eq!(kind("tenant"), ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand);
+        let help = <TenantArgs as clap::CommandFactory>::command().render_long_help().to_string();
+        for word in [
+            "create",
+            "list",
+            "show",
+            "suspend",
+            "resume",
+            "delete",
+            "invite-code",
+            "--config-env",
+            "--endpoint",
+            "--prefix",
+        ] {
+            assert!(help.contains(word), "{word} missing from\n{help}");
+        }
     }
 
     #[test]

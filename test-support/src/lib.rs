@@ -2,9 +2,9 @@
 //! trees built from a vocabulary of field names, and the one check every request body
 //! parser must pass.
 //!
-//! Used by `shared/tests/properties.rs` and, through `#[path]`, by the functions'
-//! `src/properties.rs` (their request body types are private to them).
-#![allow(dead_code)]
+//! A dev-dependency of the crates whose tests use it: `shared/tests/properties.rs`, the
+//! functions' `src/properties.rs` (unit tests, as their request body types are private to
+//! them) and the end-to-end fuzzer (`tests/e2e/fuzz.rs`).
 
 use portal_shared::ApiError;
 use portal_shared::http::parse_body;
