@@ -87,7 +87,9 @@ export function renderContacts(view) {
       orgFilter.replaceChildren(...organizationOptions(orgFilter.value, 'All organizations'));
       const select = document.getElementById('contact-organization');
       if (select) select.replaceChildren(...organizationOptions(''));
-      for (const id of table.items.keys()) table.refreshRow(id);
+      // Only a row naming an organization changes; re-rendering the others would take away an
+      // element the user (or a test) is about to click.
+      for (const [id, contact] of table.items) if (contact.organizationId) table.refreshRow(id);
     })
     .catch((err) => isSilent(err) || setAlert(alert, problemMessage(err)));
   table.load();
