@@ -3,6 +3,7 @@
 //! `cargo xtask test` (it installs Chromium and ChromeDriver when missing and starts the
 //! stack); screenshots of each major screen land in `target/screenshots/`.
 
+mod accent;
 mod customer;
 mod mailbox;
 mod pages;

@@ -1,9 +1,12 @@
 //! Keeps the documents that describe the system true to the code: `infra/template.yaml`
 //! declares exactly the resources the local stack is provisioned from
 //! (`portal_shared::resources`) and exactly the route table, and `docs/openapi.yaml`
-//! documents exactly the routes the gateway serves.
+//! documents exactly the routes the gateway serves; `web_modules`: the pages' ES modules
+//! import each other without a cycle.
 
 use std::collections::BTreeSet;
+
+mod web_modules;
 
 use portal_shared::resources::{self, UserPoolSpec};
 use portal_shared::routes::{Authorizer, ROUTES};

@@ -3,7 +3,7 @@
 
 import { ApiError, apiBase, publicCall } from '../api.js';
 import { h } from '../ui.js';
-import { accentProperties, parseHex } from './color.js';
+import { applyAccent, parseHex } from '../accent.js';
 import { app, byId, str } from './context.js';
 
 const NEUTRAL_NAME = 'Customer Portal';
@@ -11,13 +11,6 @@ const NEUTRAL_NAME = 'Customer Portal';
 // The logo's address: logoPath is relative to the API (`/branding/{slug}/logo?v=…`).
 export function logoUrl(logoPath) {
   return typeof logoPath === 'string' && logoPath.startsWith('/') && !logoPath.startsWith('//') ? apiBase() + logoPath : null;
-}
-
-export function applyAccent(element, accentColor) {
-  const properties = accentProperties(accentColor);
-  if (!properties) return false;
-  for (const [name, value] of Object.entries(properties)) element.style.setProperty(name, value);
-  return true;
 }
 
 // Loads /branding/{slug}; an unknown link keeps the neutral look (sign-in still works).

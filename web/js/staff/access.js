@@ -1,10 +1,11 @@
 // The access window of a contact: portal access (open / close), the portal link, the
 // organization, the selection of shared folders and documents, submissions, activity trail.
 
-import { h, badge, setAlert, setBusy, isBusy, isSilent, problemMessage, announce, openDialog, copyText, confirmDialog, formatSize, dateElement } from '../ui.js';
+import { h, badge, setAlert, setBusy, isBusy, isSilent, problemMessage, announce, openDialog, copyText, formatSize, dateElement } from '../ui.js';
 import { call, canWrite, allPages, portalLink } from './state.js';
 import { ACCESS_LABELS, DOCUMENT_LABELS, activityList, section, endOfDay, dateInputValue, tomorrow, untilText, download, bindForm } from './common.js';
-import { organizations, organizationOptions, accessAnnouncement } from './contacts.js';
+import { accessButtons } from './access-toggle.js';
+import { organizations, organizationOptions } from './organizations.js';
 
 const ACCESS_TEXT = {
   none: 'This contact has no access to the portal.',
@@ -34,34 +35,18 @@ export function openAccessWindow(initial, onChange = () => {}) {
     ];
     if (contact.accessChangedAt) parts.push(h('p', { class: 'muted' }, 'Last change: ', dateElement(contact.accessChangedAt)));
     if (canWrite()) {
-      const open = contact.accessStatus === 'pending' || contact.accessStatus === 'active';
-      const buttons = h('div', { class: 'button-row' });
-      if (!open) buttons.append(accessButton('Open access', 'POST', 'Opening…'));
-      if (contact.accessStatus === 'pending') buttons.append(accessButton('Send the invitation again', 'POST', 'Sending…', true));
-      if (open) buttons.append(accessButton('Close access', 'DELETE', 'Closing…', true));
-      parts.push(buttons);
+      parts.push(
+        accessButtons(contact, {
+          onChanged: changed,
+          alert: accessAlert,
+          refocus: () => {
+            const next = accessBox.querySelector('button');
+            if (next) next.focus();
+          },
+        }),
+      );
     }
     accessBox.replaceChildren(...parts);
-  }
-  function accessButton(label, method, busyLabel, secondary = false) {
-    const button = h('button', { type: 'button', class: `button ${secondary ? 'button--secondary' : ''}`.trim(), 'data-access': method === 'POST' ? 'open' : 'close' }, label);
-    button.addEventListener('click', async () => {
-      if (isBusy(button)) return;
-      if (method === 'DELETE' && !(await confirmDialog('Close portal access?', `${contact.name} will be signed out and will no longer see what you shared.`, 'Close access', { danger: true }))) return;
-      setAlert(accessAlert, '');
-      setBusy(button, true, busyLabel);
-      try {
-        const updated = await call(`/contacts/${encodeURIComponent(contact.id)}/access`, { method });
-        changed(updated);
-        announce(accessAnnouncement(updated));
-        const next = accessBox.querySelector('button');
-        if (next) next.focus();
-      } catch (err) {
-        if (!isSilent(err)) setAlert(accessAlert, problemMessage(err));
-        setBusy(button, false);
-      }
-    });
-    return button;
   }
   renderAccess();
 

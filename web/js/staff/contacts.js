@@ -1,84 +1,13 @@
-// Contacts and organizations: the list with the "Access to portal" toggle, search, paging,
-// creation, organizations (create, open / close access for all, delete).
+// Contacts and organizations: the list with the "Access to portal" toggle (access-toggle.js),
+// search, paging, creation, organizations (create, open / close access for all, delete).
 
-import { h, badge, setAlert, setBusy, isBusy, isSilent, problemMessage, announce, confirmDialog, dateElement } from '../ui.js';
-import { call, canWrite, allPages, rememberContact } from './state.js';
+import { h, setAlert, setBusy, isBusy, isSilent, problemMessage, announce, confirmDialog, dateElement } from '../ui.js';
+import { call, canWrite, rememberContact } from './state.js';
 import { pagedTable } from './list.js';
-import { ACCESS_LABELS, bindForm, promptDialog } from './common.js';
+import { bindForm, promptDialog } from './common.js';
 import { openAccessWindow } from './access.js';
-
-export const organizations = new Map();
-
-export async function loadOrganizations() {
-  const items = await allPages('/organizations');
-  organizations.clear();
-  for (const org of items) organizations.set(org.id, org);
-  return items;
-}
-
-export function organizationOptions(selected, noneLabel = 'No organization') {
-  return [
-    h('option', { value: '' }, noneLabel),
-    ...[...organizations.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((org) => h('option', { value: org.id, selected: org.id === selected }, org.name)),
-  ];
-}
-
-const isOpen = (status) => status === 'pending' || status === 'active';
-
-// The "Access to portal" cell: a switch (writers) and the status in words and colour.
-export function accessCell(contact, onChanged, alert) {
-  const status = badge(contact.accessStatus, ACCESS_LABELS);
-  if (!canWrite()) return h('td', { class: 'access' }, status);
-  const on = isOpen(contact.accessStatus);
-  const toggle = h(
-    'button',
-    {
-      type: 'button',
-      role: 'switch',
-      class: 'switch',
-      'aria-checked': on ? 'true' : 'false',
-      'aria-label': `Access to portal for ${contact.name}`,
-      'data-contact': contact.id,
-    },
-    h('span', { class: 'switch-thumb', 'aria-hidden': 'true' }),
-  );
-  toggle.addEventListener('click', async () => {
-    if (isBusy(toggle)) return;
-    setAlert(alert, '');
-    if (on && !(await confirmDialog('Close portal access?', `${contact.name} will be signed out of the portal and will no longer see what you shared.`, 'Close access', { danger: true }))) {
-      return;
-    }
-    setBusy(toggle, true);
-    try {
-      const updated = await call(`/contacts/${encodeURIComponent(contact.id)}/access`, { method: on ? 'DELETE' : 'POST' });
-      onChanged(updated);
-      announce(accessAnnouncement(updated));
-      // The row was replaced: keep the keyboard on the new switch.
-      const again = document.querySelector(`button.switch[data-contact="${CSS.escape(contact.id)}"]`);
-      if (again) again.focus();
-    } catch (err) {
-      if (!isSilent(err)) setAlert(alert, `${contact.name}: ${problemMessage(err)}`);
-    } finally {
-      setBusy(toggle, false);
-    }
-  });
-  return h('td', { class: 'access' }, h('span', { class: 'access-cell' }, toggle, status));
-}
-
-export function accessAnnouncement(contact) {
-  switch (contact.accessStatus) {
-    case 'pending':
-      return `Portal access opened for ${contact.name}; the invitation was emailed.`;
-    case 'active':
-      return `Portal access is active for ${contact.name}.`;
-    case 'closed':
-      return `Portal access closed for ${contact.name}.`;
-    default:
-      return `${contact.name} has no portal access.`;
-  }
-}
+import { accessCell } from './access-toggle.js';
+import { organizations, loadOrganizations, organizationOptions } from './organizations.js';
 
 export function renderContacts(view) {
   const alert = h('p', { class: 'alert', role: 'alert' });
@@ -158,7 +87,9 @@ export function renderContacts(view) {
       orgFilter.replaceChildren(...organizationOptions(orgFilter.value, 'All organizations'));
       const select = document.getElementById('contact-organization');
       if (select) select.replaceChildren(...organizationOptions(''));
-      for (const id of table.items.keys()) table.refreshRow(id);
+      // Only a row naming an organization changes; re-rendering the others would take away an
+      // element the user (or a test) is about to click.
+      for (const [id, contact] of table.items) if (contact.organizationId) table.refreshRow(id);
     })
     .catch((err) => isSilent(err) || setAlert(alert, problemMessage(err)));
   table.load();

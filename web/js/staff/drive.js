@@ -6,7 +6,7 @@ import { ApiError, putWithProgress } from '../api.js';
 import { app, call, canWrite, allPages } from './state.js';
 import { pagedTable } from './list.js';
 import { DOCUMENT_LABELS, activityList, section, download, promptDialog, endOfDay, tomorrow, untilText, bindForm } from './common.js';
-import { loadOrganizations, organizationOptions } from './contacts.js';
+import { loadOrganizations, organizationOptions } from './organizations.js';
 
 const POLL_INTERVAL_MS = 1000;
 const POLL_ATTEMPTS = 30;

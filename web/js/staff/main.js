@@ -1,6 +1,7 @@
 // Staff dashboard entry: session start and end, branding, navigation between views.
 // Plain ES modules, no dependencies. Tokens live in sessionStorage (gone with the tab).
 
+import { applyAccent } from '../accent.js';
 import { ApiError } from '../api.js';
 import { isSilent, problemMessage, setAlert } from '../ui.js';
 import { app, call, isAdmin, canWrite, logoUrl, onSessionExpired, resetState, on } from './state.js';
@@ -54,35 +55,6 @@ function route({ focus = true } = {}) {
   }
 }
 
-// Relative luminance and contrast (WCAG 2).
-function luminance(hex) {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-const contrast = (a, b) => {
-  const [x, y] = [luminance(a), luminance(b)].sort((m, n) => n - m);
-  return (x + 0.05) / (y + 0.05);
-};
-function darken(hex, factor) {
-  return `#${[1, 3, 5].map((i) => Math.round(parseInt(hex.slice(i, i + 2), 16) * factor).toString(16).padStart(2, '0')).join('')}`;
-}
-
-// The company's accent colour as CSS custom properties, kept readable (≥ 4.5:1).
-export function applyAccent(color) {
-  const root = document.documentElement.style;
-  if (typeof color !== 'string' || !/^#[0-9a-f]{6}$/i.test(color)) {
-    for (const name of ['--accent', '--accent-strong', '--accent-contrast', '--accent-text']) root.removeProperty(name);
-    return;
-  }
-  const accent = color.toLowerCase();
-  let text = accent;
-  for (let i = 0; i < 20 && contrast(text, '#ffffff') < 4.5; i += 1) text = darken(text, 0.85);
-  root.setProperty('--accent', accent);
-  root.setProperty('--accent-text', text);
-  root.setProperty('--accent-strong', darken(text, 0.85));
-  root.setProperty('--accent-contrast', contrast(accent, '#ffffff') >= 4.5 ? '#ffffff' : '#111111');
-}
-
 function applyBranding() {
   const tenant = app.me.tenant || {};
   $('brand-name').textContent = tenant.name || 'Customer Portal';
@@ -98,7 +70,7 @@ function applyBranding() {
     logo.hidden = true;
     $('brand-name').classList.remove('visually-hidden');
   }
-  applyAccent(tenant.accentColor);
+  applyAccent(document.documentElement, tenant.accentColor);
 }
 
 async function refreshCount() {
@@ -148,7 +120,7 @@ function endSession(message) {
   resetState();
   app.session.clear();
   $('view').replaceChildren();
-  applyAccent(null);
+  applyAccent(document.documentElement, null);
   showLogin({ error: message, focus: true });
 }
 
