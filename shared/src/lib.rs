@@ -36,6 +36,7 @@ pub mod secrets;
 pub mod signup;
 pub mod source;
 pub mod telemetry;
+pub mod visibility;
 
 #[cfg(feature = "dynamodb")]
 pub mod store;
