@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::domain::{
@@ -82,7 +83,7 @@ pub fn shareable(document: &Document) -> bool {
 }
 
 /// The folder a visible document came with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FolderRef {
     pub id: FolderId,
     pub name: FileName,
