@@ -32,6 +32,9 @@ pub const MAX_FOLDER_DEPTH: usize = 20;
 #[cfg(feature = "dynamodb")]
 const _: () = assert!(MAX_FOLDER_DEPTH == crate::store::MAX_FOLDER_DEPTH);
 
+/// The shared items that exist, and the staff members who shared them.
+pub type EntriesAndSharers = (HashMap<ItemRef, DriveEntry>, HashMap<UserSub, StaffMember>);
+
 /// The shares of one contact at one company.
 pub trait ContactShares: Sync {
     type Error: Send;
@@ -54,7 +57,7 @@ pub trait SharedDrive: ContactShares {
         tenant: TenantId,
         items: &[ItemRef],
         sharers: &[UserSub],
-    ) -> impl Future<Output = Result<(HashMap<ItemRef, DriveEntry>, HashMap<UserSub, StaffMember>), Self::Error>> + Send;
+    ) -> impl Future<Output = Result<EntriesAndSharers, Self::Error>> + Send;
 
     /// Everything a folder holds: its folders first, then its documents, each newest first.
     fn children_of(
@@ -244,7 +247,7 @@ mod store {
             tenant: TenantId,
             items: &[ItemRef],
             sharers: &[UserSub],
-        ) -> Result<(HashMap<ItemRef, DriveEntry>, HashMap<UserSub, StaffMember>), ApiError> {
+        ) -> Result<EntriesAndSharers, ApiError> {
             self.drive_entries_and_staff(tenant, items, sharers).await
         }
 

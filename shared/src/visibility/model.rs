@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{ContactShares, DocumentAccess, SharedDrive};
+use super::{ContactShares, DocumentAccess, EntriesAndSharers, SharedDrive};
 use crate::domain::{ContactId, DocumentId, FolderId, ItemRef, TenantId, UserSub};
 use crate::identity::StaffMember;
 use crate::model::{Document, DriveEntry, Folder, Share};
@@ -98,7 +98,7 @@ impl SharedDrive for DriveModel {
         tenant: TenantId,
         items: &[ItemRef],
         sharers: &[UserSub],
-    ) -> Result<(HashMap<ItemRef, DriveEntry>, HashMap<UserSub, StaffMember>), Infallible> {
+    ) -> Result<EntriesAndSharers, Infallible> {
         let entries = items.iter().filter_map(|item| Some((*item, self.entry(tenant, *item)?))).collect();
         let staff = sharers.iter().filter_map(|sub| Some((sub.clone(), self.staff.get(sub)?.clone()))).collect();
         Ok((entries, staff))
