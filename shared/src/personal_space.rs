@@ -323,4 +323,90 @@ mod tests {
         }
         assert!(query(&[("to", "2026-01-31"), ("from", "2026-01-01")]).is_ok());
     }
+
+    #[test]
+    fn the_listing_names_the_company_the_folder_and_who_shared_and_filters_by_any_folder_above() {
+        use crate::domain::{DocumentStatus, UserSub};
+        use crate::model::{Contact, Document, Folder, Share, Tenant, UploaderKind};
+        use crate::visibility::model::DriveModel;
+        use crate::visibility::visible_documents;
+
+        let now = OffsetDateTime::now_utc();
+        let tenant = Tenant {
+            id: TenantId::new(),
+            name: "Acme".parse().unwrap(),
+            slug: "acme".parse().unwrap(),
+            accent_color: None,
+            logo: None,
+            notify_access_closed: false,
+            status: Default::default(),
+            created_at: now,
+        };
+        let contact: Contact = serde_json::from_value(serde_json::json!({
+            "id": crate::domain::ContactId::new(),
+            "email": "chloe@client.example",
+            "name": "Chloe",
+            "accessStatus": "active",
+            "createdAt": "2026-01-01T00:00:00Z",
+            "createdBy": "staff",
+        }))
+        .unwrap();
+        let staff: UserSub = "staff".parse().unwrap();
+        let mut model = DriveModel::new(tenant.id);
+        let folder = |name: &str, parent| Folder {
+            id: FolderId::new(),
+            name: name.parse().unwrap(),
+            parent_id: parent,
+            created_at: now,
+            created_by: staff.clone(),
+        };
+        let (outer, inner) = {
+            let outer = folder("Outer", None);
+            let inner = folder("Inner", Some(outer.id));
+            (outer, inner)
+        };
+        let mut document = Document::pending(
+            tenant.id,
+            "deep.pdf".parse().unwrap(),
+            "application/pdf".parse().unwrap(),
+            5,
+            staff.clone(),
+            UploaderKind::Staff,
+        );
+        document.status = DocumentStatus::Available;
+        document.folder_id = Some(inner.id);
+        let until = now + time::Duration::days(1);
+        model.put_share(Share {
+            contact_id: contact.id,
+            item: crate::domain::ItemRef::Folder(outer.id),
+            shared_by: staff.clone(),
+            shared_at: now,
+            available_until: Some(until),
+        });
+        let (outer_id, inner_id, document_id) = (outer.id, inner.id, document.id);
+        model.put_folder(outer);
+        model.put_folder(inner);
+        model.put_document(document);
+        let company = Company { tenant, contact };
+
+        let visible = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(visible_documents(&model, company.tenant.id, company.contact.id, now))
+            .unwrap();
+        let listing = Incoming::listing(visible, &company);
+        assert_eq!(listing.len(), 1);
+        let item = &listing[0];
+        assert_eq!(item.document.id, document_id);
+        assert_eq!(item.company.tenant_id, company.tenant.id);
+        assert_eq!(item.folder.as_ref().map(|f| f.name.as_str()), Some("Inner"));
+        assert_eq!(item.shared_by.as_str(), "Acme", "a sharer who is not a member shows as the company");
+        assert_eq!((item.shared_at, item.available_until), (now, Some(until)));
+        for folder in [outer_id, inner_id] {
+            let page = query(&[("folder", &folder.to_string())]).unwrap().apply(listing.clone());
+            assert_eq!(names(&page), ["deep.pdf"]);
+        }
+        let elsewhere = query(&[("folder", &FolderId::new().to_string())]).unwrap().apply(listing);
+        assert_eq!(elsewhere.total, 0);
+    }
 }
