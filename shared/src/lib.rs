@@ -22,13 +22,16 @@ pub mod metrics;
 pub mod model;
 pub mod object_key;
 pub mod pagination;
+pub mod personal_space;
 pub mod rate_limit;
 pub mod resources;
 pub mod routes;
 pub mod secrets;
+pub mod share_selection;
 pub mod signup;
 pub mod source;
 pub mod telemetry;
+pub mod visibility;
 
 #[cfg(feature = "dynamodb")]
 pub mod store;
