@@ -223,14 +223,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_measured_future_reports_its_time_and_cpu() {
+        // Busy until the process has burnt 10 ms of CPU, however long a loaded machine
+        // takes to give it that: the claim is about what is counted, not how fast.
         let ((), cost) = measured(async {
-            let started = Instant::now();
-            while started.elapsed() < Duration::from_millis(20) {
+            let cpu_before = process_cpu_time();
+            while process_cpu_time().saturating_sub(cpu_before) < Duration::from_millis(10) {
                 std::hint::black_box(());
             }
         })
         .await;
-        assert!(cost.elapsed >= Duration::from_millis(20));
+        assert!(cost.elapsed > Duration::ZERO);
         assert!(cost.cpu >= Duration::from_millis(10), "busy work shows as CPU: {:?}", cost.cpu);
         assert_eq!(cost.aws.total(), 0);
         assert_eq!(cost.overhead(), cost.elapsed);
