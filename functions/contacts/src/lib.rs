@@ -13,7 +13,7 @@ use portal_shared::http::{
 use portal_shared::identity::{StaffChoices, StaffMember};
 use portal_shared::model::{Action, ActivityEvent, Contact, Language, Organization, Tenant};
 use portal_shared::pagination::Page;
-use portal_shared::store::Store;
+use portal_shared::store::{Clash, Entity, Store, StoreError};
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -164,14 +164,14 @@ impl App {
             created_at: OffsetDateTime::now_utc(),
             created_by: staff.sub,
         };
-        self.store.create_contact(staff.tenant_id, &contact).await?;
+        self.store.create_contact(staff.tenant_id, &contact).await.map_err(contact_problem)?;
         tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, "contact created");
         Ok(contact)
     }
 
     async fn list(&self, req: &Request) -> Result<Page<Contact>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
-        self.store.list_contacts(staff.tenant_id, &page_request(req)?).await
+        Ok(self.store.list_contacts(staff.tenant_id, &page_request(req)?).await?)
     }
 
     async fn get(&self, req: &Request) -> Result<Contact, ApiError> {
@@ -204,7 +204,7 @@ impl App {
             language: changes.language.unwrap_or(before.language),
             ..before.clone()
         };
-        self.store.update_contact(staff.tenant_id, &before, &after).await?;
+        self.store.update_contact(staff.tenant_id, &before, &after).await.map_err(contact_problem)?;
         tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact updated");
         Ok(after)
     }
@@ -263,7 +263,7 @@ impl App {
 
     async fn list_organizations(&self, req: &Request) -> Result<Page<Organization>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
-        self.store.list_organizations(staff.tenant_id, &page_request(req)?).await
+        Ok(self.store.list_organizations(staff.tenant_id, &page_request(req)?).await?)
     }
 
     async fn get_organization(&self, req: &Request) -> Result<Organization, ApiError> {
@@ -287,7 +287,7 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: OrganizationId = path_param(req, "organizationId")?;
-        self.store.delete_organization(staff.tenant_id, id).await
+        Ok(self.store.delete_organization(staff.tenant_id, id).await?)
     }
 
     async fn members(&self, req: &Request) -> Result<Page<Contact>, ApiError> {
@@ -295,7 +295,17 @@ impl App {
         let id: OrganizationId = path_param(req, "organizationId")?;
         // An unknown (or another tenant's) organization is a 404, not an empty list.
         self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))?;
-        self.store.organization_members(staff.tenant_id, id, &page_request(req)?).await
+        Ok(self.store.organization_members(staff.tenant_id, id, &page_request(req)?).await?)
+    }
+}
+
+/// A contact's organization that does not exist is a 422 naming `organizationId`.
+fn contact_problem(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Clash(Clash::Unknown(Entity::Organization)) => {
+            ApiError::Invalid("organizationId: no such organization".into())
+        }
+        other => other.into(),
     }
 }
 

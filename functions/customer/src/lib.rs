@@ -551,7 +551,7 @@ impl App {
 
     async fn preferences(&self, req: &Request) -> Result<Preferences, ApiError> {
         let customer = Customer::resolve(&self.store, req).await?;
-        self.store.preferences(&customer.sub).await
+        Ok(self.store.preferences(&customer.sub).await?)
     }
 
     async fn set_preferences(&self, req: &Request) -> Result<Preferences, ApiError> {

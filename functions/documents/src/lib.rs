@@ -14,7 +14,7 @@ use portal_shared::identity::StaffMember;
 use portal_shared::model::{Action, ActivityEvent, Document, DriveEntry, Folder};
 use portal_shared::pagination::Page;
 use portal_shared::storage::Storage;
-use portal_shared::store::{MAX_FOLDER_DEPTH, Store};
+use portal_shared::store::{Clash, Entity, MAX_FOLDER_DEPTH, Store, StoreError};
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -108,7 +108,7 @@ impl App {
 
     async fn list(&self, req: &Request) -> Result<Page<Document>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
-        self.store.list_documents(staff.tenant_id, &page_request(req)?).await
+        Ok(self.store.list_documents(staff.tenant_id, &page_request(req)?).await?)
     }
 
     async fn get(&self, req: &Request) -> Result<Document, ApiError> {
@@ -131,7 +131,10 @@ impl App {
             return Err(ApiError::Conflict("a customer submission stays in its contact's submissions".into()));
         }
         let name = changes.name.unwrap_or_else(|| before.name.clone());
-        self.store.update_document(staff.tenant_id, id, &name, changes.folder_id).await?;
+        self.store.update_document(staff.tenant_id, id, &name, changes.folder_id).await.map_err(|err| match err {
+            StoreError::Clash(Clash::Unknown(Entity::Folder)) => ApiError::Invalid("folderId: no such folder".into()),
+            other => other.into(),
+        })?;
         tracing::info!(tenant = %staff.tenant_id, document = %id, "document updated");
         Ok(Document { name, folder_id: changes.folder_id.unwrap_or(before.folder_id), ..before })
     }
@@ -178,7 +181,7 @@ impl App {
         if let Some(folder) = folder {
             self.store.folder(staff.tenant_id, folder).await?.ok_or(ApiError::NotFound("folder"))?;
         }
-        self.store.drive_children(staff.tenant_id, folder, &page).await
+        Ok(self.store.drive_children(staff.tenant_id, folder, &page).await?)
     }
 
     async fn create_folder(&self, req: &Request) -> Result<Folder, ApiError> {
@@ -186,10 +189,7 @@ impl App {
         staff.require_write()?;
         let input: NewFolder = json_body(req)?;
         if let Some(parent) = input.parent_id {
-            let depth = self.store.folder_path(staff.tenant_id, parent).await.map_err(|err| match err {
-                ApiError::NotFound(_) => ApiError::Invalid("parentId: no such folder".into()),
-                other => other,
-            })?;
+            let depth = self.store.folder_path(staff.tenant_id, parent).await?.ok_or_else(no_such_parent)?;
             if depth.len() >= MAX_FOLDER_DEPTH {
                 return Err(ApiError::Invalid(format!("parentId: folders nest at most {MAX_FOLDER_DEPTH} deep")));
             }
@@ -201,7 +201,7 @@ impl App {
             created_at: OffsetDateTime::now_utc(),
             created_by: staff.sub,
         };
-        self.store.create_folder(staff.tenant_id, &folder).await?;
+        self.store.create_folder(staff.tenant_id, &folder).await.map_err(parent_problem)?;
         tracing::info!(tenant = %staff.tenant_id, folder = %folder.id, "folder created");
         Ok(folder)
     }
@@ -209,7 +209,7 @@ impl App {
     async fn folder(&self, req: &Request) -> Result<FolderView, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         let id: FolderId = path_param(req, "folderId")?;
-        let mut path = self.store.folder_path(staff.tenant_id, id).await?;
+        let mut path = self.store.folder_path(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("folder"))?;
         let folder = path.pop().ok_or(ApiError::NotFound("folder"))?;
         Ok(FolderView { folder, path })
     }
@@ -225,10 +225,7 @@ impl App {
         let before = self.store.folder(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("folder"))?;
         if let Some(Some(parent)) = changes.parent_id {
             // A folder cannot move into itself or below itself.
-            let path = self.store.folder_path(staff.tenant_id, parent).await.map_err(|err| match err {
-                ApiError::NotFound(_) => ApiError::Invalid("parentId: no such folder".into()),
-                other => other,
-            })?;
+            let path = self.store.folder_path(staff.tenant_id, parent).await?.ok_or_else(no_such_parent)?;
             if path.iter().any(|ancestor| ancestor.id == id) {
                 return Err(ApiError::Invalid("parentId: a folder cannot move into itself".into()));
             }
@@ -241,7 +238,7 @@ impl App {
             parent_id: changes.parent_id.unwrap_or(before.parent_id),
             ..before
         };
-        self.store.update_folder(staff.tenant_id, &after).await?;
+        self.store.update_folder(staff.tenant_id, &after).await.map_err(parent_problem)?;
         tracing::info!(tenant = %staff.tenant_id, folder = %id, "folder updated");
         Ok(after)
     }
@@ -264,11 +261,11 @@ impl App {
         staff.require_write()?;
         let id: FolderId = path_param(req, "folderId")?;
         if let Err(err) = self.store.delete_folder(staff.tenant_id, id).await {
-            if err == ApiError::NotFound("folder") {
+            if err == StoreError::Clash(Clash::Missing(Entity::Folder)) {
                 // The retry of a delete that failed after the folder went: finish it.
                 self.delete_leftover_shares(&staff, ItemRef::Folder(id)).await?;
             }
-            return Err(err);
+            return Err(err.into());
         }
         let shares = self.store.all_item_shares(staff.tenant_id, ItemRef::Folder(id)).await?;
         self.store.delete_shares(staff.tenant_id, &shares).await?;
@@ -278,7 +275,7 @@ impl App {
 
     async fn submissions(&self, req: &Request) -> Result<Page<Document>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
-        self.store.list_submissions(staff.tenant_id, &page_request(req)?).await
+        Ok(self.store.list_submissions(staff.tenant_id, &page_request(req)?).await?)
     }
 
     async fn contact_submissions(&self, req: &Request) -> Result<Page<Document>, ApiError> {
@@ -286,7 +283,19 @@ impl App {
         let id: ContactId = path_param(req, "contactId")?;
         let page = page_request(req)?;
         self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
-        self.store.contact_submissions(staff.tenant_id, id, &page).await
+        Ok(self.store.contact_submissions(staff.tenant_id, id, &page).await?)
+    }
+}
+
+fn no_such_parent() -> ApiError {
+    ApiError::Invalid("parentId: no such folder".into())
+}
+
+/// A folder's parent deleted meanwhile is a 422 naming `parentId`.
+fn parent_problem(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Clash(Clash::Unknown(Entity::Folder)) => no_such_parent(),
+        other => other.into(),
     }
 }
 

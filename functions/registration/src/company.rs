@@ -31,7 +31,7 @@ use portal_shared::model::{Language, Tenant};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::Password;
 use portal_shared::signup::{CompanySignup, SignUpMode, VERIFICATION_VALID_HOURS, VerificationToken};
-use portal_shared::store::{ALREADY_VERIFIED, CODE_REFUSED, EMAIL_SIGNED_UP, SLUG_TAKEN, Store};
+use portal_shared::store::{Clash, Store, StoreError};
 use portal_shared::{ApiError, tokens};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -100,6 +100,19 @@ pub struct Verified {
 }
 
 const CHECK_YOUR_EMAIL: &str = "verificationSent";
+
+/// A claim's clashes in this route's words: the slug and the invite code are fields of
+/// the request.
+const SLUG_TAKEN: &str = "this portal address is taken; choose another";
+const CODE_REFUSED: &str = "inviteCode: this invite code is not valid, has expired or has been used";
+
+fn claim_problem(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Clash(Clash::SlugTaken) => ApiError::Conflict(SLUG_TAKEN.into()),
+        StoreError::Clash(Clash::InviteCodeRefused) => ApiError::Invalid(CODE_REFUSED.into()),
+        other => other.into(),
+    }
+}
 
 impl CompanySignups {
     pub fn info(&self) -> SignUpInfo {
@@ -186,7 +199,7 @@ impl CompanySignups {
             created_at: now,
         };
         let mut claimed = self.store.claim_company_signup(&signup, &tenant, now).await;
-        if matches!(&claimed, Err(ApiError::Conflict(message)) if message == SLUG_TAKEN)
+        if matches!(&claimed, Err(StoreError::Clash(Clash::SlugTaken)))
             && self.take_over_abandoned(&signup.slug, now).await?
         {
             claimed = self.store.claim_company_signup(&signup, &tenant, now).await;
@@ -201,15 +214,15 @@ impl CompanySignups {
             }
             // The same email signed up meanwhile (a double submit): carry on with that one,
             // unless the slug went to another company.
-            Err(ApiError::Conflict(message)) if message == EMAIL_SIGNED_UP || message == SLUG_TAKEN => {
+            Err(StoreError::Clash(clash @ (Clash::SignupEmailTaken | Clash::SlugTaken))) => {
                 match self.store.company_signup(&input.email).await? {
-                    Some(existing) if message == EMAIL_SIGNED_UP || existing.slug == input.slug => {
+                    Some(existing) if clash == Clash::SignupEmailTaken || existing.slug == input.slug => {
                         self.again(existing, &input.slug, input.password).await?
                     }
-                    _ => return Err(ApiError::Conflict(message)),
+                    _ => return Err(claim_problem(clash.into())),
                 }
             }
-            Err(err) => return Err(err),
+            Err(err) => return Err(claim_problem(err)),
         }
         Ok(accepted())
     }
@@ -446,7 +459,7 @@ impl CompanySignups {
             .filter(|s| s.tenant_id == token.tenant_id)
             .ok_or_else(|| ApiError::Gone("this sign-up no longer exists".into()))?;
         if signup.verified_at.is_some() {
-            return Err(ApiError::Conflict(ALREADY_VERIFIED.into()));
+            return Err(ApiError::Conflict("this company's email is verified already; sign in".into()));
         }
         let sub = signup.sub.clone().ok_or_else(|| ApiError::Gone("this sign-up no longer exists".into()))?;
         // Enabled first: if the transaction below fails, the account has no membership
@@ -470,7 +483,14 @@ impl CompanySignups {
             // copies later changes onto every membership).
             company_status: TenantStatus::Active,
         };
-        self.store.verify_company_signup(&hash, &signup, &admin, OffsetDateTime::now_utc()).await?;
+        self.store.verify_company_signup(&hash, &signup, &admin, OffsetDateTime::now_utc()).await.map_err(|err| {
+            match err {
+                StoreError::Clash(Clash::StaffMemberExists) => {
+                    ApiError::Conflict("this account is a staff member already".into())
+                }
+                other => other.into(),
+            }
+        })?;
         tracing::info!(tenant = %signup.tenant_id, "company verified and active");
         Ok(Verified { status: "active", email: signup.email, slug: signup.slug })
     }

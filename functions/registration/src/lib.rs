@@ -29,7 +29,7 @@ use portal_shared::mail::Mailer;
 use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, PendingSignup, UploaderKind};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::{ConfirmationCode, Password};
-use portal_shared::store::Store;
+use portal_shared::store::{Clash, Store, StoreError};
 use portal_shared::{ApiError, aws, tokens};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -351,8 +351,10 @@ impl App {
                     tracing::info!(tenant = %signup.tenant_id, contact = %signup.contact_id, "customer access active")
                 }
                 // Staff closed the access meanwhile: nothing to activate.
-                Err(ApiError::Conflict(_)) => self.store.drop_signup(&input.email, &signup).await?,
-                Err(err) => return Err(err),
+                Err(StoreError::Clash(Clash::AccessNotPending)) => {
+                    self.store.drop_signup(&input.email, &signup).await?
+                }
+                Err(err) => return Err(err.into()),
             }
         }
         Ok(Registered { status: "active", email: input.email })

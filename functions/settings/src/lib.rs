@@ -249,7 +249,7 @@ impl App {
 
     async fn staff(&self, req: &Request) -> Result<Page<StaffMember>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
-        self.store.list_staff(staff.tenant_id, &page_request(req)?).await
+        Ok(self.store.list_staff(staff.tenant_id, &page_request(req)?).await?)
     }
 
     /// Creates the account in the staff pool (Cognito emails a temporary password; the
@@ -316,7 +316,7 @@ impl App {
         };
         if let Err(err) = self.store.create_staff_member(&member).await {
             self.delete_account(&member.email).await?;
-            return Err(err);
+            return Err(err.into());
         }
         Ok(member)
     }

@@ -22,7 +22,7 @@ use portal_shared::model::{Action, ActivityEvent, Contact, DriveEntry, Notificat
 use portal_shared::pagination::Page;
 use portal_shared::queue::NotificationQueue;
 use portal_shared::store::BatchedShare;
-use portal_shared::store::Store;
+use portal_shared::store::{Clash, Entity, Store, StoreError};
 use portal_shared::{ApiError, aws};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -264,7 +264,7 @@ impl App {
                 let event = ActivityEvent::new(Action::ShareCreated, staff.actor(), now)
                     .contact(contact.id)
                     .item(*item, entry_name(&entries[item]));
-                self.store.put_share(staff.tenant_id, &share, Some(&event)).await?;
+                self.store.put_share(staff.tenant_id, &share, Some(&event)).await.map_err(share_problem(&share))?;
                 self.announce(staff.tenant_id, contact.id, *item, entry_name(&entries[item])).await?;
                 shares.push(share);
             }
@@ -369,8 +369,8 @@ impl App {
                 let event =
                     ActivityEvent::new(Action::ShareRemoved, staff.actor(), now).contact(contact.id).item(*item, name);
                 match self.store.delete_share(staff.tenant_id, contact.id, share.item, &event).await {
-                    Ok(()) | Err(ApiError::NotFound(_)) => {}
-                    Err(err) => return Err(err),
+                    Ok(()) | Err(StoreError::Clash(Clash::Missing(Entity::Share))) => {}
+                    Err(err) => return Err(err.into()),
                 }
             }
         }
@@ -393,7 +393,7 @@ impl App {
                     .contact(contact.id)
                     .item(*item, entry_name(&entries[item]))
             });
-            self.store.put_share(staff.tenant_id, &share, event.as_ref()).await?;
+            self.store.put_share(staff.tenant_id, &share, event.as_ref()).await.map_err(share_problem(&share))?;
             if kept.is_none() {
                 self.announce(staff.tenant_id, contact.id, *item, entry_name(&entries[item])).await?;
             }
@@ -441,6 +441,17 @@ impl App {
             .filter_map(|share| contacts.remove(&share.contact_id).map(|contact| Recipient { share, contact }))
             .collect();
         Ok(Page { items, next_cursor: shares.next_cursor })
+    }
+}
+
+/// A share's item deleted meanwhile is a 422 naming the `items` field.
+fn share_problem(share: &Share) -> impl FnOnce(StoreError) -> ApiError + use<> {
+    let item = share.item;
+    move |err| match err {
+        StoreError::Clash(Clash::Unknown(Entity::Folder | Entity::Document)) => {
+            ApiError::Invalid(format!("items: no such {} {}", kind(item), item.id()))
+        }
+        other => other.into(),
     }
 }
 
