@@ -21,16 +21,15 @@ use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUs
 use aws_sdk_cognitoidentityprovider::operation::admin_delete_user::AdminDeleteUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-use lambda_http::Request;
 use portal_shared::domain::{DisplayName, Email, Slug, TenantId, TenantStatus, UserSub};
 use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
-use portal_shared::http::{json_body, path_param, source_address};
 use portal_shared::identity::StaffMember;
 use portal_shared::mail::{Mailer, render};
 use portal_shared::model::{Language, Tenant};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::Password;
 use portal_shared::signup::{CompanySignup, SignUpMode, VERIFICATION_VALID_HOURS, VerificationToken};
+use portal_shared::source::SourceAddress;
 use portal_shared::store::{Clash, Store, StoreError};
 use portal_shared::{ApiError, tokens};
 use serde::{Deserialize, Serialize};
@@ -119,7 +118,8 @@ impl CompanySignups {
         SignUpInfo { mode: self.mode }
     }
 
-    fn refuse_when_closed(&self) -> Result<(), ApiError> {
+    /// A closed portal refuses every sign-up route before its request is read.
+    pub(crate) fn refuse_when_closed(&self) -> Result<(), ApiError> {
         if self.mode == SignUpMode::Closed {
             return Err(ApiError::Forbidden(
                 "company sign-up is closed on this portal; ask its operator to create your company".into(),
@@ -128,16 +128,18 @@ impl CompanySignups {
         Ok(())
     }
 
-    pub async fn slug_availability(&self, req: &Request) -> Result<SlugAvailability, ApiError> {
+    pub async fn slug_availability(&self, slug: Slug) -> Result<SlugAvailability, ApiError> {
         self.refuse_when_closed()?;
-        let slug: Slug = path_param(req, "slug")?;
         let available = !self.store.slug_taken(&slug).await?;
         Ok(SlugAvailability { slug, available })
     }
 
-    pub async fn sign_up(&self, req: &Request) -> Result<SignUpAccepted, ApiError> {
+    pub(crate) async fn sign_up(
+        &self,
+        source: SourceAddress,
+        input: SignUpRequest,
+    ) -> Result<SignUpAccepted, ApiError> {
         self.refuse_when_closed()?;
-        let input: SignUpRequest = json_body(req)?;
         portal_shared::signup::check_staff_password(input.password.as_str())
             .map_err(|reason| ApiError::Invalid(format!("password: {reason}")))?;
         let code_hash = match (self.mode, &input.invite_code) {
@@ -151,7 +153,7 @@ impl CompanySignups {
             // Open sign-up takes no code (a stray one is ignored, not an error).
             _ => None,
         };
-        self.limiter.check(Purpose::CompanySignup, source_address(req), &input.email).await?;
+        self.limiter.check(Purpose::CompanySignup, source, &input.email).await?;
         let accepted = || SignUpAccepted { status: CHECK_YOUR_EMAIL };
 
         if let Some(existing) = self.store.company_signup(&input.email).await? {
@@ -438,8 +440,7 @@ impl CompanySignups {
         Ok(())
     }
 
-    pub async fn verify(&self, req: &Request) -> Result<Verified, ApiError> {
-        let input: Verification = json_body(req)?;
+    pub(crate) async fn verify(&self, input: Verification) -> Result<Verified, ApiError> {
         let invalid = || ApiError::Invalid("token: this verification link is not valid".into());
         if !tokens::is_well_formed(&input.token) {
             return Err(invalid());
@@ -495,9 +496,8 @@ impl CompanySignups {
         Ok(Verified { status: "active", email: signup.email, slug: signup.slug })
     }
 
-    pub async fn resend(&self, req: &Request) -> Result<SignUpAccepted, ApiError> {
-        let input: Resend = json_body(req)?;
-        self.limiter.check(Purpose::CompanySignupResend, source_address(req), &input.email).await?;
+    pub(crate) async fn resend(&self, source: SourceAddress, input: Resend) -> Result<SignUpAccepted, ApiError> {
+        self.limiter.check(Purpose::CompanySignupResend, source, &input.email).await?;
         if let Some(signup) = self.store.company_signup(&input.email).await?
             && signup.verified_at.is_none()
             && signup.sub.is_some()

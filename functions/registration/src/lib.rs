@@ -111,10 +111,10 @@ impl HttpFunction for App {
             Some("POST /registration/confirm") => respond(StatusCode::OK, self.post_confirmation(&req).await),
             Some("POST /registration/resend") => respond(StatusCode::ACCEPTED, self.post_resend(&req).await),
             Some("GET /signup") => respond(StatusCode::OK, Ok(self.companies.info())),
-            Some("GET /signup/slugs/{slug}") => respond(StatusCode::OK, self.companies.slug_availability(&req).await),
-            Some("POST /signup") => respond(StatusCode::ACCEPTED, self.companies.sign_up(&req).await),
-            Some("POST /signup/verify") => respond(StatusCode::OK, self.companies.verify(&req).await),
-            Some("POST /signup/resend") => respond(StatusCode::ACCEPTED, self.companies.resend(&req).await),
+            Some("GET /signup/slugs/{slug}") => respond(StatusCode::OK, self.get_slug(&req).await),
+            Some("POST /signup") => respond(StatusCode::ACCEPTED, self.post_signup(&req).await),
+            Some("POST /signup/verify") => respond(StatusCode::OK, self.post_signup_verify(&req).await),
+            Some("POST /signup/resend") => respond(StatusCode::ACCEPTED, self.post_signup_resend(&req).await),
             _ => unknown_route(&req).into_response(),
         }
     }
