@@ -54,7 +54,8 @@ pub struct Applied {
 }
 
 /// Applies `change` to a contact as read: the access write, the invitation request and
-/// its activity entry, in one transaction (409 if the access changed meanwhile).
+/// its activity entry, in one transaction (409 if the access changed meanwhile; 404 if the
+/// contact was deleted right after).
 #[cfg(feature = "dynamodb")]
 pub async fn apply(
     store: &crate::store::Store,
@@ -78,7 +79,8 @@ pub async fn apply(
     let event = ActivityEvent::new(action(next), staff.actor(), now).contact(contact.id);
     let changed = store
         .change_access(staff.tenant_id, contact.id, contact.access_status, next, now, invitation.as_ref(), &event)
-        .await?;
+        .await?
+        .ok_or(ApiError::NotFound("contact"))?;
     tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, from = ?contact.access_status, to = ?next, "portal access changed");
     Ok(Applied { contact: changed, changed: true, invite })
 }

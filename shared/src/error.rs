@@ -166,15 +166,7 @@ impl ApiError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let transient = match &err {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-            // A 5xx is the service failing, whatever its code says.
-            SdkError::ServiceError(service) => {
-                is_transient_code(service.err().code()) || service.raw().status().is_server_error()
-            }
-            _ => false,
-        };
-        if transient {
+        if is_transient(&err) {
             let error = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
             tracing::warn!(operation, error = %crate::telemetry::clip(&error), "transient AWS error");
             Self::Unavailable
@@ -211,6 +203,37 @@ impl ApiError {
 /// Whether an AWS error is the service refusing a parameter's value (not a failure).
 pub fn refuses_a_value<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
     matches!(err, SdkError::ServiceError(service) if service.err().code() == Some("InvalidParameterException"))
+}
+
+/// Whether a failed AWS call is transient (throttling, a timeout, an unreachable endpoint,
+/// the service failing): the same call can be made again.
+pub fn is_transient<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        // A 5xx is the service failing, whatever its code says.
+        SdkError::ServiceError(service) => {
+            is_transient_code(service.err().code()) || service.raw().status().is_server_error()
+        }
+        _ => false,
+    }
+}
+
+/// The generic meaning of a storage outcome. A clash a handler expects is mapped by the
+/// handler first, in its own words (a 409 or 422 naming its request's field); what
+/// reaches this is a clash in the store's plain words, a 503 or a 500.
+#[cfg(feature = "dynamodb")]
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        use crate::store::{Clash, StoreError};
+        match err {
+            StoreError::Clash(Clash::Missing(entity) | Clash::Unknown(entity)) => Self::NotFound(entity.name()),
+            StoreError::Clash(Clash::CompanyStopped) => Self::CompanySuspended,
+            StoreError::Clash(clash) => Self::Conflict(clash.to_string()),
+            StoreError::ForeignCursor => Self::Malformed("cursor is not valid".into()),
+            StoreError::Unavailable => Self::Unavailable,
+            StoreError::Internal(message) => Self::Internal(message),
+        }
+    }
 }
 
 fn is_transient_code(code: Option<&str>) -> bool {
@@ -285,6 +308,22 @@ mod tests {
         let json = body_json(&response);
         assert_eq!(json["type"], "/problems/company-suspended");
         assert_eq!(json["title"], "Company suspended");
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[test]
+    fn storage_outcomes_keep_their_statuses() {
+        use crate::store::{Clash, Entity, StoreError};
+        let status = |err: StoreError| ApiError::from(err).into_response().status();
+        assert_eq!(status(StoreError::Unavailable), 503);
+        assert_eq!(status(StoreError::Internal("boom".into())), 500);
+        assert_eq!(status(StoreError::ForeignCursor), 400);
+        assert_eq!(ApiError::from(StoreError::Clash(Clash::Missing(Entity::Contact))), ApiError::NotFound("contact"));
+        assert_eq!(ApiError::from(StoreError::Clash(Clash::CompanyStopped)), ApiError::CompanySuspended);
+        assert_eq!(
+            ApiError::from(StoreError::Clash(Clash::ContactEmailTaken)),
+            ApiError::Conflict("a contact with this email already exists".into())
+        );
     }
 
     #[test]

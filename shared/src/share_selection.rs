@@ -211,7 +211,7 @@ impl SelectionSource for crate::store::Store {
         tenant: TenantId,
         items: &[ItemRef],
     ) -> Result<HashMap<ItemRef, DriveEntry>, ApiError> {
-        crate::store::Store::drive_entries(self, tenant, items).await
+        Ok(crate::store::Store::drive_entries(self, tenant, items).await?)
     }
 }
 

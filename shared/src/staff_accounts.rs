@@ -64,7 +64,7 @@ pub async fn invite(
     };
     if let Err(err) = store.create_staff_member(&member).await {
         delete(cognito, pool_id, &member.email).await?;
-        return Err(err);
+        return Err(err.into());
     }
     Ok(member)
 }

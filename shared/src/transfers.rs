@@ -10,7 +10,7 @@ use crate::domain::DocumentId;
 use crate::error::ApiError;
 use crate::model::Document;
 use crate::storage::{PresignedRequest, Storage};
-use crate::store::Store;
+use crate::store::{Clash, Entity, Store, StoreError};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,7 +37,11 @@ pub async fn begin_upload(
         return Err(ApiError::Invalid(format!("size: must be at most {} bytes", limits.max_upload_bytes)));
     }
     let abandoned_after = document.created_at + time::Duration::days(1);
-    store.create_document(&document, abandoned_after).await?;
+    store.create_document(&document, abandoned_after).await.map_err(|err| match err {
+        // The folder of a staff upload was deleted meanwhile: the request's `folderId`.
+        StoreError::Clash(Clash::Unknown(Entity::Folder)) => ApiError::Invalid("folderId: no such folder".into()),
+        other => other.into(),
+    })?;
     let upload = storage
         .presign_upload(document.object_key(), &document.content_type, document.size, limits.upload_url_ttl_seconds)
         .await?;

@@ -228,7 +228,8 @@ pub async fn shared_document<S: DocumentAccess>(
 
 #[cfg(feature = "dynamodb")]
 mod store {
-    //! The table answers the rule's reads with the store's queries, one for one.
+    //! The table answers the rule's reads with the store's queries, one for one; a
+    //! storage outcome becomes the API's error here, as at every edge.
 
     use super::*;
     use crate::error::ApiError;
@@ -237,7 +238,7 @@ mod store {
     impl ContactShares for Store {
         type Error = ApiError;
         async fn shares_of_contact(&self, tenant: TenantId, contact: ContactId) -> Result<Vec<Share>, ApiError> {
-            self.all_contact_shares(tenant, contact).await
+            Ok(self.all_contact_shares(tenant, contact).await?)
         }
     }
 
@@ -248,11 +249,11 @@ mod store {
             items: &[ItemRef],
             sharers: &[UserSub],
         ) -> Result<EntriesAndSharers, ApiError> {
-            self.drive_entries_and_staff(tenant, items, sharers).await
+            Ok(self.drive_entries_and_staff(tenant, items, sharers).await?)
         }
 
         async fn children_of(&self, tenant: TenantId, folder: FolderId) -> Result<Vec<DriveEntry>, ApiError> {
-            self.all_drive_children(tenant, folder).await
+            Ok(self.all_drive_children(tenant, folder).await?)
         }
     }
 
@@ -264,7 +265,7 @@ mod store {
             contact: ContactId,
             item: ItemRef,
         ) -> Result<(Option<DriveEntry>, Option<Share>), ApiError> {
-            self.entry_and_share(tenant, contact, item).await
+            Ok(self.entry_and_share(tenant, contact, item).await?)
         }
     }
 }

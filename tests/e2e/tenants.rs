@@ -223,7 +223,10 @@ async fn a_suspended_company_is_refused_from_the_next_request_until_resumed() ->
         submissions_seen_at: None,
         company_status: TenantStatus::Active,
     };
-    assert_eq!(op.store.create_staff_member(&racing).await, Err(portal_shared::ApiError::CompanySuspended));
+    assert_eq!(
+        op.store.create_staff_member(&racing).await.map_err(portal_shared::ApiError::from),
+        Err(portal_shared::ApiError::CompanySuspended)
+    );
 
     command(&format!("resume {}", a.tenant.slug)).await?;
     a.member.get("/contacts").await?.expect(200)?;

@@ -28,7 +28,7 @@ impl PreferencesInput {
 
 impl App {
     pub(crate) async fn preferences(&self, customer: &Customer) -> Result<Preferences, ApiError> {
-        self.store.preferences(&customer.sub).await
+        Ok(self.store.preferences(&customer.sub).await?)
     }
 
     pub(crate) async fn set_preferences(

@@ -99,20 +99,35 @@ impl App {
         }
     }
 
+    /// The routes: the caller (a write role) and the contact or organization named by the
+    /// path, then one use case.
     async fn contact(&self, req: &Request, change: Change) -> Result<Contact, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: ContactId = path_param(req, "contactId")?;
-        let contact = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
-        self.apply(&staff, contact, change).await
+        self.change_contact(&staff, id, change).await
     }
 
-    /// Applies the change to every contact of the organization; contacts that never had
-    /// access are left as they are when closing.
     async fn organization(&self, req: &Request, change: Change) -> Result<Changed, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: OrganizationId = path_param(req, "organizationId")?;
+        self.change_organization(&staff, id, change).await
+    }
+
+    async fn change_contact(&self, staff: &StaffMember, id: ContactId, change: Change) -> Result<Contact, ApiError> {
+        let contact = self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))?;
+        self.apply(staff, contact, change).await
+    }
+
+    /// Applies the change to every contact of the organization; contacts that never had
+    /// access are left as they are when closing.
+    async fn change_organization(
+        &self,
+        staff: &StaffMember,
+        id: OrganizationId,
+        change: Change,
+    ) -> Result<Changed, ApiError> {
         self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))?;
         let mut contacts = Vec::new();
         for contact in self.store.all_organization_members(staff.tenant_id, id).await? {
@@ -120,7 +135,7 @@ impl App {
                 contacts.push(contact);
                 continue;
             }
-            contacts.push(self.apply(&staff, contact, change).await?);
+            contacts.push(self.apply(staff, contact, change).await?);
         }
         Ok(Changed { contacts })
     }

@@ -21,17 +21,16 @@ use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUs
 use aws_sdk_cognitoidentityprovider::operation::admin_delete_user::AdminDeleteUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-use lambda_http::Request;
 use portal_shared::domain::{DisplayName, Email, Slug, TenantId, TenantStatus, UserSub};
 use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
-use portal_shared::http::{json_body, path_param, source_address};
 use portal_shared::identity::StaffMember;
 use portal_shared::mail::{Mailer, render};
 use portal_shared::model::{Language, Tenant};
 use portal_shared::rate_limit::{Purpose, RateLimiter};
 use portal_shared::secrets::Password;
 use portal_shared::signup::{CompanySignup, SignUpMode, VERIFICATION_VALID_HOURS, VerificationToken};
-use portal_shared::store::{ALREADY_VERIFIED, CODE_REFUSED, EMAIL_SIGNED_UP, SLUG_TAKEN, Store};
+use portal_shared::source::SourceAddress;
+use portal_shared::store::{Clash, Store, StoreError};
 use portal_shared::{ApiError, tokens};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -101,12 +100,26 @@ pub struct Verified {
 
 const CHECK_YOUR_EMAIL: &str = "verificationSent";
 
+/// A claim's clashes in this route's words: the slug and the invite code are fields of
+/// the request.
+const SLUG_TAKEN: &str = "this portal address is taken; choose another";
+const CODE_REFUSED: &str = "inviteCode: this invite code is not valid, has expired or has been used";
+
+fn claim_problem(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Clash(Clash::SlugTaken) => ApiError::Conflict(SLUG_TAKEN.into()),
+        StoreError::Clash(Clash::InviteCodeRefused) => ApiError::Invalid(CODE_REFUSED.into()),
+        other => other.into(),
+    }
+}
+
 impl CompanySignups {
     pub fn info(&self) -> SignUpInfo {
         SignUpInfo { mode: self.mode }
     }
 
-    fn refuse_when_closed(&self) -> Result<(), ApiError> {
+    /// A closed portal refuses every sign-up route before its request is read.
+    pub(crate) fn refuse_when_closed(&self) -> Result<(), ApiError> {
         if self.mode == SignUpMode::Closed {
             return Err(ApiError::Forbidden(
                 "company sign-up is closed on this portal; ask its operator to create your company".into(),
@@ -115,16 +128,18 @@ impl CompanySignups {
         Ok(())
     }
 
-    pub async fn slug_availability(&self, req: &Request) -> Result<SlugAvailability, ApiError> {
+    pub async fn slug_availability(&self, slug: Slug) -> Result<SlugAvailability, ApiError> {
         self.refuse_when_closed()?;
-        let slug: Slug = path_param(req, "slug")?;
         let available = !self.store.slug_taken(&slug).await?;
         Ok(SlugAvailability { slug, available })
     }
 
-    pub async fn sign_up(&self, req: &Request) -> Result<SignUpAccepted, ApiError> {
+    pub(crate) async fn sign_up(
+        &self,
+        source: SourceAddress,
+        input: SignUpRequest,
+    ) -> Result<SignUpAccepted, ApiError> {
         self.refuse_when_closed()?;
-        let input: SignUpRequest = json_body(req)?;
         portal_shared::signup::check_staff_password(input.password.as_str())
             .map_err(|reason| ApiError::Invalid(format!("password: {reason}")))?;
         let code_hash = match (self.mode, &input.invite_code) {
@@ -138,7 +153,7 @@ impl CompanySignups {
             // Open sign-up takes no code (a stray one is ignored, not an error).
             _ => None,
         };
-        self.limiter.check(Purpose::CompanySignup, source_address(req), &input.email).await?;
+        self.limiter.check(Purpose::CompanySignup, source, &input.email).await?;
         let accepted = || SignUpAccepted { status: CHECK_YOUR_EMAIL };
 
         if let Some(existing) = self.store.company_signup(&input.email).await? {
@@ -186,7 +201,7 @@ impl CompanySignups {
             created_at: now,
         };
         let mut claimed = self.store.claim_company_signup(&signup, &tenant, now).await;
-        if matches!(&claimed, Err(ApiError::Conflict(message)) if message == SLUG_TAKEN)
+        if matches!(&claimed, Err(StoreError::Clash(Clash::SlugTaken)))
             && self.take_over_abandoned(&signup.slug, now).await?
         {
             claimed = self.store.claim_company_signup(&signup, &tenant, now).await;
@@ -201,15 +216,15 @@ impl CompanySignups {
             }
             // The same email signed up meanwhile (a double submit): carry on with that one,
             // unless the slug went to another company.
-            Err(ApiError::Conflict(message)) if message == EMAIL_SIGNED_UP || message == SLUG_TAKEN => {
+            Err(StoreError::Clash(clash @ (Clash::SignupEmailTaken | Clash::SlugTaken))) => {
                 match self.store.company_signup(&input.email).await? {
-                    Some(existing) if message == EMAIL_SIGNED_UP || existing.slug == input.slug => {
+                    Some(existing) if clash == Clash::SignupEmailTaken || existing.slug == input.slug => {
                         self.again(existing, &input.slug, input.password).await?
                     }
-                    _ => return Err(ApiError::Conflict(message)),
+                    _ => return Err(claim_problem(clash.into())),
                 }
             }
-            Err(err) => return Err(err),
+            Err(err) => return Err(claim_problem(err)),
         }
         Ok(accepted())
     }
@@ -425,8 +440,7 @@ impl CompanySignups {
         Ok(())
     }
 
-    pub async fn verify(&self, req: &Request) -> Result<Verified, ApiError> {
-        let input: Verification = json_body(req)?;
+    pub(crate) async fn verify(&self, input: Verification) -> Result<Verified, ApiError> {
         let invalid = || ApiError::Invalid("token: this verification link is not valid".into());
         if !tokens::is_well_formed(&input.token) {
             return Err(invalid());
@@ -446,7 +460,7 @@ impl CompanySignups {
             .filter(|s| s.tenant_id == token.tenant_id)
             .ok_or_else(|| ApiError::Gone("this sign-up no longer exists".into()))?;
         if signup.verified_at.is_some() {
-            return Err(ApiError::Conflict(ALREADY_VERIFIED.into()));
+            return Err(ApiError::Conflict("this company's email is verified already; sign in".into()));
         }
         let sub = signup.sub.clone().ok_or_else(|| ApiError::Gone("this sign-up no longer exists".into()))?;
         // Enabled first: if the transaction below fails, the account has no membership
@@ -470,14 +484,20 @@ impl CompanySignups {
             // copies later changes onto every membership).
             company_status: TenantStatus::Active,
         };
-        self.store.verify_company_signup(&hash, &signup, &admin, OffsetDateTime::now_utc()).await?;
+        self.store.verify_company_signup(&hash, &signup, &admin, OffsetDateTime::now_utc()).await.map_err(|err| {
+            match err {
+                StoreError::Clash(Clash::StaffMemberExists) => {
+                    ApiError::Conflict("this account is a staff member already".into())
+                }
+                other => other.into(),
+            }
+        })?;
         tracing::info!(tenant = %signup.tenant_id, "company verified and active");
         Ok(Verified { status: "active", email: signup.email, slug: signup.slug })
     }
 
-    pub async fn resend(&self, req: &Request) -> Result<SignUpAccepted, ApiError> {
-        let input: Resend = json_body(req)?;
-        self.limiter.check(Purpose::CompanySignupResend, source_address(req), &input.email).await?;
+    pub(crate) async fn resend(&self, source: SourceAddress, input: Resend) -> Result<SignUpAccepted, ApiError> {
+        self.limiter.check(Purpose::CompanySignupResend, source, &input.email).await?;
         if let Some(signup) = self.store.company_signup(&input.email).await?
             && signup.verified_at.is_none()
             && signup.sub.is_some()

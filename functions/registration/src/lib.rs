@@ -14,25 +14,15 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
-use aws_sdk_cognitoidentityprovider::operation::confirm_sign_up::ConfirmSignUpError;
-use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthError;
-use aws_sdk_cognitoidentityprovider::operation::sign_up::SignUpError;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use portal_shared::aws;
 use portal_shared::config::{self, ConfigError};
-use portal_shared::domain::{AccessStatus, Email, UserSub};
-use portal_shared::error::EMAIL_REFUSED_BY_SIGN_IN;
 use portal_shared::function::HttpFunction;
-use portal_shared::http::{json_body, respond, route_key, source_address, unknown_route};
+use portal_shared::http::{respond, route_key, unknown_route};
 use portal_shared::mail::Mailer;
-use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, PendingSignup, UploaderKind};
-use portal_shared::rate_limit::{Purpose, RateLimiter};
-use portal_shared::secrets::{ConfirmationCode, Password};
+use portal_shared::rate_limit::RateLimiter;
 use portal_shared::store::Store;
-use portal_shared::{ApiError, aws, tokens};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). SignUp, ConfirmSignUp, ResendConfirmationCode and InitiateAuth
@@ -62,6 +52,15 @@ pub const IAM_ACTIONS: &[&str] = &[
 ];
 
 pub mod company;
+// Customer registration: the routes parse requests into typed inputs (`inputs`) and
+// render answers; the use cases (`customers`) take only typed values.
+mod customers;
+mod inputs;
+mod routes;
+
+pub use customers::{Accepted, Registered};
+#[cfg(test)]
+use inputs::{Confirmation, Registration, Resend};
 
 pub use portal_shared::signup::SignUpMode;
 
@@ -81,40 +80,6 @@ pub struct CompanySignupConfig {
     pub sender: String,
     pub public_url: String,
     pub mode: SignUpMode,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Registration {
-    token: String,
-    password: Password,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Confirmation {
-    email: Email,
-    code: ConfirmationCode,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Resend {
-    email: Email,
-}
-
-/// Where a registration stands.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Registered {
-    /// `confirmationRequired` (enter the emailed code), `active` (sign in).
-    pub status: &'static str,
-    pub email: Email,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Accepted {
-    pub status: &'static str,
 }
 
 impl HttpFunction for App {
@@ -139,17 +104,17 @@ impl HttpFunction for App {
 
     async fn handle(&self, req: Request) -> Response<Body> {
         match route_key(&req) {
-            Some("POST /registration") => match self.register(&req).await {
+            Some("POST /registration") => match self.post_registration(&req).await {
                 Ok(registered) if registered.status == "active" => respond(StatusCode::OK, Ok(registered)),
                 outcome => respond(StatusCode::ACCEPTED, outcome),
             },
-            Some("POST /registration/confirm") => respond(StatusCode::OK, self.confirm(&req).await),
-            Some("POST /registration/resend") => respond(StatusCode::ACCEPTED, self.resend(&req).await),
+            Some("POST /registration/confirm") => respond(StatusCode::OK, self.post_confirmation(&req).await),
+            Some("POST /registration/resend") => respond(StatusCode::ACCEPTED, self.post_resend(&req).await),
             Some("GET /signup") => respond(StatusCode::OK, Ok(self.companies.info())),
-            Some("GET /signup/slugs/{slug}") => respond(StatusCode::OK, self.companies.slug_availability(&req).await),
-            Some("POST /signup") => respond(StatusCode::ACCEPTED, self.companies.sign_up(&req).await),
-            Some("POST /signup/verify") => respond(StatusCode::OK, self.companies.verify(&req).await),
-            Some("POST /signup/resend") => respond(StatusCode::ACCEPTED, self.companies.resend(&req).await),
+            Some("GET /signup/slugs/{slug}") => respond(StatusCode::OK, self.get_slug(&req).await),
+            Some("POST /signup") => respond(StatusCode::ACCEPTED, self.post_signup(&req).await),
+            Some("POST /signup/verify") => respond(StatusCode::OK, self.post_signup_verify(&req).await),
+            Some("POST /signup/resend") => respond(StatusCode::ACCEPTED, self.post_signup_resend(&req).await),
             _ => unknown_route(&req).into_response(),
         }
     }
@@ -177,215 +142,6 @@ impl App {
         };
         Self { limiter, store, cognito, pool_id: pool_id.into(), client_id: client_id.into(), companies }
     }
-
-    /// The invitation a token names, if it can still be used.
-    async fn invitation(&self, token: &str) -> Result<(String, InvitationToken), ApiError> {
-        let invalid = || ApiError::Invalid("token: this invitation link is not valid".into());
-        if !tokens::is_well_formed(token) {
-            return Err(invalid());
-        }
-        let hash = tokens::hash(token);
-        let invitation = self.store.invitation_token(&hash).await?.ok_or_else(invalid)?;
-        if invitation.used_at.is_some() {
-            return Err(ApiError::Conflict("this invitation link has been used already; sign in instead".into()));
-        }
-        if invitation.valid_until <= OffsetDateTime::now_utc() {
-            return Err(ApiError::Gone("this invitation link has expired; ask the company for a new one".into()));
-        }
-        // The access must still be waiting for this registration, at a company the operator
-        // has not stopped (a suspended one takes no new customers until it is resumed).
-        let (tenant, contact) = self.store.tenant_and_contact(invitation.tenant_id, invitation.contact_id).await?;
-        let waiting = contact.is_some_and(|c| c.access_status == AccessStatus::Pending && c.email == invitation.email);
-        if !waiting || tenant.is_none() {
-            return Err(ApiError::Gone("this invitation has been withdrawn".into()));
-        }
-        if tenant.is_some_and(|tenant| tenant.status.is_stopped()) {
-            return Err(ApiError::CompanySuspended);
-        }
-        Ok((hash, invitation))
-    }
-
-    async fn register(&self, req: &Request) -> Result<Registered, ApiError> {
-        let input: Registration = json_body(req)?;
-        let (hash, invitation) = self.invitation(&input.token).await?;
-        let email = invitation.email.clone();
-        // By the invited email: an existing account's password is checked below.
-        self.limiter.check(Purpose::Register, source_address(req), &email).await?;
-        let now = OffsetDateTime::now_utc();
-        let signed_up = self
-            .cognito
-            .sign_up()
-            .client_id(&self.client_id)
-            .username(email.as_str())
-            .password(input.password.as_str())
-            .user_attributes(attribute("email", email.as_str())?)
-            .send()
-            .await;
-        match signed_up {
-            Ok(output) => {
-                let sub: UserSub =
-                    output.user_sub.parse().map_err(|e| ApiError::Internal(format!("SignUp sub: {e}")))?;
-                let signup = PendingSignup { tenant_id: invitation.tenant_id, contact_id: invitation.contact_id, sub };
-                self.store.begin_signup(&hash, &email, &signup, now).await?;
-                tracing::info!(tenant = %invitation.tenant_id, contact = %invitation.contact_id, "customer signed up");
-                Ok(Registered { status: "confirmationRequired", email })
-            }
-            Err(err) => match err.as_service_error() {
-                Some(SignUpError::UsernameExistsException(_)) => {
-                    self.link_existing(&hash, &invitation, input.password, now).await
-                }
-                Some(SignUpError::InvalidPasswordException(e)) => Err(ApiError::Invalid(format!(
-                    "password: {}",
-                    e.message().unwrap_or("does not meet the password policy")
-                ))),
-                // Cognito will not take the invited address as a username (AWS: more than
-                // 128 characters): the field in our words, never Cognito's message.
-                _ => Err(ApiError::from_sdk_refusing("SignUp", err, EMAIL_REFUSED_BY_SIGN_IN)),
-            },
-        }
-    }
-
-    /// An account with this email exists (another company invited the customer first): the
-    /// password proves it is theirs, then the contact is linked to it at once.
-    async fn link_existing(
-        &self,
-        hash: &str,
-        invitation: &InvitationToken,
-        password: Password,
-        now: OffsetDateTime,
-    ) -> Result<Registered, ApiError> {
-        let email = &invitation.email;
-        let auth = self
-            .cognito
-            .initiate_auth()
-            .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", email.as_str())
-            .auth_parameters("PASSWORD", password.expose())
-            .send()
-            .await;
-        let sub = self.account_sub(email).await?;
-        match auth {
-            Ok(_) => {}
-            // Registered before but never confirmed: this contact waits for the same code.
-            Err(err) if matches!(err.as_service_error(), Some(InitiateAuthError::UserNotConfirmedException(_))) => {
-                let signup = PendingSignup { tenant_id: invitation.tenant_id, contact_id: invitation.contact_id, sub };
-                self.store.begin_signup(hash, email, &signup, now).await?;
-                let _ = self
-                    .cognito
-                    .resend_confirmation_code()
-                    .client_id(&self.client_id)
-                    .username(email.as_str())
-                    .send()
-                    .await;
-                return Ok(Registered { status: "confirmationRequired", email: email.clone() });
-            }
-            Err(err) => {
-                return Err(match err.as_service_error() {
-                    Some(
-                        InitiateAuthError::NotAuthorizedException(_) | InitiateAuthError::UserNotFoundException(_),
-                    ) => ApiError::Invalid(
-                        "password: you already have a portal account with this email; enter its password".into(),
-                    ),
-                    _ => ApiError::from_sdk("InitiateAuth", err),
-                });
-            }
-        }
-        let event = activated(&sub, invitation.contact_id, now);
-        self.store.link_account(hash, invitation, &sub, now, &event).await?;
-        tracing::info!(tenant = %invitation.tenant_id, contact = %invitation.contact_id, "existing customer linked");
-        Ok(Registered { status: "active", email: email.clone() })
-    }
-
-    async fn account_sub(&self, email: &Email) -> Result<UserSub, ApiError> {
-        let user = self
-            .cognito
-            .admin_get_user()
-            .user_pool_id(&self.pool_id)
-            .username(email.as_str())
-            .send()
-            .await
-            .map_err(|e| ApiError::from_sdk("AdminGetUser", e))?;
-        user.user_attributes()
-            .iter()
-            .find(|a| a.name == "sub")
-            .and_then(|a| a.value.as_deref())
-            .ok_or_else(|| ApiError::Internal("AdminGetUser returned no sub".into()))?
-            .parse()
-            .map_err(|e| ApiError::Internal(format!("AdminGetUser sub: {e}")))
-    }
-
-    /// Confirms the email with the emailed code; then every contact waiting for this
-    /// account becomes active. Any refusal answers the same, account or not.
-    async fn confirm(&self, req: &Request) -> Result<Registered, ApiError> {
-        let input: Confirmation = json_body(req)?;
-        self.limiter.check(Purpose::ConfirmSignup, source_address(req), &input.email).await?;
-        match self
-            .cognito
-            .confirm_sign_up()
-            .client_id(&self.client_id)
-            .username(input.email.as_str())
-            .confirmation_code(input.code.as_str())
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(err) => {
-                return Err(match err.as_service_error() {
-                    Some(
-                        ConfirmSignUpError::CodeMismatchException(_)
-                        | ConfirmSignUpError::ExpiredCodeException(_)
-                        | ConfirmSignUpError::UserNotFoundException(_)
-                        | ConfirmSignUpError::NotAuthorizedException(_)
-                        | ConfirmSignUpError::TooManyFailedAttemptsException(_),
-                    ) => ApiError::Invalid("code: the code is not valid or has expired".into()),
-                    _ => ApiError::from_sdk_refusing("ConfirmSignUp", err, EMAIL_REFUSED_BY_SIGN_IN),
-                });
-            }
-        }
-        let now = OffsetDateTime::now_utc();
-        for signup in self.store.pending_signups(&input.email).await? {
-            let event = activated(&signup.sub, signup.contact_id, now);
-            match self.store.complete_signup(&input.email, &signup, now, &event).await {
-                Ok(()) => {
-                    tracing::info!(tenant = %signup.tenant_id, contact = %signup.contact_id, "customer access active")
-                }
-                // Staff closed the access meanwhile: nothing to activate.
-                Err(ApiError::Conflict(_)) => self.store.drop_signup(&input.email, &signup).await?,
-                Err(err) => return Err(err),
-            }
-        }
-        Ok(Registered { status: "active", email: input.email })
-    }
-
-    /// Sends the confirmation code again; the answer never says whether the email exists.
-    async fn resend(&self, req: &Request) -> Result<Accepted, ApiError> {
-        let input: Resend = json_body(req)?;
-        self.limiter.check(Purpose::ResendCode, source_address(req), &input.email).await?;
-        if let Err(err) = self
-            .cognito
-            .resend_confirmation_code()
-            .client_id(&self.client_id)
-            .username(input.email.as_str())
-            .send()
-            .await
-        {
-            let transient = matches!(ApiError::from_sdk("ResendConfirmationCode", err), ApiError::Unavailable);
-            if transient {
-                return Err(ApiError::Unavailable);
-            }
-        }
-        Ok(Accepted { status: "sent if the account is waiting for its confirmation" })
-    }
-}
-
-fn activated(sub: &UserSub, contact: portal_shared::domain::ContactId, at: OffsetDateTime) -> ActivityEvent {
-    let actor = Actor { kind: UploaderKind::Customer, sub: sub.clone(), email: None };
-    ActivityEvent::new(Action::AccessActivated, actor, at).contact(contact)
-}
-
-fn attribute(name: &str, value: &str) -> Result<AttributeType, ApiError> {
-    AttributeType::builder().name(name).value(value).build().map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[cfg(test)]

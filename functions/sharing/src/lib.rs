@@ -21,7 +21,7 @@ use portal_shared::mail::Mailer;
 use portal_shared::model::Contact;
 use portal_shared::pagination::Page;
 use portal_shared::queue::NotificationQueue;
-use portal_shared::store::Store;
+use portal_shared::store::{Clash, Entity, Store, StoreError};
 use portal_shared::{ApiError, aws};
 
 mod input;
@@ -169,6 +169,17 @@ impl App {
         let staff = StaffMember::resolve(&self.store, req).await?;
         let page = page_request(req)?;
         self.recipients(&staff, item, &page).await
+    }
+}
+
+/// A share whose item was deleted meanwhile is a 422 naming the `items` field.
+fn share_problem(share: &portal_shared::model::Share) -> impl FnOnce(StoreError) -> ApiError + use<> {
+    let item = share.item;
+    move |err| match err {
+        StoreError::Clash(Clash::Unknown(Entity::Folder | Entity::Document)) => {
+            ApiError::Invalid(format!("items: no such {} {}", portal_shared::share_selection::kind(item), item.id()))
+        }
+        other => other.into(),
     }
 }
 

@@ -8,10 +8,11 @@ use portal_shared::identity::StaffMember;
 use portal_shared::model::{Action, ActivityEvent, Contact, Share};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::share_selection::{self, Wanted, entry_name};
+use portal_shared::store::{Clash, Entity, StoreError};
 use time::OffsetDateTime;
 
 use crate::input::Selection;
-use crate::{App, SELECTION_LEASE_SECONDS, SharedItem};
+use crate::{App, SELECTION_LEASE_SECONDS, SharedItem, share_problem};
 
 impl App {
     /// What is currently shared with a contact, one page at a time (a page may hold fewer
@@ -76,8 +77,8 @@ impl App {
                 .item(removal.item, removal.name.clone());
             // Gone already (another tidy-up): nothing to remove.
             match self.store.delete_share(tenant, contact.id, removal.item, &event).await {
-                Ok(()) | Err(ApiError::NotFound(_)) => {}
-                Err(err) => return Err(err),
+                Ok(()) | Err(StoreError::Clash(Clash::Missing(Entity::Share))) => {}
+                Err(err) => return Err(err.into()),
             }
         }
         for write in &plan.writes {
@@ -86,7 +87,7 @@ impl App {
                     .contact(contact.id)
                     .item(write.share.item, write.name.clone())
             });
-            self.store.put_share(tenant, &write.share, event.as_ref()).await?;
+            self.store.put_share(tenant, &write.share, event.as_ref()).await.map_err(share_problem(&write.share))?;
             if write.new {
                 self.announce(tenant, contact.id, write.share.item, write.name.clone()).await?;
             }

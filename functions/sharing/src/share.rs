@@ -14,7 +14,7 @@ use portal_shared::store::BatchedShare;
 use time::OffsetDateTime;
 
 use crate::input::ShareRequest;
-use crate::{App, MAX_CONTACTS, Shared};
+use crate::{App, MAX_CONTACTS, Shared, share_problem};
 
 impl App {
     /// Shares items with contacts and/or every contact of an organization: each item with
@@ -46,7 +46,7 @@ impl App {
                 let event = ActivityEvent::new(Action::ShareCreated, staff.actor(), now)
                     .contact(contact.id)
                     .item(*item, entry_name(&entries[item]));
-                self.store.put_share(staff.tenant_id, &share, Some(&event)).await?;
+                self.store.put_share(staff.tenant_id, &share, Some(&event)).await.map_err(share_problem(&share))?;
                 self.announce(staff.tenant_id, contact.id, *item, entry_name(&entries[item])).await?;
                 shares.push(share);
             }

@@ -76,12 +76,26 @@ impl App {
         }
     }
 
-    /// Records a pending document and signs a PUT of exactly the announced size and type
-    /// to a key the server chose.
+    /// `POST /uploads`: the caller (a write role, checked before the body is read) and the
+    /// announced file.
     async fn upload(&self, req: &Request) -> Result<UploadTicket, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let input: UploadRequest = json_body(req)?;
+        self.begin_staff_upload(&staff, input).await
+    }
+
+    /// `GET /documents/{documentId}/download`.
+    async fn download(&self, req: &Request) -> Result<DownloadTicket, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let id: DocumentId = path_param(req, "documentId")?;
+        self.download_ticket(&staff, id).await
+    }
+
+    /// Records a pending document and signs a PUT of exactly the announced size and type
+    /// to a key the server chose.
+    async fn begin_staff_upload(&self, staff: &StaffMember, input: UploadRequest) -> Result<UploadTicket, ApiError> {
+        staff.require_write()?;
         let document = Document {
             folder_id: input.folder_id,
             ..Document::pending(
@@ -89,16 +103,16 @@ impl App {
                 input.file_name,
                 input.content_type,
                 input.size,
-                staff.sub,
+                staff.sub.clone(),
                 UploaderKind::Staff,
             )
         };
         begin_upload(&self.store, &self.storage, &self.limits, document).await
     }
 
-    async fn download(&self, req: &Request) -> Result<DownloadTicket, ApiError> {
-        let staff = StaffMember::resolve(&self.store, req).await?;
-        let id: DocumentId = path_param(req, "documentId")?;
+    /// Presigns a GET of an available document's checked version, marks a submission seen
+    /// and records the download in the trail.
+    async fn download_ticket(&self, staff: &StaffMember, id: DocumentId) -> Result<DownloadTicket, ApiError> {
         let document = self.store.document(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("document"))?;
         match document.status {
             DocumentStatus::Available => {}

@@ -3,21 +3,18 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, TransactWriteItem, Update};
-
 use super::projection::{ItemReader, attributes_of};
-use super::{Index, Item, Store, from_item, s, to_item};
-use crate::domain::{DocumentId, FileName, FolderId, ItemRef, TenantId, UserSub};
-use crate::error::ApiError;
+use super::{Clash, Entity, Expr, Index, Item, Store, StoreError, Transaction, from_item, s, to_item};
+use crate::domain::{FolderId, ItemRef, TenantId, UserSub};
 use crate::identity::StaffMember;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
-use crate::model::{ActivityEvent, Document, DriveEntry, Folder};
+use crate::model::{Document, DriveEntry, Folder};
 use crate::pagination::{Page, PageRequest};
 
 /// How deep folders may nest (a bound for walking a folder's ancestors).
 pub const MAX_FOLDER_DEPTH: usize = 20;
 
-pub(super) fn read_entry(item: Item) -> Result<DriveEntry, ApiError> {
+pub(super) fn read_entry(item: Item) -> Result<DriveEntry, StoreError> {
     let is_folder = item.get(SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(keys::FOLDER_PREFIX));
     Ok(if is_folder { DriveEntry::Folder(from_item(item)?) } else { DriveEntry::Document(from_item(item)?) })
 }
@@ -37,7 +34,7 @@ fn drive_entry_attributes() -> Option<Vec<&'static str>> {
 }
 
 impl Store {
-    fn folder_item(tenant: TenantId, folder: &Folder) -> Result<Item, ApiError> {
+    fn folder_item(tenant: TenantId, folder: &Folder) -> Result<Item, StoreError> {
         to_item(
             folder,
             &[
@@ -49,52 +46,40 @@ impl Store {
         )
     }
 
-    /// A condition, in a transaction, that the folder exists.
-    pub(super) fn folder_exists(&self, tenant: TenantId, folder: FolderId) -> Result<TransactWriteItem, ApiError> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::folder_sk(folder))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+    pub(super) fn folder_key(tenant: TenantId, folder: FolderId) -> Item {
+        Self::tenant_key(tenant, keys::folder_sk(folder))
     }
 
-    pub(super) fn no_such_folder() -> ApiError {
-        ApiError::Invalid("folderId: no such folder".into())
-    }
-
-    /// Creates a folder in its parent (which must exist, checked in the same transaction).
-    pub async fn create_folder(&self, tenant: TenantId, folder: &Folder) -> Result<(), ApiError> {
-        let mut writes = vec![(
-            self.put_new(Self::folder_item(tenant, folder)?)?,
-            ApiError::Conflict("this folder already exists".into()),
-        )];
+    /// Creates a folder in its parent (which must exist, `Unknown(Folder)`, checked in the
+    /// same transaction).
+    pub async fn create_folder(&self, tenant: TenantId, folder: &Folder) -> Result<(), StoreError> {
+        let mut transaction =
+            Transaction::new("CreateFolder").put_new(Self::folder_item(tenant, folder)?, Clash::Exists(Entity::Folder));
         if let Some(parent) = folder.parent_id {
-            writes.push((self.folder_exists(tenant, parent)?, ApiError::Invalid("parentId: no such folder".into())));
+            transaction = transaction.require_exists(Self::folder_key(tenant, parent), Clash::Unknown(Entity::Folder));
         }
-        self.transact("CreateFolder", writes).await
+        transaction.commit(self).await
     }
 
-    pub async fn folder(&self, tenant: TenantId, folder: FolderId) -> Result<Option<Folder>, ApiError> {
+    pub async fn folder(&self, tenant: TenantId, folder: FolderId) -> Result<Option<Folder>, StoreError> {
         self.get(keys::tenant_pk(tenant), keys::folder_sk(folder)).await
     }
 
-    /// The folder and its ancestors, from the drive's root down to it.
-    pub async fn folder_path(&self, tenant: TenantId, folder: FolderId) -> Result<Vec<Folder>, ApiError> {
+    /// The folder and its ancestors, from the drive's root down to it (`None` when the
+    /// folder, or one of its ancestors, is gone).
+    pub async fn folder_path(&self, tenant: TenantId, folder: FolderId) -> Result<Option<Vec<Folder>>, StoreError> {
         let mut path = Vec::new();
         let mut next = Some(folder);
         while let Some(id) = next {
             if path.len() > MAX_FOLDER_DEPTH {
-                return Err(ApiError::Internal(format!("folder {folder} is nested deeper than allowed")));
+                return Err(StoreError::Internal(format!("folder {folder} is nested deeper than allowed")));
             }
-            let current = self.folder(tenant, id).await?.ok_or(ApiError::NotFound("folder"))?;
+            let Some(current) = self.folder(tenant, id).await? else { return Ok(None) };
             next = current.parent_id;
             path.push(current);
         }
         path.reverse();
-        Ok(path)
+        Ok(Some(path))
     }
 
     /// One page of what a folder holds (`None`: the root): folders first, then documents,
@@ -104,7 +89,7 @@ impl Store {
         tenant: TenantId,
         parent: Option<FolderId>,
         page: &PageRequest,
-    ) -> Result<Page<DriveEntry>, ApiError> {
+    ) -> Result<Page<DriveEntry>, StoreError> {
         let partition = keys::drive_children_gsi1_pk(tenant, parent);
         let reader = ItemReader { attributes: drive_entry_attributes(), read: read_entry };
         self.query_index(Index::Gsi1, tenant, &partition, "", "", page, reader).await
@@ -116,7 +101,7 @@ impl Store {
         &self,
         tenant: TenantId,
         items: &[ItemRef],
-    ) -> Result<HashMap<ItemRef, DriveEntry>, ApiError> {
+    ) -> Result<HashMap<ItemRef, DriveEntry>, StoreError> {
         Ok(self.drive_entries_and_staff(tenant, items, &[]).await?.0)
     }
 
@@ -127,7 +112,7 @@ impl Store {
         tenant: TenantId,
         items: &[ItemRef],
         staff: &[UserSub],
-    ) -> Result<(HashMap<ItemRef, DriveEntry>, HashMap<UserSub, StaffMember>), ApiError> {
+    ) -> Result<(HashMap<ItemRef, DriveEntry>, HashMap<UserSub, StaffMember>), StoreError> {
         let partition = keys::tenant_pk(tenant);
         let keys = items
             .iter()
@@ -152,115 +137,48 @@ impl Store {
     }
 
     /// Everything a folder holds (all pages).
-    pub async fn all_drive_children(&self, tenant: TenantId, folder: FolderId) -> Result<Vec<DriveEntry>, ApiError> {
+    pub async fn all_drive_children(&self, tenant: TenantId, folder: FolderId) -> Result<Vec<DriveEntry>, StoreError> {
         self.query_all(|page| async move { self.drive_children(tenant, Some(folder), &page).await }).await
     }
 
-    /// Renames and/or moves a folder (`parent` must exist; the caller has checked that it
-    /// is not inside the folder itself).
-    pub async fn update_folder(&self, tenant: TenantId, after: &Folder) -> Result<(), ApiError> {
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::folder_sk(after.id))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_names("#gsi", GSI1_PK)
-            .expression_attribute_values(":name", s(after.name.as_str()))
-            .expression_attribute_values(":gsi", s(keys::drive_children_gsi1_pk(tenant, after.parent_id)));
-        update = match after.parent_id {
-            Some(parent) => update
-                .update_expression("SET #name = :name, #gsi = :gsi, parentId = :parent")
-                .expression_attribute_values(":parent", s(parent.to_string())),
-            None => update.update_expression("SET #name = :name, #gsi = :gsi REMOVE parentId"),
+    /// Renames and/or moves a folder (`parent` must exist, `Unknown(Folder)`; the caller
+    /// has checked that it is not inside the folder itself). The folder itself gone is
+    /// `Missing(Folder)`.
+    pub async fn update_folder(&self, tenant: TenantId, after: &Folder) -> Result<(), StoreError> {
+        let text = match after.parent_id {
+            Some(_) => "SET #name = :name, #gsi = :gsi, parentId = :parent",
+            None => "SET #name = :name, #gsi = :gsi REMOVE parentId",
         };
-        let update = update.build().map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut writes = vec![(TransactWriteItem::builder().update(update).build(), ApiError::NotFound("folder"))];
+        let mut update = Expr::new(text)
+            .name("#name", "name")
+            .name("#gsi", GSI1_PK)
+            .value(":name", s(after.name.as_str()))
+            .value(":gsi", s(keys::drive_children_gsi1_pk(tenant, after.parent_id)));
         if let Some(parent) = after.parent_id {
-            writes.push((self.folder_exists(tenant, parent)?, ApiError::Invalid("parentId: no such folder".into())));
+            update = update.value(":parent", s(parent.to_string()));
         }
-        self.transact("UpdateFolder", writes).await
+        let mut transaction = Transaction::new("UpdateFolder").update(
+            Self::folder_key(tenant, after.id),
+            update,
+            Expr::exists(),
+            Clash::Missing(Entity::Folder),
+        );
+        if let Some(parent) = after.parent_id {
+            transaction = transaction.require_exists(Self::folder_key(tenant, parent), Clash::Unknown(Entity::Folder));
+        }
+        transaction.commit(self).await
     }
 
-    /// Deletes an empty folder (409 while it holds anything).
-    pub async fn delete_folder(&self, tenant: TenantId, folder: FolderId) -> Result<(), ApiError> {
+    /// Deletes an empty folder (`FolderNotEmpty` while it holds anything;
+    /// `Missing(Folder)` when it is gone).
+    pub async fn delete_folder(&self, tenant: TenantId, folder: FolderId) -> Result<(), StoreError> {
         let children = self.drive_children(tenant, Some(folder), &PageRequest { limit: 1, cursor: None }).await?;
         if !children.items.is_empty() {
-            return Err(ApiError::Conflict("the folder is not empty; move or delete what it holds first".into()));
+            return Err(Clash::FolderNotEmpty.into());
         }
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::folder_sk(folder))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        self.transact(
-            "DeleteFolder",
-            vec![(TransactWriteItem::builder().delete(delete).build(), ApiError::NotFound("folder"))],
-        )
-        .await
-    }
-
-    /// Renames a document and/or moves a staff document to another folder (`None`: the
-    /// root). Only these attributes change, so a concurrent settle is never undone.
-    pub async fn update_document(
-        &self,
-        tenant: TenantId,
-        document: DocumentId,
-        name: &FileName,
-        folder: Option<Option<FolderId>>,
-    ) -> Result<(), ApiError> {
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::document_sk(document))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_values(":name", s(name.as_str()));
-        update = match folder {
-            None => update.update_expression("SET #name = :name"),
-            Some(target) => {
-                let update = update
-                    .expression_attribute_names("#gsi", GSI1_PK)
-                    .expression_attribute_values(":gsi", s(keys::drive_children_gsi1_pk(tenant, target)));
-                match target {
-                    Some(folder) => update
-                        .update_expression("SET #name = :name, #gsi = :gsi, folderId = :folder")
-                        .expression_attribute_values(":folder", s(folder.to_string())),
-                    None => update.update_expression("SET #name = :name, #gsi = :gsi REMOVE folderId"),
-                }
-            }
-        };
-        let update = update.build().map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut writes = vec![(TransactWriteItem::builder().update(update).build(), ApiError::NotFound("document"))];
-        if let Some(Some(folder)) = folder {
-            writes.push((self.folder_exists(tenant, folder)?, Self::no_such_folder()));
-        }
-        self.transact("UpdateDocument", writes).await
-    }
-
-    /// Deletes a document's record, with its entry in the activity trail.
-    pub async fn delete_document(
-        &self,
-        tenant: TenantId,
-        document: &Document,
-        event: &ActivityEvent,
-    ) -> Result<(), ApiError> {
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::document_sk(document.id))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        self.transact(
-            "DeleteDocument",
-            vec![
-                (TransactWriteItem::builder().delete(delete).build(), ApiError::NotFound("document")),
-                self.event_write(tenant, event)?,
-            ],
-        )
-        .await
+        Transaction::new("DeleteFolder")
+            .delete_if(Self::folder_key(tenant, folder), Expr::exists(), Clash::Missing(Entity::Folder))
+            .commit(self)
+            .await
     }
 }

@@ -8,18 +8,13 @@
 //! Shares are batched per contact: each share appends to the contact's open batch, and
 //! the batch is sent once its window has passed since it opened.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{Store, conditional, from_item, s, took_effect};
+use super::{Item, Store, StoreError, condition_failed, from_item, n, s, sent, took_effect};
 use crate::domain::{ContactId, ItemRef, TenantId};
-use crate::error::ApiError;
 use crate::keys::{self, PK, SK};
-
-fn n(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
 
 /// One item of a share batch.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -49,26 +44,13 @@ pub enum BatchClaim {
 }
 
 impl Store {
-    /// The write that records a notification to send, for the transaction of its change.
-    pub(super) fn notification_write(
-        &self,
-        tenant: TenantId,
-        key: &str,
-        kind: &str,
-    ) -> Result<(TransactWriteItem, ApiError), ApiError> {
-        let item = std::collections::HashMap::from([
+    /// The item of a notification to send, put new in the transaction of its change.
+    pub(super) fn notification_item(tenant: TenantId, key: &str, kind: &str) -> Item {
+        Item::from([
             (PK.to_owned(), s(keys::tenant_pk(tenant))),
             (SK.to_owned(), s(keys::notification_sk(key))),
             ("kind".to_owned(), s(kind)),
-        ]);
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok((TransactWriteItem::builder().put(put).build(), ApiError::Conflict(format!("notification {key} exists"))))
+        ])
     }
 
     /// Takes the lease on an unsent notification: `false` if there is none, it was sent,
@@ -79,12 +61,12 @@ impl Store {
         key: &str,
         now: OffsetDateTime,
         lease_seconds: i64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::notification_sk(key))))
+            .set_key(Some(Self::tenant_key(tenant, keys::notification_sk(key))))
             .update_expression("SET claimedUntil = :until")
             .condition_expression(
                 "attribute_exists(#pk) AND attribute_not_exists(sentAt) \
@@ -99,38 +81,38 @@ impl Store {
     }
 
     /// Marks a claimed notification sent (kept a month for the record, then TTL).
-    pub async fn finish_notification(&self, tenant: TenantId, key: &str, at: OffsetDateTime) -> Result<(), ApiError> {
+    pub async fn finish_notification(&self, tenant: TenantId, key: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::notification_sk(key))))
+            .set_key(Some(Self::tenant_key(tenant, keys::notification_sk(key))))
             .update_expression("SET sentAt = :at, #ttl = :ttl REMOVE claimedUntil")
             .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
             .expression_attribute_values(":at", n(at.unix_timestamp()))
             .expression_attribute_values(":ttl", n((at + time::Duration::days(30)).unix_timestamp()))
             .send()
             .await
-            .map_err(|e| ApiError::from_sdk("UpdateItem", e))?;
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
         Ok(())
     }
 
     /// Gives a claimed notification back (its sending failed; the retry claims it again).
-    pub async fn release_notification(&self, tenant: TenantId, key: &str) -> Result<(), ApiError> {
+    pub async fn release_notification(&self, tenant: TenantId, key: &str) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::notification_sk(key))))
+            .set_key(Some(Self::tenant_key(tenant, keys::notification_sk(key))))
             .update_expression("REMOVE claimedUntil")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .send()
             .await
-            .map_err(|e| ApiError::from_sdk("UpdateItem", e))?;
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
         Ok(())
     }
 
     /// Whether a notification was sent (`None`: there is no such notification).
-    pub async fn notification_sent(&self, tenant: TenantId, key: &str) -> Result<Option<bool>, ApiError> {
+    pub async fn notification_sent(&self, tenant: TenantId, key: &str) -> Result<Option<bool>, StoreError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Outbox {
@@ -147,12 +129,12 @@ impl Store {
         contact: ContactId,
         share: &BatchedShare,
         at: OffsetDateTime,
-    ) -> Result<(), ApiError> {
-        let entry = serde_dynamo::to_attribute_value(share).map_err(|e| ApiError::Internal(e.to_string()))?;
+    ) -> Result<(), StoreError> {
+        let entry = super::value(share)?;
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_batch_sk(contact))))
+            .set_key(Some(Self::tenant_key(tenant, keys::share_batch_sk(contact))))
             .update_expression(
                 "SET #items = list_append(if_not_exists(#items, :empty), :new), \
                  openedAt = if_not_exists(openedAt, :at), version = if_not_exists(version, :zero) + :one",
@@ -165,7 +147,7 @@ impl Store {
             .expression_attribute_values(":one", n(1))
             .send()
             .await
-            .map_err(|e| ApiError::from_sdk("UpdateItem", e))?;
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
         Ok(())
     }
 
@@ -178,12 +160,12 @@ impl Store {
         now: OffsetDateTime,
         window_seconds: i64,
         lease_seconds: i64,
-    ) -> Result<BatchClaim, ApiError> {
+    ) -> Result<BatchClaim, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_batch_sk(contact))))
+            .set_key(Some(Self::tenant_key(tenant, keys::share_batch_sk(contact))))
             .update_expression("SET claimedUntil = :until")
             .condition_expression(
                 "attribute_exists(#pk) AND openedAt <= :opened_before \
@@ -196,9 +178,8 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match conditional("UpdateItem", result, ApiError::Conflict(String::new())) {
-            Ok(output) => Ok(BatchClaim::Claimed(from_item(output.attributes.unwrap_or_default())?)),
-            Err(ApiError::Conflict(_)) => {
+        match result {
+            Err(err) if condition_failed(&err) => {
                 #[derive(Deserialize)]
                 #[serde(rename_all = "camelCase")]
                 struct Open {
@@ -215,7 +196,7 @@ impl Store {
                     _ => BatchClaim::Nothing,
                 })
             }
-            Err(err) => Err(err),
+            result => Ok(BatchClaim::Claimed(from_item(sent("UpdateItem", result)?.attributes.unwrap_or_default())?)),
         }
     }
 
@@ -225,51 +206,49 @@ impl Store {
         &self,
         tenant: TenantId,
         contact: ContactId,
-        sent: &ShareBatch,
-    ) -> Result<(), ApiError> {
-        let key = Self::key(keys::tenant_pk(tenant), keys::share_batch_sk(contact));
+        batch: &ShareBatch,
+    ) -> Result<(), StoreError> {
+        let key = Self::tenant_key(tenant, keys::share_batch_sk(contact));
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key.clone()))
             .condition_expression("version = :version")
-            .expression_attribute_values(":version", n(sent.version as i64))
+            .expression_attribute_values(":version", n(batch.version as i64))
             .send()
             .await;
-        match conditional("DeleteItem", result, ApiError::Conflict(String::new())) {
-            Ok(_) => Ok(()),
-            Err(ApiError::Conflict(_)) => {
-                let removed: Vec<String> = (0..sent.items.len()).map(|i| format!("#items[{i}]")).collect();
-                let expression = if removed.is_empty() {
-                    "REMOVE claimedUntil".to_owned()
-                } else {
-                    format!("REMOVE {}, claimedUntil", removed.join(", "))
-                };
-                let result = self
-                    .client
-                    .update_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key))
-                    .update_expression(expression)
-                    .condition_expression("attribute_exists(#pk)")
-                    .expression_attribute_names("#pk", PK)
-                    .expression_attribute_names("#items", "items")
-                    .send()
-                    .await;
-                took_effect("UpdateItem", result).map(|_| ())
-            }
-            Err(err) => Err(err),
+        // A changed version: items were added meanwhile.
+        if !took_effect("DeleteItem", result)? {
+            let removed: Vec<String> = (0..batch.items.len()).map(|i| format!("#items[{i}]")).collect();
+            let expression = if removed.is_empty() {
+                "REMOVE claimedUntil".to_owned()
+            } else {
+                format!("REMOVE {}, claimedUntil", removed.join(", "))
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression(expression)
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#items", "items")
+                .send()
+                .await;
+            took_effect("UpdateItem", result)?;
         }
+        Ok(())
     }
 
     /// Gives a claimed batch back after a failed send (never re-creating a deleted one).
-    pub async fn release_share_batch(&self, tenant: TenantId, contact: ContactId) -> Result<(), ApiError> {
+    pub async fn release_share_batch(&self, tenant: TenantId, contact: ContactId) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_batch_sk(contact))))
+            .set_key(Some(Self::tenant_key(tenant, keys::share_batch_sk(contact))))
             .update_expression("REMOVE claimedUntil")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)

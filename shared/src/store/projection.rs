@@ -6,8 +6,8 @@
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
+use super::StoreError;
 use super::{Item, from_item};
-use crate::error::ApiError;
 
 /// The attribute names a `T` is read from: the field names its `Deserialize` gives to
 /// `deserialize_struct` (serde's names, after `rename_all`). `None` when `T` is not read as
@@ -24,7 +24,7 @@ pub(super) fn attributes_of<T: DeserializeOwned>() -> Option<&'static [&'static 
 /// how to turn one item into a `T`.
 pub(super) struct ItemReader<T> {
     pub attributes: Option<Vec<&'static str>>,
-    pub read: fn(Item) -> Result<T, ApiError>,
+    pub read: fn(Item) -> Result<T, StoreError>,
 }
 
 impl<T: DeserializeOwned> ItemReader<T> {

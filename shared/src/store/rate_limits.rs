@@ -4,8 +4,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Store, took_effect};
-use crate::error::ApiError;
+use super::{Store, StoreError, took_effect};
 use crate::keys;
 
 impl Store {
@@ -13,7 +12,7 @@ impl Store {
     /// counted, `false` (nothing written) at the limit. One `UpdateItem`: DynamoDB applies
     /// the condition and the `ADD` atomically, so concurrent attempts never pass more than
     /// `max`. `expires_at` (the window's end, epoch seconds) is the TTL.
-    pub async fn count_attempt(&self, pk: String, sk: String, max: u32, expires_at: i64) -> Result<bool, ApiError> {
+    pub async fn count_attempt(&self, pk: String, sk: String, max: u32, expires_at: i64) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -42,7 +41,7 @@ impl Store {
         source: &str,
         (per_source, per_email): (u32, u32),
         expires_at: i64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -67,7 +66,7 @@ impl Store {
     /// Takes back one attempt [`count_email_attempt`](Self::count_email_attempt) counted
     /// (the attempt was then refused by another limit). Never creates the item, never goes
     /// below zero.
-    pub async fn uncount_email_attempt(&self, pk: &str, sk: &str, source: &str) -> Result<(), ApiError> {
+    pub async fn uncount_email_attempt(&self, pk: &str, sk: &str, source: &str) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()

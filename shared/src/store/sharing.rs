@@ -2,42 +2,19 @@
 //! contact (`begins_with(SK, 'SHARE#{contact}#')`) and per item (GSI1). An expiring share
 //! carries the TTL attribute; reads hide it from the instant it expires.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
-
 use super::drive::read_entry;
 use super::projection::ItemReader;
-use super::{Index, Store, conditional, from_item, s, to_item, took_effect};
+use super::{
+    Clash, Entity, Expr, Index, Store, StoreError, Transaction, conditional, expire_at, from_item, n, s, sent, to_item,
+    took_effect,
+};
 use crate::domain::{ContactId, ItemId, ItemRef, TenantId};
-use crate::error::ApiError;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
 use crate::model::{ActivityEvent, DriveEntry, Share};
 use crate::pagination::{Key, Page, PageRequest};
 
 impl Store {
-    /// A condition, in a transaction, that an item (folder or document) exists.
-    fn item_exists(&self, tenant: TenantId, item: ItemRef) -> Result<TransactWriteItem, ApiError> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::item_sk(item))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
-    }
-
-    fn contact_exists(&self, tenant: TenantId, contact: ContactId) -> Result<TransactWriteItem, ApiError> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::contact_sk(contact))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
-    }
-
-    pub async fn share(&self, tenant: TenantId, contact: ContactId, item: ItemId) -> Result<Option<Share>, ApiError> {
+    pub async fn share(&self, tenant: TenantId, contact: ContactId, item: ItemId) -> Result<Option<Share>, StoreError> {
         self.get(keys::tenant_pk(tenant), keys::share_sk_by_id(contact, item)).await
     }
 
@@ -48,7 +25,7 @@ impl Store {
         tenant: TenantId,
         contact: ContactId,
         item: ItemRef,
-    ) -> Result<(Option<DriveEntry>, Option<Share>), ApiError> {
+    ) -> Result<(Option<DriveEntry>, Option<Share>), StoreError> {
         let partition = keys::tenant_pk(tenant);
         let share_sk = keys::share_sk(contact, item);
         let (mut entry, mut share) = (None, None);
@@ -65,13 +42,14 @@ impl Store {
     }
 
     /// Shares an item with a contact (or updates the share: who, when, until when), with
-    /// its activity entry if any, in one transaction that also checks both still exist.
+    /// its activity entry if any, in one transaction that also checks both still exist
+    /// (`Unknown(Folder)` or `Unknown(Document)`, `Unknown(Contact)`).
     pub async fn put_share(
         &self,
         tenant: TenantId,
         share: &Share,
         event: Option<&ActivityEvent>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut item = to_item(
             share,
             &[
@@ -82,34 +60,25 @@ impl Store {
             ],
         )?;
         if let Some(until) = share.available_until {
-            item.insert(keys::TTL_ATTRIBUTE.to_owned(), AttributeValue::N(until.unix_timestamp().to_string()));
+            expire_at(&mut item, until);
         }
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let kind = match share.item {
-            ItemRef::Folder(_) => "folder",
-            ItemRef::Document(_) => "document",
+        let shared = match share.item {
+            ItemRef::Folder(_) => Entity::Folder,
+            ItemRef::Document(_) => Entity::Document,
         };
-        let mut writes = vec![
-            (TransactWriteItem::builder().put(put).build(), ApiError::Internal("unconditional".into())),
-            (
-                self.item_exists(tenant, share.item)?,
-                ApiError::Invalid(format!("items: no such {kind} {}", share.item.id())),
-            ),
-            (self.contact_exists(tenant, share.contact_id)?, ApiError::NotFound("contact")),
-        ];
+        let mut transaction = Transaction::new("PutShare")
+            .put(item)
+            .require_exists(Self::tenant_key(tenant, keys::item_sk(share.item)), Clash::Unknown(shared))
+            .require_exists(Self::contact_key(tenant, share.contact_id), Clash::Unknown(Entity::Contact));
         if let Some(event) = event {
-            writes.push(self.event_write(tenant, event)?);
+            transaction = transaction.append(Self::event_item(tenant, event)?);
         }
-        self.transact("PutShare", writes).await
+        transaction.commit(self).await
     }
 
     /// Takes the lease on a contact's selection for `seconds`, so that two saves of the same
     /// selection never interleave their writes (which could leave a mix of both). A lease
-    /// held by another save that has not expired is a 409; an expired one (its holder
+    /// held by another save that has not expired is `SelectionBusy`; an expired one (its holder
     /// died) is taken over. Returns the holder token that [`Store::release_selection`]
     /// needs.
     pub async fn lease_selection(
@@ -118,41 +87,40 @@ impl Store {
         contact: ContactId,
         now: time::OffsetDateTime,
         seconds: i64,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, StoreError> {
         let holder = uuid::Uuid::new_v4().to_string();
-        let until = AttributeValue::N((now.unix_timestamp() + seconds).to_string());
+        let until = n(now.unix_timestamp() + seconds);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::selection_lease_sk(contact))))
+            .set_key(Some(Self::tenant_key(tenant, keys::selection_lease_sk(contact))))
             .update_expression("SET holder = :holder, leasedUntil = :until, #ttl = :until")
             .condition_expression("attribute_not_exists(#pk) OR leasedUntil < :now")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
             .expression_attribute_values(":holder", s(holder.clone()))
             .expression_attribute_values(":until", until)
-            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
             .send()
             .await;
-        conditional(
-            "UpdateItem",
-            result,
-            ApiError::Conflict(
-                "another save of this contact's selection is in progress; reload it and try again".into(),
-            ),
-        )?;
+        conditional("UpdateItem", result, Clash::SelectionBusy)?;
         Ok(holder)
     }
 
     /// Releases a selection lease, if `holder` still holds it (an expired lease another
     /// save took over is left to that save).
-    pub async fn release_selection(&self, tenant: TenantId, contact: ContactId, holder: &str) -> Result<(), ApiError> {
+    pub async fn release_selection(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        holder: &str,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::selection_lease_sk(contact))))
+            .set_key(Some(Self::tenant_key(tenant, keys::selection_lease_sk(contact))))
             .condition_expression("holder = :holder")
             .expression_attribute_values(":holder", s(holder))
             .send()
@@ -160,29 +128,23 @@ impl Store {
         took_effect("DeleteItem", result).map(|_| ())
     }
 
-    /// Removes a share, with its activity entry (404 if it was not shared).
+    /// Removes a share, with its activity entry (`Missing(Share)` if it was not shared).
     pub async fn delete_share(
         &self,
         tenant: TenantId,
         contact: ContactId,
         item: ItemRef,
         event: &ActivityEvent,
-    ) -> Result<(), ApiError> {
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_sk(contact, item))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        self.transact(
-            "DeleteShare",
-            vec![
-                (TransactWriteItem::builder().delete(delete).build(), ApiError::NotFound("share")),
-                self.event_write(tenant, event)?,
-            ],
-        )
-        .await
+    ) -> Result<(), StoreError> {
+        Transaction::new("DeleteShare")
+            .delete_if(
+                Self::tenant_key(tenant, keys::share_sk(contact, item)),
+                Expr::exists(),
+                Clash::Missing(Entity::Share),
+            )
+            .append(Self::event_item(tenant, event)?)
+            .commit(self)
+            .await
     }
 
     /// One page of what is shared with a contact, expired shares included (the caller
@@ -192,7 +154,7 @@ impl Store {
         tenant: TenantId,
         contact: ContactId,
         page: &PageRequest,
-    ) -> Result<Page<Share>, ApiError> {
+    ) -> Result<Page<Share>, StoreError> {
         let partition = keys::tenant_pk(tenant);
         let prefix = keys::contact_shares_prefix(contact);
         let query = self
@@ -211,7 +173,7 @@ impl Store {
     }
 
     /// Everything shared with a contact (all pages).
-    pub async fn all_contact_shares(&self, tenant: TenantId, contact: ContactId) -> Result<Vec<Share>, ApiError> {
+    pub async fn all_contact_shares(&self, tenant: TenantId, contact: ContactId) -> Result<Vec<Share>, StoreError> {
         self.query_all(|page| async move { self.contact_shares(tenant, contact, &page).await }).await
     }
 
@@ -221,7 +183,7 @@ impl Store {
         tenant: TenantId,
         item: ItemRef,
         page: &PageRequest,
-    ) -> Result<Page<Share>, ApiError> {
+    ) -> Result<Page<Share>, StoreError> {
         let partition = keys::item_shares_gsi1_pk(tenant, item);
         self.query_index(
             Index::Gsi1,
@@ -237,21 +199,16 @@ impl Store {
 
     /// Removes the share records of a deleted item or contact. They are already invisible
     /// (reads resolve shares against the live items and contacts); this only tidies up.
-    pub async fn delete_shares(&self, tenant: TenantId, shares: &[Share]) -> Result<(), ApiError> {
+    pub async fn delete_shares(&self, tenant: TenantId, shares: &[Share]) -> Result<(), StoreError> {
         for share in shares {
-            self.client
-                .delete_item()
-                .table_name(&self.table)
-                .set_key(Some(Self::key(keys::tenant_pk(tenant), keys::share_sk(share.contact_id, share.item))))
-                .send()
-                .await
-                .map_err(|e| ApiError::from_sdk("DeleteItem", e))?;
+            let key = Self::tenant_key(tenant, keys::share_sk(share.contact_id, share.item));
+            sent("DeleteItem", self.client.delete_item().table_name(&self.table).set_key(Some(key)).send().await)?;
         }
         Ok(())
     }
 
     /// Every share of an item (all pages).
-    pub async fn all_item_shares(&self, tenant: TenantId, item: ItemRef) -> Result<Vec<Share>, ApiError> {
+    pub async fn all_item_shares(&self, tenant: TenantId, item: ItemRef) -> Result<Vec<Share>, StoreError> {
         self.query_all(|page| async move { self.item_shares(tenant, item, &page).await }).await
     }
 }

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use portal_shared::ApiError;
 use portal_shared::domain::{DisplayName, Email, Role, Slug, TenantId, TenantStatus};
 use portal_shared::model::Tenant;
 use portal_shared::store::Store;
+use portal_shared::store::{Clash, StoreError};
 use time::OffsetDateTime;
 
 use self::args::{Command, CompanyRef, Invocation, Target};
@@ -151,7 +151,7 @@ impl Operator {
             created_at: OffsetDateTime::now_utc(),
         };
         match self.store.create_tenant(&tenant).await {
-            Err(ApiError::Conflict(_)) => bail!("the portal slug {} is taken", tenant.slug),
+            Err(StoreError::Clash(Clash::SlugTaken)) => bail!("the portal slug {} is taken", tenant.slug),
             other => other?,
         }
         let invited = portal_shared::staff_accounts::invite(

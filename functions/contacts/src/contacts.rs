@@ -1,0 +1,118 @@
+//! A tenant's contacts (the customers it shares with): create, edit, delete (which closes
+//! their access), and their activity.
+
+use portal_shared::ApiError;
+use portal_shared::domain::{AccessStatus, ContactId};
+use portal_shared::identity::StaffMember;
+use portal_shared::model::{Action, ActivityEvent, Contact};
+use portal_shared::pagination::{Page, PageRequest};
+use portal_shared::store::{Clash, Entity, StoreError};
+use time::OffsetDateTime;
+
+use crate::App;
+use crate::inputs::{ContactChanges, NewContact};
+
+impl App {
+    pub(crate) async fn create_contact(&self, staff: &StaffMember, input: NewContact) -> Result<Contact, ApiError> {
+        staff.require_write()?;
+        let contact = Contact {
+            id: ContactId::new(),
+            email: input.email,
+            name: input.name,
+            access_status: AccessStatus::None,
+            organization_id: input.organization_id,
+            access_changed_at: None,
+            customer_sub: None,
+            language: input.language.unwrap_or_default(),
+            created_at: OffsetDateTime::now_utc(),
+            created_by: staff.sub.clone(),
+        };
+        self.store.create_contact(staff.tenant_id, &contact).await.map_err(contact_problem)?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, "contact created");
+        Ok(contact)
+    }
+
+    pub(crate) async fn contact(&self, staff: &StaffMember, id: ContactId) -> Result<Contact, ApiError> {
+        self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))
+    }
+
+    pub(crate) async fn update_contact(
+        &self,
+        staff: &StaffMember,
+        id: ContactId,
+        changes: ContactChanges,
+    ) -> Result<Contact, ApiError> {
+        staff.require_write()?;
+        if changes.email.is_none()
+            && changes.name.is_none()
+            && changes.organization_id.is_none()
+            && changes.language.is_none()
+        {
+            return Err(ApiError::Invalid("nothing to change: send email, name, organizationId or language".into()));
+        }
+        let before = self.contact(staff, id).await?;
+        // A registered customer signs in with this email: it is theirs to keep.
+        if before.customer_sub.is_some() && changes.email.as_ref().is_some_and(|email| *email != before.email) {
+            return Err(ApiError::Conflict("this contact has registered: their email is their account's".into()));
+        }
+        let after = Contact {
+            email: changes.email.unwrap_or_else(|| before.email.clone()),
+            name: changes.name.unwrap_or_else(|| before.name.clone()),
+            organization_id: changes.organization_id.unwrap_or(before.organization_id),
+            language: changes.language.unwrap_or(before.language),
+            ..before.clone()
+        };
+        self.store.update_contact(staff.tenant_id, &before, &after).await.map_err(contact_problem)?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact updated");
+        Ok(after)
+    }
+
+    /// Deleting a contact is one of the ways to close their access: the record goes (so
+    /// the customer's next request finds no access), the customer is signed out everywhere,
+    /// and what was shared with them is tidied away.
+    pub(crate) async fn delete_contact(&self, staff: &StaffMember, id: ContactId) -> Result<(), ApiError> {
+        staff.require_write()?;
+        let Some(contact) = self.store.contact(staff.tenant_id, id).await? else {
+            // The retry of a delete that failed after the contact went (a 503): remove its
+            // share records now (reads never show them: the contact is gone).
+            let leftovers = self.store.all_contact_shares(staff.tenant_id, id).await?;
+            self.store.delete_shares(staff.tenant_id, &leftovers).await?;
+            return Err(ApiError::NotFound("contact"));
+        };
+        let event = ActivityEvent::new(Action::ContactDeleted, staff.actor(), OffsetDateTime::now_utc()).contact(id);
+        self.store.delete_contact(staff.tenant_id, &contact, &event).await?;
+        if contact.customer_sub.is_some() {
+            portal_shared::accounts::sign_out_everywhere(self.cognito.get(), &self.customer_pool_id, &contact.email)
+                .await?;
+        }
+        let shares = self.store.all_contact_shares(staff.tenant_id, id).await?;
+        self.store.delete_shares(staff.tenant_id, &shares).await?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %id, shares = shares.len(), "contact deleted");
+        Ok(())
+    }
+
+    pub(crate) async fn contact_activity(
+        &self,
+        staff: &StaffMember,
+        id: ContactId,
+        page: &PageRequest,
+    ) -> Result<Page<ActivityEvent>, ApiError> {
+        // The trail outlives a deleted contact; an id with neither is unknown.
+        let trail = self.store.contact_activity(staff.tenant_id, id, page).await?;
+        if trail.items.is_empty() && page.cursor.is_none() && self.store.contact(staff.tenant_id, id).await?.is_none() {
+            return Err(ApiError::NotFound("contact"));
+        }
+        Ok(trail)
+    }
+}
+
+/// A contact's organization that does not exist is a 422 naming `organizationId`; the
+/// other clashes (email taken, changed meanwhile) keep the store's words.
+fn contact_problem(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Clash(Clash::Unknown(Entity::Organization)) => {
+            ApiError::Invalid("organizationId: no such organization".into())
+        }
+        other => other.into(),
+    }
+}

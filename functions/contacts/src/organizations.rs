@@ -1,0 +1,62 @@
+//! Organizations: groups of contacts (create, rename, delete when empty, list members).
+
+use portal_shared::ApiError;
+use portal_shared::domain::OrganizationId;
+use portal_shared::identity::StaffMember;
+use portal_shared::model::{Contact, Organization};
+use portal_shared::pagination::{Page, PageRequest};
+use time::OffsetDateTime;
+
+use crate::App;
+use crate::inputs::OrganizationInput;
+
+impl App {
+    pub(crate) async fn create_organization(
+        &self,
+        staff: &StaffMember,
+        input: OrganizationInput,
+    ) -> Result<Organization, ApiError> {
+        staff.require_write()?;
+        let organization = Organization {
+            id: OrganizationId::new(),
+            name: input.name,
+            created_at: OffsetDateTime::now_utc(),
+            created_by: staff.sub.clone(),
+        };
+        self.store.create_organization(staff.tenant_id, &organization).await?;
+        Ok(organization)
+    }
+
+    pub(crate) async fn organization(&self, staff: &StaffMember, id: OrganizationId) -> Result<Organization, ApiError> {
+        self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))
+    }
+
+    pub(crate) async fn rename_organization(
+        &self,
+        staff: &StaffMember,
+        id: OrganizationId,
+        input: OrganizationInput,
+    ) -> Result<Organization, ApiError> {
+        staff.require_write()?;
+        let before = self.organization(staff, id).await?;
+        let after = Organization { name: input.name, ..before };
+        self.store.rename_organization(staff.tenant_id, &after).await?;
+        Ok(after)
+    }
+
+    pub(crate) async fn delete_organization(&self, staff: &StaffMember, id: OrganizationId) -> Result<(), ApiError> {
+        staff.require_write()?;
+        Ok(self.store.delete_organization(staff.tenant_id, id).await?)
+    }
+
+    pub(crate) async fn members(
+        &self,
+        staff: &StaffMember,
+        id: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<Page<Contact>, ApiError> {
+        // An unknown (or another tenant's) organization is a 404, not an empty list.
+        self.organization(staff, id).await?;
+        Ok(self.store.organization_members(staff.tenant_id, id, page).await?)
+    }
+}
