@@ -1,6 +1,8 @@
-//! What every HTTP function is: built once per cold start from the environment, then a
-//! handler from API Gateway request to response. `main.rs` of each function is `run::<App>()`
-//! and the local gateway calls the same `handle` in-process.
+//! What every function is: built once per cold start from the environment, then a handler.
+//! An HTTP function ([`HttpFunction`]) answers API Gateway requests; `main.rs` is
+//! `run::<App>()` and the local gateway calls the same `handle` in-process. An event
+//! function ([`EventFunction`], a queue's consumer) answers its events; `main.rs` is
+//! `run_events::<App>()`.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -61,6 +63,38 @@ pub async fn run<F: HttpFunction>() -> Result<(), lambda_http::Error> {
             Ok::<_, Infallible>(response)
         }
         .instrument(span)
+    }))
+    .await
+}
+
+/// A function fed by events (SQS batches): its event and answer types, how it is built from
+/// the process environment, and how it serves one event. An error fails the invocation, so
+/// Lambda delivers the event again.
+pub trait EventFunction: Send + Sync + Sized + 'static {
+    /// The name its invocation lines carry (an HTTP function's carry the route).
+    const NAME: &'static str;
+    type Event: serde::de::DeserializeOwned + Send + 'static;
+    type Answer: serde::Serialize + Send;
+
+    /// Built once per cold start from the process environment, as on Lambda.
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError>;
+
+    fn serve(&self, event: Self::Event) -> impl Future<Output = Result<Self::Answer, lambda_http::Error>> + Send;
+}
+
+/// The Lambda entry point of an event function: logging, SDK configuration and clients once
+/// per cold start, then each event served and its cost logged.
+pub async fn run_events<F: EventFunction>() -> Result<(), lambda_http::Error> {
+    crate::telemetry::init();
+    let sdk = crate::aws::load().await;
+    let app = Arc::new(F::from_env(&sdk)?);
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(move |event: lambda_http::LambdaEvent<F::Event>| {
+        let app = Arc::clone(&app);
+        async move {
+            let (answer, cost) = measured(app.serve(event.payload)).await;
+            log_invocation(F::NAME, None, &cost);
+            answer
+        }
     }))
     .await
 }

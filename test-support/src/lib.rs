@@ -350,3 +350,24 @@ pub fn check_body<T: DeserializeOwned>(value: &Value, bytes: &[u8]) -> Result<(O
     };
     Ok((from_value, from_bytes))
 }
+
+/// The `itemIdentifier`s of a queue consumer's partial-batch answer (`batchItemFailures`).
+pub fn failed_items(response: &Value) -> Vec<&str> {
+    response["batchItemFailures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["itemIdentifier"].as_str())
+        .collect()
+}
+
+/// The `messageId`s of the records of an SQS event for which `keep` holds, in order.
+pub fn message_ids(event: &Value, keep: impl Fn(&Value) -> bool) -> Vec<&str> {
+    event["Records"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| keep(r))
+        .map(|r| r["messageId"].as_str().unwrap_or_default())
+        .collect()
+}

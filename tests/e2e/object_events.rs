@@ -10,9 +10,24 @@ use portal_object_events::notification::ObjectCreated;
 use portal_object_events::{App, Outcome};
 use portal_shared::domain::{DocumentId, DocumentStatus, ObjectVersion};
 use portal_shared::object_key::ObjectKey;
-use portal_tests::{env, eventually, put_presigned, registered_customer, sdk, tenant_fixture, unique};
+use portal_tests::{TenantFixture, env, eventually, put_presigned, registered_customer, sdk, tenant_fixture, unique};
 use serde_json::{Value, json};
 use xtask::client::ApiClient;
+
+/// A pending staff upload of `name` announced as `content_type` and `size` bytes: its
+/// ticket (the presigned PUT), its document id and its object key.
+async fn pending_upload(
+    t: &TenantFixture,
+    name: &str,
+    content_type: &str,
+    size: usize,
+) -> anyhow::Result<(Value, DocumentId, String)> {
+    let body = json!({ "fileName": name, "contentType": content_type, "size": size });
+    let ticket = t.member.post("/uploads", body).await?.expect(201)?;
+    let id: DocumentId = ticket["document"]["id"].as_str().context("document id")?.parse()?;
+    let key = ObjectKey::document(t.tenant.id, id).to_string();
+    Ok((ticket, id, key))
+}
 
 async fn app() -> App {
     App::new(&sdk().await, &env().stack.table, &env().stack.bucket, &env().stack.sender, &env().api_url)
@@ -53,13 +68,7 @@ async fn objects_that_differ_from_what_was_presigned_are_rejected_and_deleted() 
     let s3 = s3().await;
     // Announce 5 bytes, then put 9 with the SDK directly (an emulator does not enforce the
     // signed content-length; real S3 would refuse the presigned PUT itself).
-    let ticket = t
-        .member
-        .post("/uploads", json!({ "fileName": "short.txt", "contentType": "text/plain", "size": 5 }))
-        .await?
-        .expect(201)?;
-    let id: DocumentId = ticket["document"]["id"].as_str().unwrap().parse()?;
-    let key = ObjectKey::document(t.tenant.id, id).to_string();
+    let (_, id, key) = pending_upload(&t, "short.txt", "text/plain", 5).await?;
     s3.put_object()
         .bucket(&env().stack.bucket)
         .key(&key)
@@ -77,12 +86,9 @@ async fn objects_that_differ_from_what_was_presigned_are_rejected_and_deleted() 
     assert_eq!(t.store.document(t.tenant.id, id).await?.unwrap().status, DocumentStatus::Rejected);
 
     // Another content type than announced.
-    let ticket = t
-        .member
-        .post("/uploads", json!({ "fileName": "page.pdf", "contentType": "application/pdf", "size": 4 }))
-        .await?
-        .expect(201)?;
-    let id = ticket["document"]["id"].as_str().unwrap();
+    let (ticket, id, _) = pending_upload(&t, "page.pdf", "application/pdf", 4).await?;
+    let id = id.to_string();
+    let id = id.as_str();
     let mut upload = ticket["upload"].clone();
     upload["headers"]["content-type"] = json!("text/html");
     put_presigned(&upload, b"<b/>".to_vec()).await?;
@@ -115,13 +121,7 @@ async fn orphans_are_deleted_and_foreign_keys_ignored() -> anyhow::Result<()> {
 #[tokio::test]
 async fn direct_s3_events_and_sqs_batches_are_both_accepted() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let ticket = t
-        .member
-        .post("/uploads", json!({ "fileName": "direct.txt", "contentType": "text/plain", "size": 2 }))
-        .await?
-        .expect(201)?;
-    let id: DocumentId = ticket["document"]["id"].as_str().unwrap().parse()?;
-    let key = ObjectKey::document(t.tenant.id, id).to_string();
+    let (_, _, key) = pending_upload(&t, "direct.txt", "text/plain", 2).await?;
     // Stored under the key, but settled by the event we hand to the function ourselves.
     let app = app().await;
     let notification = json!({ "Records": [{ "eventName": "ObjectCreated:Put", "s3": { "bucket": { "name": env().stack.bucket }, "object": { "key": key, "size": 2 } } }] });
@@ -187,11 +187,7 @@ async fn a_settled_document_serves_only_the_checked_version() -> anyhow::Result<
     let email = format!("{}@customer.example", unique("pinned"));
     let (customer, contact_id) = registered_customer(&t.member, &email).await?;
     let checked = b"Signed: yes".to_vec();
-    let ticket = t
-        .member
-        .post("/uploads", json!({ "fileName": "contract.txt", "contentType": "text/plain", "size": checked.len() }))
-        .await?
-        .expect(201)?;
+    let (ticket, _, _) = pending_upload(&t, "contract.txt", "text/plain", checked.len()).await?;
     assert_eq!(ticket["upload"]["headers"]["if-none-match"], "*", "{ticket}");
     put_presigned(&ticket["upload"], checked.clone()).await?;
     let id = ticket["document"]["id"].as_str().context("document id")?.to_owned();
@@ -290,13 +286,7 @@ async fn a_submission_cannot_be_replaced_after_it_settled() -> anyhow::Result<()
 #[tokio::test]
 async fn of_two_objects_for_one_upload_exactly_one_is_kept() -> anyhow::Result<()> {
     let t = tenant_fixture().await?;
-    let ticket = t
-        .member
-        .post("/uploads", json!({ "fileName": "twice.txt", "contentType": "text/plain", "size": 5 }))
-        .await?
-        .expect(201)?;
-    let id: DocumentId = ticket["document"]["id"].as_str().context("document id")?.parse()?;
-    let key = ObjectKey::document(t.tenant.id, id).to_string();
+    let (_, id, key) = pending_upload(&t, "twice.txt", "text/plain", 5).await?;
     let put = |bytes: &'static [u8]| {
         let key = key.clone();
         async move {

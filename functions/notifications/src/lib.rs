@@ -80,5 +80,19 @@ impl App {
     }
 }
 
+impl portal_shared::function::EventFunction for App {
+    const NAME: &'static str = "notifications";
+    type Event = SqsEvent;
+    type Answer = SqsBatchResponse;
+
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::configure(sdk, &config::ProcessEnv)
+    }
+
+    async fn serve(&self, event: SqsEvent) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+        Ok(self.handle(event).await)
+    }
+}
+
 #[cfg(test)]
 mod properties;

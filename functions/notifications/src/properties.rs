@@ -68,19 +68,7 @@ proptest! {
     fn no_record_of_a_batch_is_dropped_silently(event in event()) {
         let outcome = runtime().block_on(app().invoke(event.clone()));
         if let Ok(response) = outcome {
-            let failed: Vec<&str> = response["batchItemFailures"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|f| f["itemIdentifier"].as_str())
-                .collect();
-            let records: Vec<&str> = event["Records"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|r| r["messageId"].as_str().unwrap_or_default())
-                .collect();
-            prop_assert_eq!(failed, records);
+            prop_assert_eq!(support::failed_items(&response), support::message_ids(&event, |_| true));
         }
     }
 }

@@ -159,5 +159,19 @@ impl App {
     }
 }
 
+impl portal_shared::function::EventFunction for App {
+    const NAME: &'static str = "object-events";
+    type Event = Event;
+    type Answer = Option<SqsBatchResponse>;
+
+    fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
+        Self::configure(sdk, &config::ProcessEnv)
+    }
+
+    async fn serve(&self, event: Event) -> Result<Option<SqsBatchResponse>, lambda_runtime::Error> {
+        Ok(self.handle(event).await?)
+    }
+}
+
 #[cfg(test)]
 mod properties;

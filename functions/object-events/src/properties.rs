@@ -138,20 +138,10 @@ proptest! {
             // Well-formed batches: only the bodies that are not S3 notifications fail
             // (retried, then dead-lettered); nothing else is reported.
             if let Ok(response) = outcome {
-                let failed: Vec<&str> = response["batchItemFailures"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| f["itemIdentifier"].as_str())
-                    .collect();
-                let expected: Vec<&str> = event["Records"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|r| serde_json::from_str::<Notification>(r["body"].as_str().unwrap_or_default()).is_err())
-                    .map(|r| r["messageId"].as_str().unwrap_or_default())
-                    .collect();
-                prop_assert_eq!(failed, expected);
+                let expected = support::message_ids(&event, |r| {
+                    serde_json::from_str::<Notification>(r["body"].as_str().unwrap_or_default()).is_err()
+                });
+                prop_assert_eq!(support::failed_items(&response), expected);
             }
         } else if serde_json::from_value::<Notification>(event).is_ok() {
             // Every object is in another bucket: ignored, so the invocation succeeds.

@@ -1,7 +1,6 @@
 //! The activity trail: append-only events (a new item each, never updated), listed per
 //! contact (GSI1) and per document (GSI2), newest first.
 
-use super::projection::ItemReader;
 use super::{Index, Item, Store, StoreError, Transaction, to_item};
 use crate::domain::{ContactId, DocumentId, TenantId};
 use crate::keys::{self, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, PK, SK};
@@ -37,16 +36,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<ActivityEvent>, StoreError> {
         let partition = keys::contact_activity_gsi1_pk(tenant, contact);
-        self.query_index(
-            Index::Gsi1,
-            tenant,
-            &partition,
-            keys::EVENT_PREFIX,
-            keys::EVENT_PREFIX,
-            page,
-            ItemReader::of(),
-        )
-        .await
+        self.query_index_of(Index::Gsi1, tenant, &partition, keys::EVENT_PREFIX, page).await
     }
 
     pub async fn document_activity(
@@ -56,15 +46,6 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<ActivityEvent>, StoreError> {
         let partition = keys::document_activity_gsi2_pk(tenant, document);
-        self.query_index(
-            Index::Gsi2,
-            tenant,
-            &partition,
-            keys::EVENT_PREFIX,
-            keys::EVENT_PREFIX,
-            page,
-            ItemReader::of(),
-        )
-        .await
+        self.query_index_of(Index::Gsi2, tenant, &partition, keys::EVENT_PREFIX, page).await
     }
 }

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use super::projection::ItemReader;
 use super::{
     Clash, Entity, Expr, Index, Item, Store, StoreError, Transaction, expire_at, rfc3339, s, to_item, took_effect,
 };
@@ -80,16 +79,7 @@ impl Store {
     /// The customer submissions of the tenant, newest first.
     pub async fn list_submissions(&self, tenant: TenantId, page: &PageRequest) -> Result<Page<Document>, StoreError> {
         let partition = keys::submissions_gsi2_pk(tenant);
-        self.query_index(
-            Index::Gsi2,
-            tenant,
-            &partition,
-            keys::DOCUMENT_PREFIX,
-            keys::DOCUMENT_PREFIX,
-            page,
-            ItemReader::of(),
-        )
-        .await
+        self.query_index_of(Index::Gsi2, tenant, &partition, keys::DOCUMENT_PREFIX, page).await
     }
 
     /// What one contact submitted, newest first.
@@ -100,16 +90,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Document>, StoreError> {
         let partition = keys::contact_submissions_gsi1_pk(tenant, contact);
-        self.query_index(
-            Index::Gsi1,
-            tenant,
-            &partition,
-            keys::DOCUMENT_PREFIX,
-            keys::DOCUMENT_PREFIX,
-            page,
-            ItemReader::of(),
-        )
-        .await
+        self.query_index_of(Index::Gsi1, tenant, &partition, keys::DOCUMENT_PREFIX, page).await
     }
 
     /// One page of what a contact submitted, newest first, continuing right after the

@@ -294,6 +294,19 @@ impl Store {
         output.items.unwrap_or_default().into_iter().map(from_item).collect()
     }
 
+    /// One page of an index partition's items of one type (`prefix`, the same on the index's
+    /// sort key and the table's), newest first, read whole.
+    async fn query_index_of<T: DeserializeOwned>(
+        &self,
+        index: Index,
+        tenant: TenantId,
+        partition: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<T>, StoreError> {
+        self.query_index(index, tenant, partition, prefix, prefix, page, ItemReader::of()).await
+    }
+
     /// One page of an index partition (items whose index sort key starts with
     /// `sk_prefix`), newest first. The cursor must hold the index keys and the table keys,
     /// all inside the caller's tenant, the table sort key starting with `table_sk_prefix`.

@@ -247,35 +247,30 @@ async fn keeps_account(op: &Operator, tenant: TenantId, sub: &str) -> Result<boo
 /// Whether an email is also waiting to confirm a sign-up with another company.
 async fn signs_up_elsewhere(op: &Operator, tenant: TenantId, email: &str) -> Result<bool> {
     let own = format!("CONTACT#{tenant}#");
-    let page = op
-        .dynamodb
-        .query()
-        .table_name(&op.resources.table)
-        .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", keys::PK)
-        .expression_attribute_values(":pk", AttributeValue::S(format!("SIGNUP#{email}")))
-        .consistent_read(true)
-        .send()
-        .await
-        .context("DynamoDB Query (sign-ups of an email)")?;
-    Ok(page.items().iter().any(|item| text(item, keys::SK).is_some_and(|sk| !sk.starts_with(&own))))
+    let items = partition_items(op, format!("SIGNUP#{email}"), "sign-ups of an email").await?;
+    Ok(items.iter().any(|item| text(item, keys::SK).is_some_and(|sk| !sk.starts_with(&own))))
 }
 
 /// Every item of a `USER#{sub}` partition (consistent; a handful of items).
 async fn user_items(op: &Operator, sub: &str) -> Result<Vec<Item>> {
+    partition_items(op, format!("USER#{sub}"), "a user's items").await
+}
+
+/// Every item of one small partition, read consistently (`what` names it in errors).
+async fn partition_items(op: &Operator, partition: String, what: &str) -> Result<Vec<Item>> {
     op.dynamodb
         .query()
         .table_name(&op.resources.table)
         .key_condition_expression("#pk = :pk")
         .expression_attribute_names("#pk", keys::PK)
-        .expression_attribute_values(":pk", AttributeValue::S(format!("USER#{sub}")))
+        .expression_attribute_values(":pk", AttributeValue::S(partition))
         .consistent_read(true)
         .into_paginator()
         .items()
         .send()
         .collect::<Result<_, _>>()
         .await
-        .context("DynamoDB Query (a user's items)")
+        .with_context(|| format!("DynamoDB Query ({what})"))
 }
 
 /// Every item that names the company: its partition, or `tenantId`, or a muted list
