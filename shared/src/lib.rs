@@ -32,6 +32,7 @@ pub mod signup;
 pub mod source;
 pub mod telemetry;
 pub mod visibility;
+pub mod words;
 
 #[cfg(feature = "dynamodb")]
 pub mod store;
