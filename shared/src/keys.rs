@@ -234,3 +234,28 @@ pub fn signup_code_pk(code_hash: &str) -> String {
 }
 
 pub const SIGNUP_CODE_SK: &str = "SIGNUPCODE";
+
+/// What a search finds: `CONTACT` or `DOC` (see `store/search.rs`).
+pub const SEARCH_CONTACT: &str = "CONTACT";
+pub const SEARCH_DOCUMENT: &str = "DOC";
+
+/// The table sort keys of one item's search entries start with this.
+pub fn search_entries_prefix(kind: &str) -> String {
+    format!("FIND#{kind}#")
+}
+
+/// One search entry of an item (`slot`: 0 to `words::MAX_INDEXED_WORDS - 1`): the slot,
+/// not the word, is in the key, so a rewrite puts the new words and deletes the slots past
+/// them without knowing the old words.
+pub fn search_entry_sk(kind: &str, id: &str, slot: usize) -> String {
+    format!("FIND#{kind}#{id}#{slot:02}")
+}
+
+/// GSI2 lists a tenant's search entries of one kind by word: `{word}#{id}`.
+pub fn search_gsi2_pk(tenant: TenantId, kind: &str) -> String {
+    format!("TENANT#{tenant}#FIND#{kind}")
+}
+
+pub fn search_gsi2_sk(word: &str, id: &str) -> String {
+    format!("{word}#{id}")
+}

@@ -64,7 +64,8 @@ const FIELDS: &[&str] = &[
 ];
 
 /// Query parameters the API reads.
-const PARAMS: &[&str] = &["limit", "cursor", "q", "company", "folder", "type", "from", "to", "sort", "order", "v"];
+const PARAMS: &[&str] =
+    &["limit", "cursor", "q", "folderId", "company", "folder", "type", "from", "to", "sort", "order", "v"];
 
 /// The things of one tenant that requests point at.
 #[derive(Clone)]
@@ -192,13 +193,28 @@ fn cursor(own: &Things, foreign: &Things) -> BoxedStrategy<String> {
             "#SUBMITTED#",
             "#SHARED#",
             "#ACTIVITY#CONTACT#",
+            "#FIND#CONTACT",
+            "#FIND#DOC",
         ]),
         proptest::sample::select(ids.clone()),
     )
         .prop_map(|(tenant, middle, id)| format!("TENANT#{tenant}{middle}{id}"));
     let sort = (
         proptest::sample::select(vec![
-            "CONTACT#", "DOC#", "ORG#", "STAFF#", "FOLDER#", "SHARE#", "EVENT#", "USER#", "STAFF", "PROFILE", "",
+            "CONTACT#",
+            "DOC#",
+            "ORG#",
+            "STAFF#",
+            "FOLDER#",
+            "SHARE#",
+            "EVENT#",
+            "USER#",
+            "STAFF",
+            "PROFILE",
+            "",
+            "FIND#CONTACT#",
+            "FIND#DOC#",
+            "fuzz#",
         ]),
         proptest::sample::select(ids),
         proptest::sample::select(vec![0usize, 0, 0, 1, 1100, 2100]),
@@ -217,8 +233,10 @@ fn query(cursor: BoxedStrategy<String>) -> impl Strategy<Value = String> {
         prop_oneof![6 => proptest::sample::select(PARAMS).prop_map(str::to_owned), 1 => support::hostile_string()],
         prop_oneof![
             3 => support::any_text(),
-            1 => proptest::sample::select(vec!["1", "0", "100", "101", "-1", "name", "size", "date", "asc", "desc", "image"])
-                .prop_map(str::to_owned),
+            1 => proptest::sample::select(vec![
+                "1", "0", "100", "101", "-1", "name", "size", "date", "asc", "desc", "image", "fuzz", "fuzz contact", "root",
+            ])
+            .prop_map(str::to_owned),
         ],
     );
     prop_oneof![
@@ -655,10 +673,15 @@ async fn crafted_page_cursors_stay_in_the_callers_partition() -> anyhow::Result<
         "/staff".to_owned(),
         format!("/contacts/{}/activity", own.contact),
         format!("/documents/{}/activity", own.document),
+        // Searches (the other tenant has the same words).
+        "/contacts?q=fuzz".to_owned(),
+        "/documents?q=fuzz".to_owned(),
+        "/documents?q=fuzz&folderId=root".to_owned(),
     ];
     let mut checked = 0;
     for listing in &listings {
-        let first = a.admin.get(&format!("{listing}?limit=1")).await?.expect(200)?;
+        let sep = if listing.contains('?') { '&' } else { '?' };
+        let first = a.admin.get(&format!("{listing}{sep}limit=1")).await?.expect(200)?;
         let Some(cursor) = first["nextCursor"].as_str() else { continue };
         let keys: std::collections::BTreeMap<String, String> =
             serde_json::from_slice(&base64url_decode(cursor).expect("cursors are base64url"))?;
@@ -686,7 +709,7 @@ async fn crafted_page_cursors_stay_in_the_callers_partition() -> anyhow::Result<
         }
         for (how, keys) in bent {
             let cursor = base64url(&serde_json::to_vec(&keys)?);
-            let response = a.admin.get(&format!("{listing}?limit=5&cursor={cursor}")).await?;
+            let response = a.admin.get(&format!("{listing}{sep}limit=5&cursor={cursor}")).await?;
             let request = Fuzzed {
                 method: "GET".into(),
                 path: format!("{listing}?cursor=…"),

@@ -24,6 +24,7 @@ mod presigned;
 mod races;
 mod rate_limits;
 mod sample_events;
+mod search;
 mod security;
 mod settings;
 mod sharing;

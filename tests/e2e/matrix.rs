@@ -70,7 +70,8 @@ async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<C
         "PATCH /me" => {
             Case { write: false, ..write("/me".into(), Some(json!({ "notifySubmissions": true })), 200, false) }
         }
-        "GET /contacts" => read("/contacts".into(), false),
+        // With a search: another tenant searching for A's words finds nothing of A's.
+        "GET /contacts" => read("/contacts?q=secret+a".into(), false),
         "GET /contacts/{contactId}" => read(format!("/contacts/{}", ids.contact), true),
         "POST /contacts" => {
             write("/contacts".into(), Some(json!({ "email": format!("{unique}@c.example"), "name": "N" })), 201, false)
@@ -118,7 +119,7 @@ async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<C
         "DELETE /organizations/{organizationId}/access" => {
             write(format!("/organizations/{}/access", ids.organization), None, 200, true)
         }
-        "GET /documents" => read("/documents".into(), false),
+        "GET /documents" => read("/documents?q=a-secret".into(), false),
         "GET /documents/{documentId}" => read(format!("/documents/{}", ids.document), true),
         "GET /documents/{documentId}/download" => read(format!("/documents/{}/download", ids.document), true),
         "POST /uploads" => write(

@@ -274,7 +274,9 @@ async fn seed() -> Result<Seeded> {
             created_by: staff.clone(),
         })
     };
-    store.create_contact(tenant_id, &contact(contact_id, "riley.customer@example.org", "Riley Customer")?).await?;
+    store
+        .create_contact(tenant_id, &contact(contact_id, "riley.customer@example.org", "Riley Customer")?, None)
+        .await?;
     let customer: UserSub = CUSTOMER_SUB.parse()?;
     let token = tokens::new_token();
     let invitation = |contact_id, email: &str| -> Result<InvitationToken> {
@@ -298,7 +300,7 @@ async fn seed() -> Result<Seeded> {
 
     // The invitee of the registration sample: a pending contact and its invitation.
     let invitee = ContactId::new();
-    store.create_contact(tenant_id, &contact(invitee, INVITEE, "Noah Invitee")?).await?;
+    store.create_contact(tenant_id, &contact(invitee, INVITEE, "Noah Invitee")?, None).await?;
     store.put_invitation_token(&tokens::hash(INVITATION_TOKEN), &invitation(invitee, INVITEE)?).await?;
 
     // The document: pending, its object put, shared with the contact.

@@ -2,11 +2,12 @@
 //! their access), and their activity.
 
 use portal_shared::ApiError;
-use portal_shared::domain::{AccessStatus, ContactId};
+use portal_shared::domain::{AccessStatus, ContactId, OrganizationId};
 use portal_shared::identity::StaffMember;
-use portal_shared::model::{Action, ActivityEvent, Contact};
+use portal_shared::model::{Action, ActivityEvent, Contact, Organization};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::{Clash, Entity, StoreError};
+use portal_shared::words::Query;
 use time::OffsetDateTime;
 
 use crate::App;
@@ -27,9 +28,37 @@ impl App {
             created_at: OffsetDateTime::now_utc(),
             created_by: staff.sub.clone(),
         };
-        self.store.create_contact(staff.tenant_id, &contact).await.map_err(contact_problem)?;
+        let organization = self.joined_organization(staff, contact.organization_id).await?;
+        self.store.create_contact(staff.tenant_id, &contact, organization.as_ref()).await.map_err(contact_problem)?;
         tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, "contact created");
         Ok(contact)
+    }
+
+    /// The organization a contact is in: its name is among the contact's search words
+    /// (422 naming `organizationId` when there is none).
+    async fn joined_organization(
+        &self,
+        staff: &StaffMember,
+        id: Option<OrganizationId>,
+    ) -> Result<Option<Organization>, ApiError> {
+        let Some(id) = id else { return Ok(None) };
+        match self.store.organization(staff.tenant_id, id).await? {
+            Some(organization) => Ok(Some(organization)),
+            None => Err(ApiError::Invalid("organizationId: no such organization".into())),
+        }
+    }
+
+    /// One page of contacts, newest first, or of those `query` finds.
+    pub(crate) async fn contacts(
+        &self,
+        staff: &StaffMember,
+        query: Option<&Query>,
+        page: &PageRequest,
+    ) -> Result<Page<Contact>, ApiError> {
+        Ok(match query {
+            None => self.store.list_contacts(staff.tenant_id, page).await?,
+            Some(query) => self.store.search_contacts(staff.tenant_id, query, page).await?,
+        })
     }
 
     pub(crate) async fn contact(&self, staff: &StaffMember, id: ContactId) -> Result<Contact, ApiError> {
@@ -62,7 +91,11 @@ impl App {
             language: changes.language.unwrap_or(before.language),
             ..before.clone()
         };
-        self.store.update_contact(staff.tenant_id, &before, &after).await.map_err(contact_problem)?;
+        let organization = self.joined_organization(staff, after.organization_id).await?;
+        self.store
+            .update_contact(staff.tenant_id, &before, &after, organization.as_ref())
+            .await
+            .map_err(contact_problem)?;
         tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact updated");
         Ok(after)
     }

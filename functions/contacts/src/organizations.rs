@@ -5,6 +5,7 @@ use portal_shared::domain::OrganizationId;
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{Contact, Organization};
 use portal_shared::pagination::{Page, PageRequest};
+use portal_shared::store::RENAME_REINDEX_MEMBERS;
 use time::OffsetDateTime;
 
 use crate::App;
@@ -41,6 +42,15 @@ impl App {
         let before = self.organization(staff, id).await?;
         let after = Organization { name: input.name, ..before };
         self.store.rename_organization(staff.tenant_id, &after).await?;
+        // The members are found by the organization's name: their search words follow it,
+        // here for a small organization, by the backfill for a large one.
+        if !self.store.reindex_organization_members(staff.tenant_id, &after).await? {
+            tracing::warn!(
+                tenant = %staff.tenant_id,
+                organization = %id,
+                "organization renamed with more than {RENAME_REINDEX_MEMBERS} members: their search words keep the old name until `cargo xtask tenant reindex`"
+            );
+        }
         Ok(after)
     }
 

@@ -5,10 +5,11 @@
 use lambda_http::Request;
 use portal_shared::ApiError;
 use portal_shared::domain::{ContactId, OrganizationId};
-use portal_shared::http::{json_body, page_request, path_param};
+use portal_shared::http::{json_body, page_request, path_param, query_param};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{ActivityEvent, Contact, Organization};
 use portal_shared::pagination::Page;
+use portal_shared::words::Query;
 
 use crate::inputs::{ContactChanges, MyChanges, NewContact, OrganizationInput};
 use crate::{App, Me};
@@ -43,7 +44,8 @@ impl App {
 
     pub(crate) async fn list_contacts(&self, req: &Request) -> Result<Page<Contact>, ApiError> {
         let staff = self.caller(req).await?;
-        Ok(self.store.list_contacts(staff.tenant_id, &page_request(req)?).await?)
+        let query = Query::parse(query_param(req, "q").as_deref())?;
+        self.contacts(&staff, query.as_ref(), &page_request(req)?).await
     }
 
     pub(crate) async fn get_contact(&self, req: &Request) -> Result<Contact, ApiError> {

@@ -6,13 +6,31 @@ use portal_shared::domain::{DocumentId, ItemRef};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{Action, ActivityEvent, Document};
 use portal_shared::pagination::{Page, PageRequest};
-use portal_shared::store::{Clash, Entity, StoreError};
+use portal_shared::store::{Clash, DocumentScope, Entity, StoreError};
+use portal_shared::words::Query;
 use time::OffsetDateTime;
 
 use crate::App;
 use crate::inputs::DocumentChanges;
 
 impl App {
+    /// One page of every document (drive and submissions), newest first; or of those
+    /// `query` finds in `scope` (a folder that is not the caller's is a 404).
+    pub(crate) async fn documents(
+        &self,
+        staff: &StaffMember,
+        search: Option<(Query, DocumentScope)>,
+        page: &PageRequest,
+    ) -> Result<Page<Document>, ApiError> {
+        let Some((query, scope)) = search else {
+            return Ok(self.store.list_documents(staff.tenant_id, page).await?);
+        };
+        if let DocumentScope::In(folder) = scope {
+            self.store.folder(staff.tenant_id, folder).await?.ok_or(ApiError::NotFound("folder"))?;
+        }
+        Ok(self.store.search_documents(staff.tenant_id, &query, scope, page).await?)
+    }
+
     pub(crate) async fn document(&self, staff: &StaffMember, id: DocumentId) -> Result<Document, ApiError> {
         self.store.document(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("document"))
     }
@@ -33,7 +51,7 @@ impl App {
             return Err(ApiError::Conflict("a customer submission stays in its contact's submissions".into()));
         }
         let name = changes.name.unwrap_or_else(|| before.name.clone());
-        self.store.update_document(staff.tenant_id, id, &name, changes.folder_id).await.map_err(|err| match err {
+        self.store.update_document(&before, &name, changes.folder_id).await.map_err(|err| match err {
             // The target folder was deleted meanwhile: the request's `folderId`.
             StoreError::Clash(Clash::Unknown(Entity::Folder)) => ApiError::Invalid("folderId: no such folder".into()),
             other => other.into(),

@@ -5,12 +5,12 @@
 use lambda_http::Request;
 use portal_shared::ApiError;
 use portal_shared::domain::{ContactId, DocumentId, FolderId};
-use portal_shared::http::{json_body, page_request, path_param};
+use portal_shared::http::{json_body, page_request, path_param, query_param};
 use portal_shared::identity::StaffMember;
 use portal_shared::model::{ActivityEvent, Document, DriveEntry, Folder};
 use portal_shared::pagination::Page;
 
-use crate::inputs::{DocumentChanges, FolderChanges, NewFolder};
+use crate::inputs::{DocumentChanges, FolderChanges, NewFolder, document_search};
 use crate::{App, FolderView};
 
 impl App {
@@ -27,7 +27,8 @@ impl App {
 
     pub(crate) async fn list_documents(&self, req: &Request) -> Result<Page<Document>, ApiError> {
         let staff = self.caller(req).await?;
-        Ok(self.store.list_documents(staff.tenant_id, &page_request(req)?).await?)
+        let search = document_search(query_param(req, "q").as_deref(), query_param(req, "folderId").as_deref())?;
+        self.documents(&staff, search, &page_request(req)?).await
     }
 
     pub(crate) async fn get_document(&self, req: &Request) -> Result<Document, ApiError> {

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
+use super::search::Rewrite;
 use super::{Clash, Entity, Expr, Item, Store, StoreError, Transaction, conditional, from_item, rfc3339, s, to_item};
 use crate::domain::{AccessStatus, ContactId, TenantId};
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
-use crate::model::{ActivityEvent, Contact, InvitationRequest};
+use crate::model::{ActivityEvent, Contact, InvitationRequest, Organization};
 use crate::pagination::{Page, PageRequest};
 
 impl Store {
@@ -34,31 +35,61 @@ impl Store {
         )
     }
 
-    /// The contact's organization, if any, must exist (`Unknown(Organization)`).
-    fn in_organization(transaction: Transaction, tenant: TenantId, contact: &Contact) -> Transaction {
-        match contact.organization_id {
-            Some(organization) => transaction
-                .require_exists(Self::organization_key(tenant, organization), Clash::Unknown(Entity::Organization)),
-            None => transaction,
+    /// The contact's organization, if any, must still be as read: it exists, with the name
+    /// the contact's search words hold (`OrganizationChanged`).
+    fn in_organization(
+        transaction: Transaction,
+        tenant: TenantId,
+        contact: &Contact,
+        organization: Option<&Organization>,
+    ) -> Result<Transaction, StoreError> {
+        match (contact.organization_id, organization) {
+            (None, _) => Ok(transaction),
+            (Some(id), Some(organization)) if organization.id == id => Ok(transaction.require(
+                Self::organization_key(tenant, id),
+                Expr::exists()
+                    .name("#name", "name")
+                    .value(":orgName", s(organization.name.as_str()))
+                    .and("#name = :orgName"),
+                Clash::OrganizationChanged,
+            )),
+            (Some(id), _) => {
+                Err(StoreError::Internal(format!("contact {} joins organization {id} unread", contact.id)))
+            }
         }
     }
 
     /// Creates a contact; its email must be new in the tenant (`ContactEmailTaken`;
     /// contact + email guard in one transaction, so two concurrent creates cannot both
-    /// succeed), its organization must exist (`Unknown(Organization)`).
-    pub async fn create_contact(&self, tenant: TenantId, contact: &Contact) -> Result<(), StoreError> {
+    /// succeed), its organization (`organization`, as read) must be unchanged
+    /// (`OrganizationChanged`). Its search entries are written with it.
+    pub async fn create_contact(
+        &self,
+        tenant: TenantId,
+        contact: &Contact,
+        organization: Option<&Organization>,
+    ) -> Result<(), StoreError> {
         let transaction = Transaction::new("CreateContact")
             .put_new(Self::contact_item(tenant, contact)?, Clash::ContactEmailTaken)
             .put_new(Self::email_guard(tenant, contact)?, Clash::ContactEmailTaken);
-        Self::in_organization(transaction, tenant, contact).commit(self).await
+        let transaction = Self::in_organization(transaction, tenant, contact, organization)?;
+        let name = organization.map(|organization| &organization.name);
+        Self::contact_entries(transaction, tenant, contact, name, Rewrite::New)?.commit(self).await
     }
 
     /// Replaces a contact with its edited version, atomically with its email guard (moved
     /// when the email changes: `ContactEmailTaken`) and the check that its new
-    /// organization exists (`Unknown(Organization)`). The write is conditional on the
-    /// stored email being the one read (`ContactChanged`), so a concurrent edit of the
-    /// email cannot leave a stale guard.
-    pub async fn update_contact(&self, tenant: TenantId, before: &Contact, after: &Contact) -> Result<(), StoreError> {
+    /// organization (`organization`, as read) is unchanged (`OrganizationChanged`). The
+    /// write is conditional on the stored email being the one read (`ContactChanged`), so a
+    /// concurrent edit of the email cannot leave a stale guard. Its search entries are
+    /// rewritten with it.
+    pub async fn update_contact(
+        &self,
+        tenant: TenantId,
+        before: &Contact,
+        after: &Contact,
+        organization: Option<&Organization>,
+    ) -> Result<(), StoreError> {
         let mut transaction = Transaction::new("UpdateContact").put_if(
             Self::contact_item(tenant, after)?,
             Expr::new("attribute_exists(#pk) AND email = :email")
@@ -71,10 +102,13 @@ impl Store {
                 .delete(Self::tenant_key(tenant, keys::contact_email_sk(&before.email)))
                 .put_new(Self::email_guard(tenant, after)?, Clash::ContactEmailTaken);
         }
-        Self::in_organization(transaction, tenant, after).commit(self).await
+        let transaction = Self::in_organization(transaction, tenant, after, organization)?;
+        let name = organization.map(|organization| &organization.name);
+        Self::contact_entries(transaction, tenant, after, name, Rewrite::Existing)?.commit(self).await
     }
 
-    /// Deletes a contact and its email guard together, with the activity entry. The
+    /// Deletes a contact, its email guard and its search entries together, with the
+    /// activity entry. The
     /// condition on the access as read makes a concurrent access change `ContactChanged`.
     pub async fn delete_contact(
         &self,
@@ -82,16 +116,15 @@ impl Store {
         contact: &Contact,
         event: &ActivityEvent,
     ) -> Result<(), StoreError> {
-        Transaction::new("DeleteContact")
+        let transaction = Transaction::new("DeleteContact")
             .delete_if(
                 Self::contact_key(tenant, contact.id),
                 Expr::exists().value(":status", super::value(contact.access_status)?).and("accessStatus = :status"),
                 Clash::ContactChanged,
             )
             .delete(Self::tenant_key(tenant, keys::contact_email_sk(&contact.email)))
-            .append(Self::event_item(tenant, event)?)
-            .commit(self)
-            .await
+            .append(Self::event_item(tenant, event)?);
+        Self::delete_contact_entries(transaction, tenant, contact.id).commit(self).await
     }
 
     /// Moves a contact's portal access from `expected` (as read) to `next`, and queues the

@@ -1,12 +1,14 @@
 //! Documents: one item per document in the tenant's partition (`DOC#{id}`). A staff
 //! document is listed in its drive folder (GSI1 `…#IN#{folder}`); a customer submission
 //! under its contact (GSI1) and tenant-wide (GSI2). Uploads are recorded `pending` and
-//! settled once by object-events.
+//! settled once by object-events. Every write of a name or folder writes the document's
+//! search entries with it (`search.rs`).
 
 use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
+use super::search::Rewrite;
 use super::{
     Clash, Entity, Expr, Index, Item, Store, StoreError, Transaction, expire_at, rfc3339, s, to_item, took_effect,
 };
@@ -64,7 +66,7 @@ impl Store {
             transaction = transaction
                 .require_exists(Self::folder_key(document.tenant_id, folder), Clash::Unknown(Entity::Folder));
         }
-        transaction.commit(self).await
+        Self::document_entries(transaction, document, Rewrite::New)?.commit(self).await
     }
 
     pub async fn document(&self, tenant: TenantId, document: DocumentId) -> Result<Option<Document>, StoreError> {
@@ -187,16 +189,17 @@ impl Store {
         }
     }
 
-    /// Renames a document and/or moves a staff document to another folder (`None`: the
-    /// root; it must exist: `Unknown(Folder)`). Only these attributes change, so a
-    /// concurrent settle is never undone. `Missing(Document)` when it is gone.
+    /// Renames a document (`before`, as read) and/or moves a staff document to another
+    /// folder (`None`: the root; it must exist: `Unknown(Folder)`). Only these attributes
+    /// change, so a concurrent settle is never undone; its search entries are rewritten
+    /// with them. `Missing(Document)` when it is gone.
     pub async fn update_document(
         &self,
-        tenant: TenantId,
-        document: DocumentId,
+        before: &Document,
         name: &FileName,
         folder: Option<Option<FolderId>>,
     ) -> Result<(), StoreError> {
+        let (tenant, document) = (before.tenant_id, before.id);
         let text = match folder {
             None => "SET #name = :name",
             Some(Some(_)) => "SET #name = :name, #gsi = :gsi, folderId = :folder",
@@ -218,7 +221,8 @@ impl Store {
         if let Some(Some(folder)) = folder {
             transaction = transaction.require_exists(Self::folder_key(tenant, folder), Clash::Unknown(Entity::Folder));
         }
-        transaction.commit(self).await
+        let after = Document { name: name.clone(), folder_id: folder.unwrap_or(before.folder_id), ..before.clone() };
+        Self::document_entries(transaction, &after, Rewrite::Existing)?.commit(self).await
     }
 
     /// Deletes a document's record, with its entry in the activity trail
@@ -229,11 +233,10 @@ impl Store {
         document: &Document,
         event: &ActivityEvent,
     ) -> Result<(), StoreError> {
-        Transaction::new("DeleteDocument")
+        let transaction = Transaction::new("DeleteDocument")
             .delete_if(Self::document_key(tenant, document.id), Expr::exists(), Clash::Missing(Entity::Document))
-            .append(Self::event_item(tenant, event)?)
-            .commit(self)
-            .await
+            .append(Self::event_item(tenant, event)?);
+        Self::delete_document_entries(transaction, tenant, document.id).commit(self).await
     }
 
     /// Marks a customer submission as seen by staff (the first time only).
@@ -265,15 +268,14 @@ impl Store {
         contact: ContactId,
         event: &ActivityEvent,
     ) -> Result<(), StoreError> {
-        Transaction::new("DeleteSubmission")
+        let transaction = Transaction::new("DeleteSubmission")
             .delete_if(
                 Self::document_key(tenant, document),
                 Expr::new("contactId = :contact AND attribute_not_exists(seenAt)")
                     .value(":contact", s(contact.to_string())),
                 Clash::SubmissionSeen,
             )
-            .append(Self::event_item(tenant, event)?)
-            .commit(self)
-            .await
+            .append(Self::event_item(tenant, event)?);
+        Self::delete_document_entries(transaction, tenant, document).commit(self).await
     }
 }

@@ -105,6 +105,10 @@ pub enum Clash {
     /// The organization still has contacts.
     #[error("the organization still has contacts; move or delete them first")]
     OrganizationNotEmpty,
+    /// The organization is not as it was read (renamed or deleted meanwhile): a contact's
+    /// search words hold its name.
+    #[error("the organization was renamed or deleted meanwhile; try again")]
+    OrganizationChanged,
     /// The folder still holds folders or documents.
     #[error("the folder is not empty; move or delete what it holds first")]
     FolderNotEmpty,

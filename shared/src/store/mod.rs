@@ -6,7 +6,7 @@
 //! builder (`transaction`). Each entity's keys, items and transactions are in its own
 //! module: `tenant` (companies, slugs, settings, logos), `staff`, `contacts` (contacts,
 //! access changes, invitation requests), `organizations`, `documents`, `drive` (folders),
-//! `sharing`, `activity` (the trail), `customers` (invitation tokens, sign-ups, account
+//! `sharing`, `search` (staff search entries), `activity` (the trail), `customers` (invitation tokens, sign-ups, account
 //! links, preferences, submissions), `signups` (company sign-ups), `notifications` (the
 //! outbox and share batches), `rate_limits`.
 //!
@@ -23,6 +23,7 @@ mod notifications;
 mod organizations;
 mod projection;
 mod rate_limits;
+mod search;
 mod sharing;
 mod signups;
 mod staff;
@@ -33,6 +34,7 @@ pub use documents::Transition;
 pub use drive::MAX_FOLDER_DEPTH;
 pub use error::{Clash, Entity, StoreError};
 pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
+pub use search::{DocumentScope, RENAME_REINDEX_MEMBERS, SEARCH_ROUNDS, contact_words, document_words};
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};

@@ -86,6 +86,12 @@ impl Transaction {
         Self { operation, writes: Vec::new() }
     }
 
+    /// How many actions it holds (DynamoDB takes at most 100).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
     fn push(mut self, write: Write, on_fail: OnFail) -> Self {
         self.writes.push((write, on_fail));
         self

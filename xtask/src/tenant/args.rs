@@ -70,6 +70,11 @@ pub enum TenantCommand {
         #[arg(long, value_name = "SLUG")]
         yes_i_typed_the_slug: Option<String>,
     },
+    /// Writes the staff search entries of the company's contacts and documents (idempotent)
+    Reindex {
+        #[arg(value_name = "SLUG|TENANT-ID")]
+        company: CompanyRef,
+    },
     /// One-time codes for CompanySignUp = invite-code
     InviteCode {
         /// How many codes (1 to 100)
@@ -151,6 +156,10 @@ pub enum Command {
         dry_run: bool,
         confirmation: Option<String>,
     },
+    /// The staff search entries of a company's contacts and documents, written again.
+    Reindex {
+        company: CompanyRef,
+    },
     /// One-time invite codes for company sign-up (`CompanySignUp = invite-code`): `count` of
     /// them (1 to 100), each working once, for `valid_days` days or until used.
     InviteCode {
@@ -183,6 +192,7 @@ impl From<TenantArgs> for Invocation {
             TenantCommand::Delete { company, dry_run, yes_i_typed_the_slug } => {
                 Command::Delete { company, dry_run, confirmation: yes_i_typed_the_slug }
             }
+            TenantCommand::Reindex { company } => Command::Reindex { company },
             TenantCommand::InviteCode { count, valid_days } => {
                 Command::InviteCode { count: count as usize, valid_days }
             }
@@ -244,6 +254,7 @@ mod tests {
             ("list --config-env prod", Command::List),
             ("show acme --config-env prod", Command::Show { company: acme() }),
             ("suspend acme --config-env prod", Command::Suspend { slug: "acme".parse().unwrap() }),
+            ("reindex acme --config-env prod", Command::Reindex { company: CompanyRef::Slug("acme".parse().unwrap()) }),
             ("resume acme --config-env prod", Command::Resume { slug: "acme".parse().unwrap() }),
             (
                 "delete acme --config-env prod --dry-run",

@@ -5,11 +5,13 @@
 //! - `args`: the command line, parsed into domain types;
 //! - this module: the stack's names and clients ([`Operator`]), create, suspend, resume;
 //! - `census`: what `list` and `show` count;
-//! - `erase`: `delete`, what it finds and in which order it removes it.
+//! - `erase`: `delete`, what it finds and in which order it removes it;
+//! - `reindex`: the staff search entries of a company's contacts and documents.
 
 pub mod args;
 pub mod census;
 pub mod erase;
+pub mod reindex;
 
 use std::time::Duration;
 
@@ -274,6 +276,11 @@ pub async fn run(invocation: Invocation) -> Result<()> {
             }
             let done = erase::erase(&operator, found).await?;
             println!("{done}");
+        }
+        Command::Reindex { company } => {
+            let tenant = operator.company(&company).await?;
+            let done = reindex::reindex(&operator, tenant.id).await?;
+            println!("{} ({}): {done}", tenant.name, tenant.slug);
         }
         Command::InviteCode { count, valid_days } => {
             for code in operator.invite_codes(count, valid_days).await? {
