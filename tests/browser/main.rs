@@ -7,6 +7,7 @@ mod accent;
 mod customer;
 mod mailbox;
 mod pages;
+mod search;
 mod signup;
 mod staff;
 mod support;

@@ -9,14 +9,14 @@ import { openAccessWindow } from './access.js';
 import { accessCell } from './access-toggle.js';
 import { organizations, loadOrganizations, organizationOptions } from './organizations.js';
 
+// How long typing must pause before a search is sent.
+const SEARCH_DELAY_MS = 300;
+
 export function renderContacts(view) {
   const alert = h('p', { class: 'alert', role: 'alert' });
   let query = '';
-  const matches = (contact) => {
-    if (!query) return true;
-    const org = organizations.get(contact.organizationId);
-    return [contact.name, contact.email, org && org.name].some((v) => String(v || '').toLowerCase().includes(query));
-  };
+  // A search lists every organization's matches: the chosen organization narrows the page.
+  const matches = (contact) => !query || !orgFilter.value || contact.organizationId === orgFilter.value;
 
   const table = pagedTable({
     id: 'contacts-table',
@@ -45,25 +45,36 @@ export function renderContacts(view) {
     },
   });
 
-  // Search: the API lists contacts newest first without a query, so the search loads every
-  // page once and filters here.
-  const search = h('input', { id: 'contact-search', type: 'search', name: 'q', autocomplete: 'off', placeholder: 'Name, email or organization' });
+  // Search on the server (`GET /contacts?q=`: words of the name, email or organization),
+  // paged with its cursor like the plain list; typing waits for a pause before asking.
+  const search = h('input', { id: 'contact-search', type: 'search', name: 'q', autocomplete: 'off', maxlength: 100, placeholder: 'Name, email or organization' });
   const searchNote = h('p', { class: 'hint', id: 'contact-search-note', 'aria-live': 'polite' });
+  const orgFilter = h('select', { id: 'contact-org-filter' }, organizationOptions('', 'All organizations'));
+  const listPath = () => {
+    if (query) return `/contacts?q=${encodeURIComponent(query)}`;
+    return orgFilter.value ? `/organizations/${encodeURIComponent(orgFilter.value)}/contacts` : '/contacts';
+  };
+  async function show() {
+    table.setEmpty(query ? `No contacts match “${query}”.` : 'No contacts to show.');
+    await table.reload(listPath());
+    if (!query) {
+      searchNote.textContent = '';
+      return;
+    }
+    const shown = table.applyFilter();
+    searchNote.textContent = `${shown} matching contact${shown === 1 ? '' : 's'} shown${table.hasMore() ? '; “Load more” for the next page' : ''}.`;
+  }
   let searchTimer = 0;
   search.addEventListener('input', () => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(async () => {
-      query = search.value.trim().toLowerCase();
-      if (query && table.hasMore()) await table.loadAll();
-      const shown = table.applyFilter();
-      searchNote.textContent = query ? `${shown} matching contact${shown === 1 ? '' : 's'}.` : '';
-    }, 200);
+    searchTimer = setTimeout(() => {
+      const next = search.value.trim();
+      if (next === query) return;
+      query = next;
+      show();
+    }, SEARCH_DELAY_MS);
   });
-  const orgFilter = h('select', { id: 'contact-org-filter' }, organizationOptions('', 'All organizations'));
-  orgFilter.addEventListener('change', () => {
-    const id = orgFilter.value;
-    table.reload(id ? `/organizations/${encodeURIComponent(id)}/contacts` : '/contacts');
-  });
+  orgFilter.addEventListener('change', () => (query ? table.applyFilter() : show()));
 
   const contactsCard = h(
     'section',

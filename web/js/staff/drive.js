@@ -10,6 +10,10 @@ import { loadOrganizations, organizationOptions } from './organizations.js';
 
 const POLL_INTERVAL_MS = 1000;
 const POLL_ATTEMPTS = 30;
+// How long typing must pause before a search is sent.
+const SEARCH_DELAY_MS = 300;
+// Contacts shown at once in the share dialog (more: type to search).
+const SHARE_CONTACTS_SHOWN = 50;
 
 export function renderDrive(view, folderId) {
   const alert = h('p', { class: 'alert', role: 'alert', id: 'drive-error' });
@@ -24,7 +28,7 @@ export function renderDrive(view, folderId) {
     path,
     empty: 'This folder is empty.',
     columns: [{ label: 'Name' }, { label: 'Size' }, { label: 'Status' }, { label: 'Created' }, { label: 'Actions', hidden: true }],
-    row: (entry) => (entry.kind === 'folder' ? folderRow(entry) : documentRow(entry)),
+    row: (entry) => (entry.kind === 'folder' ? folderRow(entry) : documentRow({ ...entry, kind: 'document' })),
   });
 
   function folderRow(folder) {
@@ -97,7 +101,7 @@ export function renderDrive(view, folderId) {
 
   const card = h('section', { class: 'card', 'aria-labelledby': 'drive-title' }, h('nav', { 'aria-label': 'Breadcrumb' }, crumbs), title);
   if (canWrite()) card.append(toolbar(folderId, table, alert));
-  card.append(alert, table.element);
+  card.append(searchBar(folderId, path, table), alert, table.element);
   view.append(card);
 
   // Breadcrumbs: Drive / parent / … / current.
@@ -116,6 +120,54 @@ export function renderDrive(view, folderId) {
       .catch((err) => isSilent(err) || setAlert(alert, problemMessage(err)));
   }
   table.load();
+}
+
+// Search documents by name on the server (`GET /documents?q=`), in this folder or the whole
+// drive (customer submissions too), paged with the server's cursor; typing waits for a
+// pause before asking. Clearing the search lists the folder again.
+function searchBar(folderId, folderPath, table) {
+  const input = h('input', { id: 'drive-search', type: 'search', name: 'q', autocomplete: 'off', maxlength: 100, placeholder: 'Document name' });
+  const scope = h(
+    'select',
+    { id: 'drive-search-scope', name: 'scope' },
+    h('option', { value: 'folder' }, 'In this folder'),
+    h('option', { value: 'drive' }, 'In the whole drive'),
+  );
+  const note = h('p', { class: 'hint', id: 'drive-search-note', 'aria-live': 'polite' });
+  let query = '';
+  async function show() {
+    if (!query) {
+      table.setEmpty('This folder is empty.');
+      note.textContent = '';
+      await table.reload(folderPath);
+      return;
+    }
+    const params = new URLSearchParams({ q: query });
+    if (scope.value === 'folder') params.set('folderId', folderId || 'root');
+    table.setEmpty(`No documents match “${query}”.`);
+    await table.reload(`/documents?${params}`);
+    const shown = table.items.size;
+    const where = scope.value === 'folder' ? 'in this folder' : 'in the whole drive';
+    note.textContent = `${shown} matching document${shown === 1 ? '' : 's'} ${where}${table.hasMore() ? '; “Load more” for the next page' : ''}.`;
+  }
+  let timer = 0;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const next = input.value.trim();
+      if (next === query) return;
+      query = next;
+      show();
+    }, SEARCH_DELAY_MS);
+  });
+  scope.addEventListener('change', () => query && show());
+  return h(
+    'div',
+    { class: 'toolbar', role: 'search' },
+    h('div', { class: 'field' }, h('label', { for: 'drive-search' }, 'Search documents'), input),
+    h('div', { class: 'field' }, h('label', { for: 'drive-search-scope' }, 'Where'), scope),
+    note,
+  );
 }
 
 function toolbar(folderId, table, alert) {
@@ -282,7 +334,7 @@ export function openShareDialog(entry) {
   const kind = entry.kind === 'folder' ? 'folder' : 'document';
   const { body, close } = openDialog({ title: `Share “${entry.name}”`, wide: true });
   const alert = h('p', { class: 'alert', role: 'alert' });
-  const filter = h('input', { id: 'share-filter', type: 'search', autocomplete: 'off' });
+  const filter = h('input', { id: 'share-filter', type: 'search', autocomplete: 'off', maxlength: 100, placeholder: 'Name, email or organization' });
   const list = h('ul', { class: 'pick-list', 'aria-label': 'Contacts' }, h('li', { class: 'muted' }, 'Loading contacts…'));
   const org = h('select', { id: 'share-organization', name: 'organizationId' }, organizationOptions('', 'No organization'));
   const until = h('input', { id: 'share-until', name: 'availableUntil', type: 'date', min: tomorrow() });
@@ -302,30 +354,44 @@ export function openShareDialog(entry) {
   loadOrganizations()
     .then(() => org.replaceChildren(...organizationOptions('', 'No organization')))
     .catch(() => {});
-  allPages('/contacts')
-    .then((contacts) => {
+  // Contacts come from the server's search (`GET /contacts?q=`), one page at a time; the
+  // ones ticked stay chosen while the search changes.
+  const chosen = new Map();
+  let generation = 0;
+  async function showContacts(q) {
+    generation += 1;
+    const mine = generation;
+    const params = new URLSearchParams({ limit: String(SHARE_CONTACTS_SHOWN) });
+    if (q) params.set('q', q);
+    try {
+      const page = await call(`/contacts?${params}`);
+      if (mine !== generation) return;
+      const contacts = page && Array.isArray(page.items) ? page.items : [];
       list.replaceChildren(
-        ...contacts.map((c) =>
-          h(
-            'li',
-            { 'data-search': `${c.name} ${c.email}`.toLowerCase() },
-            h('input', { type: 'checkbox', id: `share-contact-${c.id}`, name: 'contactIds', value: c.id }),
-            h('label', { for: `share-contact-${c.id}` }, c.name, h('span', { class: 'muted' }, ` ${c.email}`)),
-          ),
-        ),
+        ...contacts.map((c) => {
+          const box = h('input', { type: 'checkbox', id: `share-contact-${c.id}`, name: 'contactIds', value: c.id });
+          box.checked = chosen.has(c.id);
+          box.addEventListener('change', () => (box.checked ? chosen.set(c.id, c) : chosen.delete(c.id)));
+          return h('li', {}, box, h('label', { for: `share-contact-${c.id}` }, c.name, h('span', { class: 'muted' }, ` ${c.email}`)));
+        }),
       );
-      if (!contacts.length) list.append(h('li', { class: 'muted' }, 'No contacts yet: add one under Contacts.'));
-    })
-    .catch((err) => isSilent(err) || setAlert(alert, problemMessage(err)));
+      if (!contacts.length) list.append(h('li', { class: 'muted' }, q ? `No contacts match “${q}”.` : 'No contacts yet: add one under Contacts.'));
+      if (page && page.nextCursor) list.append(h('li', { class: 'muted' }, 'More contacts: type a name or an email to find them.'));
+    } catch (err) {
+      if (mine === generation && !isSilent(err)) setAlert(alert, problemMessage(err));
+    }
+  }
+  showContacts('');
+  let filterTimer = 0;
   filter.addEventListener('input', () => {
-    const q = filter.value.trim().toLowerCase();
-    for (const li of list.children) if (li.dataset.search !== undefined) li.hidden = Boolean(q) && !li.dataset.search.includes(q);
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(() => showContacts(filter.value.trim()), SEARCH_DELAY_MS);
   });
   bindForm(
     form,
     alert,
     async (data) => {
-      const contactIds = data.getAll('contactIds').map(String);
+      const contactIds = [...chosen.keys()];
       const request = { items: [{ kind, id: entry.id }], contactIds };
       if (data.get('organizationId')) request.organizationId = String(data.get('organizationId'));
       if (data.get('availableUntil')) request.availableUntil = endOfDay(String(data.get('availableUntil')));

@@ -1,4 +1,5 @@
-// A paged table: caption, header, rows keyed by id, "Load more", empty and error messages.
+// A paged table: caption, header, rows keyed by id, "Load more" (the server's cursor: never
+// every page at once), empty and error messages.
 
 import { h, setAlert, setBusy, isBusy, isSilent, problemMessage, announce } from '../ui.js';
 import { call, PAGE_SIZE } from './state.js';
@@ -98,14 +99,6 @@ export function pagedTable({ id, caption, columns, path, row, empty = 'Nothing y
     }
   }
 
-  async function loadAll(max = 2000) {
-    while (state.cursor !== '' && state.items.size < max) {
-      // eslint-disable-next-line no-await-in-loop
-      await load();
-      if (error.textContent) break;
-    }
-  }
-
   function reload(newPath = state.path) {
     state.generation += 1;
     state.path = newPath;
@@ -129,8 +122,12 @@ export function pagedTable({ id, caption, columns, path, row, empty = 'Nothing y
     upsert,
     remove,
     load,
-    loadAll,
     reload,
+    // The message shown when nothing is listed (e.g. a search's).
+    setEmpty: (text) => {
+      emptyNote.textContent = text;
+    },
+    path: () => state.path,
     applyFilter,
     hasMore: () => state.cursor !== '',
     refreshRow: (itemId) => state.items.has(itemId) && upsert(state.items.get(itemId)),
