@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::QueueAttributeName;
 use portal_object_events::notification::ObjectCreated;
 use portal_shared::domain::{ContactId, DocumentId, DocumentStatus};
@@ -27,19 +26,11 @@ fn object_events(bucket: &str, sender: &str) -> impl std::future::Future<Output 
 /// How long a relay's delivery may take (see `portal_tests::SETTLE`).
 const SIGNAL: Duration = SETTLE;
 
-/// Whether `contact` has shares waiting for their email (the batch item exists). Once it is
-/// gone, every share added before was emailed or skipped and no later delivery can send.
+/// Whether `contact` has shares waiting for their email (a pending share item exists).
+/// Once none is, every share added before was emailed or skipped and no later delivery can
+/// send.
 async fn shares_pending(t: &TenantFixture, contact: &str) -> anyhow::Result<bool> {
-    let contact: ContactId = contact.parse()?;
-    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
-        .get_item()
-        .table_name(&env().stack.table)
-        .key(keys::PK, AttributeValue::S(keys::tenant_pk(t.tenant.id)))
-        .key(keys::SK, AttributeValue::S(keys::share_batch_sk(contact)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(item.item.is_some())
+    Ok(t.store.shares_pending(t.tenant.id, contact.parse()?).await?)
 }
 
 /// The emails to `address` whose subject contains `marker`.
