@@ -16,9 +16,22 @@ use crate::error::ApiError;
 use crate::telemetry::clip;
 
 /// Runs `process` on each record's body, in a `message` span (its id, and the tenant once
-/// `process` records it: `telemetry::record_tenant`); the response lists the records that
-/// failed.
-pub async fn process_records<F, Fut, T>(event: SqsEvent, mut process: F) -> SqsBatchResponse
+/// `process` records it: `telemetry::record_tenant`), each within
+/// [`DEFAULT_RECORD_CAP`](crate::route_caps::DEFAULT_RECORD_CAP) AWS requests; the response
+/// lists the records that failed.
+pub async fn process_records<F, Fut, T>(event: SqsEvent, process: F) -> SqsBatchResponse
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    process_records_capped(event, crate::route_caps::DEFAULT_RECORD_CAP, process).await
+}
+
+/// [`process_records`] with each record allowed at most `cap` AWS requests
+/// (`metering::capped`): a record that needs more fails alone (503
+/// `request-budget-exceeded`), so SQS delivers it again and, at last, dead-letters it; what
+/// it committed before stays, so an idempotent consumer continues where it stopped.
+pub async fn process_records_capped<F, Fut, T>(event: SqsEvent, cap: u32, mut process: F) -> SqsBatchResponse
 where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
@@ -27,7 +40,8 @@ where
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();
         let span = tracing::info_span!("message", message_id = %clip(&id), tenant_id = tracing::field::Empty);
-        if let Err(err) = process(message.body.unwrap_or_default()).instrument(span.clone()).await {
+        let processed = crate::metering::capped("queue record", cap, process(message.body.unwrap_or_default()));
+        if let Err(err) = processed.instrument(span.clone()).await {
             // The error may quote the body (a serde message names the offending value).
             span.in_scope(|| {
                 tracing::warn!(error = %clip(&err.to_string()), "record failed; SQS will deliver it again");
@@ -44,13 +58,29 @@ where
 
 /// [`process_records`] with each body read as JSON of `M` first: a body that is not one
 /// fails as `Malformed` ("not {what}: …"), that record only.
-pub async fn process_json<M, F, Fut, T>(event: SqsEvent, what: &'static str, mut process: F) -> SqsBatchResponse
+pub async fn process_json<M, F, Fut, T>(event: SqsEvent, what: &'static str, process: F) -> SqsBatchResponse
 where
     M: DeserializeOwned,
     F: FnMut(M) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    process_records(event, |body| {
+    process_json_capped(event, what, crate::route_caps::DEFAULT_RECORD_CAP, process).await
+}
+
+/// [`process_json`] with each record allowed at most `cap` AWS requests (see
+/// [`process_records_capped`]).
+pub async fn process_json_capped<M, F, Fut, T>(
+    event: SqsEvent,
+    what: &'static str,
+    cap: u32,
+    mut process: F,
+) -> SqsBatchResponse
+where
+    M: DeserializeOwned,
+    F: FnMut(M) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    process_records_capped(event, cap, |body| {
         let message = serde_json::from_str::<M>(&body).map_err(|e| ApiError::Malformed(format!("not {what}: {e}")));
         let processed = message.map(&mut process);
         async move { processed?.await }

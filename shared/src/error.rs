@@ -50,6 +50,11 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("a dependency is temporarily unavailable, retry later")]
     Unavailable,
+    /// The invocation reached its cap of AWS requests (`metering::capped`): the work it
+    /// asked for grows beyond what one request may do. Retrying the same request does not
+    /// help; the work that was committed before stays (each step is its own write).
+    #[error("this request needs more work than one request may do (its cap of AWS requests); ask for less at once")]
+    BudgetExceeded,
     /// Too many attempts of one kind for one email in the current window (see
     /// `rate_limit`). The detail is the same for every email, so that it never tells whether
     /// an account exists; the wait is only in the `Retry-After` header.
@@ -81,7 +86,7 @@ impl ApiError {
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::BudgetExceeded => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -104,6 +109,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Unavailable => "service-unavailable",
+            Self::BudgetExceeded => "request-budget-exceeded",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Internal(_) => "internal-error",
         }
@@ -123,6 +129,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::Unavailable => "Service unavailable",
+            Self::BudgetExceeded => "Request budget exceeded",
             Self::TooManyRequests { .. } => "Too many requests",
             Self::Internal(_) => "Internal error",
         }
@@ -151,7 +158,8 @@ impl ApiError {
         *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        // A used-up budget is no passing failure: no hint to retry.
+        if status == StatusCode::SERVICE_UNAVAILABLE && self != Self::BudgetExceeded {
             headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if let Self::TooManyRequests { retry_after_seconds } = self {
@@ -166,6 +174,9 @@ impl ApiError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
+        if crate::metering::RequestBudgetExceeded::find(&err).is_some() {
+            return Self::BudgetExceeded;
+        }
         if is_transient(&err) {
             let error = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
             tracing::warn!(operation, error = %crate::telemetry::clip(&error), "transient AWS error");
@@ -231,6 +242,7 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Clash(clash) => Self::Conflict(clash.to_string()),
             StoreError::ForeignCursor => Self::Malformed("cursor is not valid".into()),
             StoreError::Unavailable => Self::Unavailable,
+            StoreError::BudgetExceeded => Self::BudgetExceeded,
             StoreError::Internal(message) => Self::Internal(message),
         }
     }
@@ -298,6 +310,14 @@ mod tests {
         let response = ApiError::Unavailable.into_response();
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "1");
+    }
+
+    #[test]
+    fn a_used_up_request_budget_is_a_503_of_its_own_type_without_a_retry_hint() {
+        let response = ApiError::BudgetExceeded.into_response();
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().get("retry-after").is_none());
+        assert_eq!(body_json(&response)["type"], "/problems/request-budget-exceeded");
     }
 
     #[test]

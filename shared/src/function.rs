@@ -29,11 +29,14 @@ pub trait HttpFunction: Send + Sync + Sized + 'static {
     /// Serves one request; errors are already rendered as problem+json.
     fn handle(&self, req: Request) -> impl Future<Output = Response<Body>> + Send;
 
-    /// [`handle`](Self::handle) with the headers every API response carries: what Lambda
-    /// runs and what the local gateway calls.
+    /// [`handle`](Self::handle) with the headers every API response carries, within the
+    /// route's cap of AWS requests (`route_caps`): what Lambda runs and what the local
+    /// gateway calls.
     fn serve(&self, req: Request) -> impl Future<Output = Response<Body>> + Send {
         async move {
-            let mut response = self.handle(req).await;
+            let route = crate::http::route_key(&req).unwrap_or("(no route)").to_owned();
+            let cap = crate::route_caps::route_cap(&route);
+            let mut response = crate::metering::capped(route, cap, self.handle(req)).await;
             protective_headers(response.headers_mut());
             response
         }

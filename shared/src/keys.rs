@@ -180,9 +180,21 @@ pub fn notification_sk(key: &str) -> String {
     format!("NOTIFY#{key}")
 }
 
-/// A contact's open batch of shares to email about.
+/// The lease of a contact's batch of shares to email about (held by the delivery sending
+/// it; the shares themselves are items of their own, [`pending_share_sk`]).
 pub fn share_batch_sk(contact: ContactId) -> String {
     notification_sk(&format!("SHARES#{contact}"))
+}
+
+/// The prefix of a contact's pending shares (one item each). Not a prefix of the batch's
+/// lease key, which has no trailing `#`.
+pub fn pending_shares_prefix(contact: ContactId) -> String {
+    format!("{}#", share_batch_sk(contact))
+}
+
+/// One pending share of a contact's batch; `entry` is a UUID v7, so the oldest sort first.
+pub fn pending_share_sk(contact: ContactId, entry: &str) -> String {
+    format!("{}{entry}", pending_shares_prefix(contact))
 }
 
 /// The outbox key of the email telling staff about a customer submission.

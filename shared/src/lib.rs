@@ -25,6 +25,7 @@ pub mod pagination;
 pub mod personal_space;
 pub mod rate_limit;
 pub mod resources;
+pub mod route_caps;
 pub mod routes;
 pub mod secrets;
 pub mod share_selection;

@@ -7,10 +7,18 @@
 //! task-local: the SDK runs its interceptors inside the caller's future), so concurrent
 //! invocations in one process (the local gateway) never mix their counts. Outside a
 //! [`measured`] future the interceptor does nothing.
+//!
+//! The same interceptor enforces budgets: inside [`capped`] (a route's invocation, one queue
+//! record) at most `cap` AWS requests may be sent; the next one fails before it is sent,
+//! with [`RequestBudgetExceeded`] (the store and the services map it to 503
+//! `request-budget-exceeded`), is logged and counted (`Metric::RequestBudgetExceeded`).
+//! Budgets nest: every enclosing one is charged, so the tightest applies. So work that
+//! grows with the data is cut short with a clear error long before Lambda's timeout.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -101,6 +109,81 @@ impl Meter {
 
 tokio::task_local! {
     static METER: Arc<Mutex<Meter>>;
+    static BUDGET: Arc<Budget>;
+}
+
+/// The AWS requests some work may still make (see [`capped`]).
+#[derive(Debug)]
+struct Budget {
+    /// What is capped: a route key (`GET /contacts`) or a function's record.
+    scope: String,
+    cap: u32,
+    used: AtomicU32,
+    /// Logged and counted once, at the first refusal.
+    tripped: AtomicBool,
+    /// The enclosing budget, charged too.
+    outer: Option<Arc<Budget>>,
+}
+
+impl Budget {
+    /// Takes one request from this budget and every enclosing one; the first that has none
+    /// left refuses it (the ones charged before keep the charge: the work fails anyway).
+    fn charge(&self) -> Result<(), RequestBudgetExceeded> {
+        let mut budget = Some(self);
+        while let Some(current) = budget {
+            if current.used.fetch_add(1, Ordering::Relaxed) >= current.cap {
+                if !current.tripped.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        scope = %current.scope,
+                        cap = current.cap,
+                        "AWS request budget exceeded: the request is refused"
+                    );
+                    crate::metrics::count(crate::metrics::Metric::RequestBudgetExceeded, 1, None);
+                }
+                return Err(RequestBudgetExceeded { scope: current.scope.clone(), cap: current.cap });
+            }
+            budget = current.outer.as_deref();
+        }
+        Ok(())
+    }
+}
+
+/// An AWS request refused before it was sent: the work it belongs to made `cap` requests
+/// already (see [`capped`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{scope}: the budget of {cap} AWS requests is used up")]
+pub struct RequestBudgetExceeded {
+    pub scope: String,
+    pub cap: u32,
+}
+
+impl RequestBudgetExceeded {
+    /// The refusal in `err` or among its sources (an SDK error wraps it twice).
+    pub fn find<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
+        let mut current = Some(err);
+        while let Some(err) = current {
+            if let Some(found) = err.downcast_ref::<Self>() {
+                return Some(found);
+            }
+            current = err.source();
+        }
+        None
+    }
+}
+
+/// Runs `future` allowed at most `cap` AWS requests (attempts, as the meter counts them);
+/// the next fails with [`RequestBudgetExceeded`] without being sent. Inside another
+/// [`capped`] future both budgets are charged.
+pub async fn capped<F: Future>(scope: impl Into<String>, cap: u32, future: F) -> F::Output {
+    let outer = BUDGET.try_with(Arc::clone).ok();
+    let budget =
+        Arc::new(Budget { scope: scope.into(), cap, used: AtomicU32::new(0), tripped: AtomicBool::new(false), outer });
+    BUDGET.scope(budget, future).await
+}
+
+/// Charges the current budget, if there is one.
+fn charge_budget() -> Result<(), RequestBudgetExceeded> {
+    BUDGET.try_with(|budget| budget.charge()).unwrap_or(Ok(()))
 }
 
 /// Runs `future` and returns its output with what it cost.
@@ -163,6 +246,8 @@ impl Intercept for AwsRequestMeter {
         if context.request().uri().contains("X-Amz-Signature=") {
             return Ok(());
         }
+        // Refused before it is counted or sent: a request not made costs nothing.
+        charge_budget()?;
         let operation = cfg.load::<Metadata>().map(|m| m.name().to_owned()).unwrap_or_default();
         with_meter(|meter| meter.sent(self.service, &operation));
         cfg.interceptor_state().store_put(Waiting(true));
@@ -236,6 +321,33 @@ mod tests {
         assert!(cost.cpu >= Duration::from_millis(10), "busy work shows as CPU: {:?}", cost.cpu);
         assert_eq!(cost.aws.total(), 0);
         assert_eq!(cost.overhead(), cost.elapsed);
+    }
+
+    #[tokio::test]
+    async fn a_budget_refuses_the_request_after_its_cap_and_nested_budgets_all_count() {
+        let refused = capped("outer", 3, async {
+            let inner = capped("inner", 5, async { (0..4).map(|_| charge_budget()).collect::<Vec<_>>() }).await;
+            (inner, charge_budget())
+        })
+        .await;
+        let (inner, after) = refused;
+        // The outer cap (3) is the tighter: the fourth request in the inner scope is refused.
+        assert!(inner[..3].iter().all(Result::is_ok), "{inner:?}");
+        assert_eq!(inner[3], Err(RequestBudgetExceeded { scope: "outer".into(), cap: 3 }));
+        assert!(after.is_err(), "once used up, the budget stays used up");
+        // Outside every budget nothing is refused.
+        assert_eq!(charge_budget(), Ok(()));
+    }
+
+    #[test]
+    fn a_refusal_is_found_inside_the_errors_that_wrap_it() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Wrapper(#[source] RequestBudgetExceeded);
+        let refusal = RequestBudgetExceeded { scope: "GET /contacts".into(), cap: 1 };
+        let wrapped = Wrapper(refusal.clone());
+        assert_eq!(RequestBudgetExceeded::find(&wrapped), Some(&refusal));
+        assert_eq!(RequestBudgetExceeded::find(&std::fmt::Error), None);
     }
 
     #[test]

@@ -44,11 +44,21 @@ pub enum Metric {
     UploadsRejected,
     /// A company created by self-service sign-up.
     CompanySignUps,
+    /// An invocation (a route's, or one queue record's) that reached its cap of AWS
+    /// requests: the next request was refused (`metering::capped`, 503
+    /// `request-budget-exceeded`).
+    RequestBudgetExceeded,
 }
 
 impl Metric {
-    pub const ALL: &'static [Metric] =
-        &[Self::EmailsSent, Self::EmailsFailed, Self::UploadsSettled, Self::UploadsRejected, Self::CompanySignUps];
+    pub const ALL: &'static [Metric] = &[
+        Self::EmailsSent,
+        Self::EmailsFailed,
+        Self::UploadsSettled,
+        Self::UploadsRejected,
+        Self::CompanySignUps,
+        Self::RequestBudgetExceeded,
+    ];
 
     /// The metric's name in CloudWatch.
     pub const fn name(self) -> &'static str {
@@ -58,6 +68,7 @@ impl Metric {
             Self::UploadsSettled => "UploadsSettled",
             Self::UploadsRejected => "UploadsRejected",
             Self::CompanySignUps => "CompanySignUps",
+            Self::RequestBudgetExceeded => "RequestBudgetExceeded",
         }
     }
 }

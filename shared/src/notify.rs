@@ -17,11 +17,16 @@ use crate::store::{BatchClaim, Store};
 /// How long one delivery may hold a notification before another may take it over.
 const LEASE_SECONDS: i64 = 120;
 
+/// The most shares one "shared with you" email names; the rest go in the next emails.
+/// One page is one BatchWriteItem to close (25 deletes).
+pub const SHARES_PER_EMAIL: usize = 25;
+
 #[derive(Clone, Debug)]
 pub struct Notifier {
     store: Store,
     mailer: Mailer,
     public_url: String,
+    shares_per_email: usize,
 }
 
 /// What became of a notification.
@@ -51,7 +56,18 @@ pub fn submission_recipients(staff: &[StaffMember], contact: Option<&Contact>) -
 
 impl Notifier {
     pub fn new(store: Store, mailer: Mailer, public_url: impl Into<String>) -> Self {
-        Self { store, mailer, public_url: public_url.into().trim_end_matches('/').to_owned() }
+        Self {
+            store,
+            mailer,
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            shares_per_email: SHARES_PER_EMAIL,
+        }
+    }
+
+    /// The same notifier naming at most `count` shares per email (tests page with a few).
+    pub fn with_shares_per_email(mut self, count: usize) -> Self {
+        self.shares_per_email = count.clamp(1, SHARES_PER_EMAIL);
+        self
     }
 
     fn branding(&self, tenant: &Tenant) -> serde_json::Value {
@@ -119,8 +135,12 @@ impl Notifier {
         Ok(Sent::To(recipients.iter().map(|r| r.email.to_string()).collect()))
     }
 
-    /// Emails a contact the shares batched for them, once the batch's window has passed.
-    /// `NotDue` comes back as 503 so the queue delivers the message again later.
+    /// Emails a contact the oldest page of the shares batched for them, once the batch's
+    /// window has passed (`NotDue`, and a lease held by another delivery, come back as 503
+    /// so the queue delivers the message again later). One email per delivery, at most
+    /// [`SHARES_PER_EMAIL`] items: when more are pending after it, the delivery is reported
+    /// failed too, so the queue delivers it again for the next page (every share queued a
+    /// message of its own, so the next page usually goes out with the next message).
     pub async fn shares_due(
         &self,
         tenant: TenantId,
@@ -129,20 +149,31 @@ impl Notifier {
     ) -> Result<Sent, ApiError> {
         let batch = match self
             .store
-            .claim_share_batch(tenant, contact, OffsetDateTime::now_utc(), window_seconds, LEASE_SECONDS)
+            .claim_share_batch(
+                tenant,
+                contact,
+                OffsetDateTime::now_utc(),
+                window_seconds,
+                LEASE_SECONDS,
+                self.shares_per_email,
+            )
             .await?
         {
             BatchClaim::Claimed(batch) => batch,
-            BatchClaim::NotDue => return Err(ApiError::Unavailable),
+            BatchClaim::NotDue | BatchClaim::Busy => return Err(ApiError::Unavailable),
             BatchClaim::Nothing => return Ok(Sent::Nothing),
         };
         match self.send_shares(tenant, contact, &batch).await {
             Ok(sent) => {
                 self.store.finish_share_batch(tenant, contact, &batch).await?;
+                if batch.more {
+                    tracing::info!(tenant = %tenant, contact = %contact, "more shares pending: the next page follows");
+                    return Err(ApiError::Unavailable);
+                }
                 Ok(sent)
             }
             Err(err) => {
-                self.store.release_share_batch(tenant, contact).await?;
+                self.store.release_share_batch(tenant, contact, &batch).await?;
                 Err(err)
             }
         }

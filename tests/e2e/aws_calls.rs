@@ -10,7 +10,7 @@ use local_gateway::ApiGateway;
 use local_gateway::bench::routes as bench_routes;
 use local_gateway::bench::scenario::Scenario;
 use portal_shared::metering;
-use portal_shared::routes;
+use portal_shared::{route_caps, routes};
 use portal_tests::call_in_process;
 use portal_tests::{env, sdk};
 
@@ -55,6 +55,7 @@ async fn every_measured_route_stays_within_its_aws_request_budget() -> Result<()
             invocation.calls.operations
         );
         measured.push(format!("| `{}` | {} |", case.route, counts.map(|c| c.to_string()).join(" | ")));
+        under_cap(case.route, &invocation.calls, &mut over);
         match budget.get(case.route) {
             None => over.push(format!("{}: no row in the budget ({:?})", case.route, invocation.calls.operations)),
             Some(allowed) if counts.iter().zip(allowed).any(|(count, limit)| count > limit) => {
@@ -78,6 +79,7 @@ async fn every_measured_route_stays_within_its_aws_request_budget() -> Result<()
         ensure!(status < 300, "{write:?}: {status} {body}");
         let counts = SERVICES.map(|service| calls.count(service));
         measured.push(format!("| `{route}` | {} |", counts.map(|c| c.to_string()).join(" | ")));
+        under_cap(&route, &calls, &mut over);
         match budget.get(&route) {
             None => over.push(format!("{route}: no row in the budget ({:?})", calls.operations)),
             Some(allowed) if counts.iter().zip(allowed).any(|(count, limit)| count > limit) => {
@@ -128,6 +130,7 @@ fn check_one_shot(
 ) {
     let counts = SERVICES.map(|service| calls.count(service));
     measured.push(format!("| `{route}` | {} |", counts.map(|c| c.to_string()).join(" | ")));
+    under_cap(route, calls, over);
     match budget.get(route) {
         None => over.push(format!("{route}: no row in the budget ({:?})", calls.operations)),
         Some(allowed) if counts.iter().zip(allowed).any(|(count, limit)| count > limit) => {
@@ -135,6 +138,51 @@ fn check_one_shot(
         }
         Some(_) => {}
     }
+}
+
+/// Checks that a measured invocation stays under its route's hard cap (`route_caps`), with
+/// room for the SDK's retries: the cap is derived as three attempts of each request of the
+/// route's bound, so a measured count above a third of it means the cap no longer fits.
+fn under_cap(route: &str, calls: &metering::AwsRequests, over: &mut Vec<String>) {
+    let cap = route_caps::route_cap(route);
+    if calls.total() * 3 > cap {
+        over.push(format!(
+            "{route}: {} requests, 3 × that is over its cap of {cap} ({:?})",
+            calls.total(),
+            calls.operations
+        ));
+    }
+}
+
+/// The caps table of `docs/performance.md` ("Caps"): `route → cap`.
+fn documented_caps() -> Result<BTreeMap<String, u32>> {
+    let doc = std::fs::read_to_string(xtask::paths::repo_root().join("docs/performance.md"))?;
+    let section = doc.split("### Caps per route").nth(1).context("no caps section in docs/performance.md")?;
+    let mut caps = BTreeMap::new();
+    for line in section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).skip(2) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        ensure!(cells.len() >= 2, "a caps row needs a route and a cap: {line}");
+        let cap = cells[1].parse().with_context(|| format!("{}: {:?} is not a cap", cells[0], cells[1]))?;
+        caps.insert(cells[0].trim_matches('`').to_owned(), cap);
+    }
+    Ok(caps)
+}
+
+#[test]
+fn the_documented_caps_are_the_caps_in_the_code() -> Result<()> {
+    let documented = documented_caps()?;
+    let mut code: BTreeMap<String, u32> = route_caps::ROUTE_CAPS.iter().map(|(r, c)| ((*r).to_owned(), *c)).collect();
+    code.insert("every other route".to_owned(), route_caps::DEFAULT_ROUTE_CAP);
+    code.insert(
+        "a queue record (object-events, and any consumer naming none)".to_owned(),
+        route_caps::DEFAULT_RECORD_CAP,
+    );
+    code.insert("a queue record of notifications".to_owned(), route_caps::NOTIFICATIONS_RECORD_CAP);
+    ensure!(
+        documented == code,
+        "docs/performance.md \"Caps per route\" differs from route_caps:\n{documented:#?}\n{code:#?}"
+    );
+    Ok(())
 }
 
 /// The token of the last verification link emailed to `email`.

@@ -5,6 +5,7 @@ mod access;
 mod activity;
 mod authorizer;
 mod aws_calls;
+mod caps;
 mod customer;
 mod customer_isolation;
 mod customer_submissions;

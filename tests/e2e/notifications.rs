@@ -5,13 +5,14 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::QueueAttributeName;
 use portal_object_events::notification::ObjectCreated;
-use portal_shared::domain::{ContactId, DocumentId, DocumentStatus};
+use portal_shared::domain::{ContactId, DocumentId, DocumentStatus, ItemRef};
 use portal_shared::keys;
-use portal_shared::model::{Document, UploaderKind};
+use portal_shared::model::{Document, NotificationMessage, UploaderKind};
+use portal_shared::notify::Sent;
 use portal_shared::object_key::ObjectKey;
+use portal_shared::store::{BatchClaim, BatchedShare};
 use portal_tests::{
     SETTLE, TenantFixture, emails_to, env, eventually, registered_customer, sdk, tenant_fixture, unique, upload_logo,
 };
@@ -27,19 +28,11 @@ fn object_events(bucket: &str, sender: &str) -> impl std::future::Future<Output 
 /// How long a relay's delivery may take (see `portal_tests::SETTLE`).
 const SIGNAL: Duration = SETTLE;
 
-/// Whether `contact` has shares waiting for their email (the batch item exists). Once it is
-/// gone, every share added before was emailed or skipped and no later delivery can send.
+/// Whether `contact` has shares waiting for their email (a pending share item exists).
+/// Once none is, every share added before was emailed or skipped and no later delivery can
+/// send.
 async fn shares_pending(t: &TenantFixture, contact: &str) -> anyhow::Result<bool> {
-    let contact: ContactId = contact.parse()?;
-    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
-        .get_item()
-        .table_name(&env().stack.table)
-        .key(keys::PK, AttributeValue::S(keys::tenant_pk(t.tenant.id)))
-        .key(keys::SK, AttributeValue::S(keys::share_batch_sk(contact)))
-        .consistent_read(true)
-        .send()
-        .await?;
-    Ok(item.item.is_some())
+    Ok(t.store.shares_pending(t.tenant.id, contact.parse()?).await?)
 }
 
 /// The emails to `address` whose subject contains `marker`.
@@ -303,5 +296,126 @@ async fn the_access_closed_email_is_sent_only_when_the_company_turned_it_on() ->
     let sent = emails(&email, "closed").await?;
     assert_eq!(sent.len(), 1);
     assert!(sent[0]["hasText"].as_bool().unwrap() && sent[0]["hasHtml"].as_bool().unwrap());
+    Ok(())
+}
+
+/// The notifications function as deployed but naming at most `per_email` shares per email,
+/// and a window of `window_seconds` (tests page through a batch with a few shares).
+async fn notifications(per_email: usize, window_seconds: i64) -> portal_notifications::App {
+    let sdk = sdk().await;
+    portal_notifications::App::new(&sdk, &env().stack.table, &env().stack.sender, &env().api_url, window_seconds)
+        .with_shares_per_email(per_email)
+}
+
+/// Adds pending shares named `names` for `contact` straight to its batch, as if shared an
+/// hour ago (due), without queueing a message: only the test's own deliveries send them.
+async fn pending(t: &TenantFixture, contact: ContactId, names: &[String]) -> anyhow::Result<()> {
+    let an_hour_ago = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    for name in names {
+        let share = BatchedShare { item: ItemRef::Document(DocumentId::new()), name: name.clone() };
+        t.store.add_to_share_batch(t.tenant.id, contact, &share, an_hour_ago).await?;
+    }
+    Ok(())
+}
+
+/// How many of the emails to `address` name `name`.
+async fn emails_naming(address: &str, name: &str) -> anyhow::Result<usize> {
+    Ok(emails_to(address).await?.iter().filter(|m| m["text"].as_str().is_some_and(|text| text.contains(name))).count())
+}
+
+#[tokio::test]
+async fn a_batch_larger_than_one_email_goes_out_page_by_page_and_replays_send_nothing_more() -> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("pages"));
+    let (_, contact) = registered_customer(&t.member, &email).await?;
+    let contact: ContactId = contact.parse()?;
+    let marker = unique("page");
+    let names: Vec<String> = (1..=5).map(|i| format!("{marker}-{i}.txt")).collect();
+    pending(&t, contact, &names).await?;
+    let app = notifications(2, 0).await;
+    let message = NotificationMessage::Shares { tenant_id: t.tenant.id, contact_id: contact };
+    let before = emails_to(&email).await?.len();
+
+    // Two shares per email, oldest first: a delivery that leaves more pending is reported
+    // failed (SQS delivers it again for the next page); the last page's is not.
+    for (page, expected) in [&names[0..2], &names[2..4], &names[4..5]].iter().enumerate() {
+        let outcome = app.process(message.clone()).await;
+        if page < 2 {
+            assert_eq!(outcome, Err(portal_shared::ApiError::Unavailable), "page {page}: more follow");
+        } else {
+            assert_eq!(outcome, Ok(Sent::To(vec![email.clone()])), "the last page");
+        }
+        let sent = emails_to(&email).await?;
+        assert_eq!(sent.len(), before + page + 1, "one email per page");
+        let last = sent.last().unwrap();
+        let subject = match expected.len() {
+            1 => format!("{} shared a document with you", t.tenant.name),
+            n => format!("{} shared {n} items with you", t.tenant.name),
+        };
+        assert_eq!(last["subject"], subject);
+        for name in *expected {
+            assert!(last["text"].as_str().unwrap().contains(name.as_str()), "{name} in page {page}: {last}");
+        }
+    }
+    assert!(!t.store.shares_pending(t.tenant.id, contact).await?);
+    // The same message again, any number of times: nothing more is sent.
+    for _ in 0..3 {
+        assert_eq!(app.process(message.clone()).await, Ok(Sent::Nothing));
+    }
+    for name in &names {
+        assert_eq!(emails_naming(&email, name).await?, 1, "{name} in exactly one email");
+    }
+    assert_eq!(emails_to(&email).await?.len(), before + 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_share_added_while_its_batch_is_sent_is_not_lost_and_concurrent_deliveries_send_each_once()
+-> anyhow::Result<()> {
+    let t = tenant_fixture().await?;
+    let email = format!("{}@customer.example", unique("during"));
+    let (_, contact) = registered_customer(&t.member, &email).await?;
+    let contact: ContactId = contact.parse()?;
+    let marker = unique("during");
+    let first: Vec<String> = (1..=2).map(|i| format!("{marker}-first-{i}.txt")).collect();
+    pending(&t, contact, &first).await?;
+
+    // A delivery claims the batch; a share arrives while its email is being sent; the
+    // delivery closes what it sent. The late share is still pending, for the next email.
+    let now = time::OffsetDateTime::now_utc();
+    let BatchClaim::Claimed(batch) = t.store.claim_share_batch(t.tenant.id, contact, now, 60, 120, 25).await? else {
+        anyhow::bail!("the due batch is claimed");
+    };
+    assert_eq!(batch.items.iter().map(|s| s.name.clone()).collect::<Vec<_>>(), first);
+    // Another delivery meanwhile finds the lease held: it is to try again later.
+    assert_eq!(t.store.claim_share_batch(t.tenant.id, contact, now, 60, 120, 25).await?, BatchClaim::Busy);
+    let late = format!("{marker}-late.txt");
+    pending(&t, contact, std::slice::from_ref(&late)).await?;
+    t.store.finish_share_batch(t.tenant.id, contact, &batch).await?;
+    assert!(t.store.shares_pending(t.tenant.id, contact).await?, "the late share waits for its email");
+    let app = notifications(2, 0).await;
+    let message = NotificationMessage::Shares { tenant_id: t.tenant.id, contact_id: contact };
+    assert_eq!(app.process(message.clone()).await, Ok(Sent::To(vec![email.clone()])));
+    assert_eq!(emails_naming(&email, &late).await?, 1);
+    for name in &first {
+        assert_eq!(emails_naming(&email, name).await?, 0, "{name} was claimed by the test, never emailed");
+    }
+
+    // Seven shares, four deliveries at once, then redeliveries until none is pending (as
+    // SQS would): each share is in exactly one email.
+    let many: Vec<String> = (1..=7).map(|i| format!("{marker}-many-{i}.txt")).collect();
+    pending(&t, contact, &many).await?;
+    let outcomes = futures::future::join_all((0..4).map(|_| app.process(message.clone()))).await;
+    assert!(outcomes.iter().all(|o| matches!(o, Ok(_) | Err(portal_shared::ApiError::Unavailable))), "{outcomes:?}");
+    for _ in 0..10 {
+        if !t.store.shares_pending(t.tenant.id, contact).await? {
+            break;
+        }
+        let _ = app.process(message.clone()).await;
+    }
+    assert!(!t.store.shares_pending(t.tenant.id, contact).await?);
+    for name in &many {
+        assert_eq!(emails_naming(&email, name).await?, 1, "{name} in exactly one email");
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The `notifications` function: consumes the notifications queue. A share batch message
-//! arrives once the batch's window has passed; the batch is emailed as one message (if
-//! the customer wants it). Only the records that failed are reported back, so SQS retries
+//! arrives once the batch's window has passed; the oldest page of the batch is emailed as
+//! one message (if the customer wants it), and a delivery that leaves more pending is
+//! reported failed, so SQS delivers it again for the next page. Only the records that failed are reported back, so SQS retries
 //! those and, after the configured attempts, moves them to the dead-letter queue.
 
 use aws_config::SdkConfig;
@@ -17,8 +18,10 @@ use portal_shared::{ApiError, aws};
 /// function's role (ReceiveMessage, DeleteMessage, GetQueueAttributes).
 pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
+    "dynamodb:Query",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
     "ses:SendEmail",
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
@@ -53,6 +56,13 @@ impl App {
         ))
     }
 
+    /// The same function naming at most `count` shares per email (the default is
+    /// `notify::SHARES_PER_EMAIL`): tests page through a batch with a few shares.
+    pub fn with_shares_per_email(mut self, count: usize) -> Self {
+        self.notifier = self.notifier.with_shares_per_email(count);
+        self
+    }
+
     /// [`configure`](Self::configure) from the process environment, as on Lambda.
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, ConfigError> {
         Self::configure(sdk, &config::ProcessEnv)
@@ -60,7 +70,13 @@ impl App {
 
     /// Entry point: an SQS batch; only the records that failed are reported back.
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        portal_shared::batch::process_json(event, "a notification message", |message| self.process(message)).await
+        portal_shared::batch::process_json_capped(
+            event,
+            "a notification message",
+            portal_shared::route_caps::NOTIFICATIONS_RECORD_CAP,
+            |message| self.process(message),
+        )
+        .await
     }
 
     /// What the Lambda runtime does with a JSON payload: deserialized into an [`SqsEvent`]

@@ -20,6 +20,10 @@ pub enum StoreError {
     /// Throttled, timed out or unreachable: the same call can be made again.
     #[error("the table is temporarily unavailable")]
     Unavailable,
+    /// The request was not sent: the work it belongs to used up its cap of AWS requests
+    /// (`metering::capped`).
+    #[error("the cap of AWS requests of this work is used up")]
+    BudgetExceeded,
     /// A bug or a misconfiguration; the message is for the log.
     #[error("{0}")]
     Internal(String),
@@ -158,6 +162,9 @@ impl StoreError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
+        if crate::metering::RequestBudgetExceeded::find(&err).is_some() {
+            return Self::BudgetExceeded;
+        }
         if crate::error::is_transient(&err) {
             let error = DisplayErrorContext(&err).to_string();
             tracing::warn!(operation, error = %crate::telemetry::clip(&error), "transient AWS error");

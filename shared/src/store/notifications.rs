@@ -5,14 +5,17 @@
 //! before marking leaves a lease that expires, so the retry may send once more:
 //! at-least-once, with that narrow window.)
 //!
-//! Shares are batched per contact: each share appends to the contact's open batch, and
-//! the batch is sent once its window has passed since it opened.
+//! Shares are batched per contact: each share is one small item under the contact
+//! (`NOTIFY#SHARES#{contactId}#{entryId}`, time-ordered), and once the oldest is a window
+//! old, a delivery takes the batch's lease (`NOTIFY#SHARES#{contactId}`, a fixed-size item),
+//! reads the oldest page, emails it, and deletes exactly the items it sent. Nothing grows
+//! in one item and no expression grows with the batch: a contact with thousands of pending
+//! shares gets them page by page, one email each.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{Item, Store, StoreError, condition_failed, from_item, n, s, sent, took_effect};
+use super::{Item, Store, StoreError, from_item, n, s, took_effect};
 use crate::domain::{ContactId, ItemRef, TenantId};
 use crate::keys::{self, PK, SK};
 
@@ -24,13 +27,29 @@ pub struct BatchedShare {
     pub name: String,
 }
 
-/// A contact's share batch, claimed for sending.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A pending share as stored: one small item per share, under the contact's batch.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct PendingShare {
+    #[serde(rename = "SK")]
+    sk: String,
+    item: ItemRef,
+    name: String,
+    added_at: i64,
+}
+
+/// One page of a contact's pending shares, claimed for sending: the oldest first, at most
+/// the page size asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShareBatch {
-    #[serde(default)]
+    /// The shares of this page, in the order they were added (an item may be there twice).
     pub items: Vec<BatchedShare>,
-    pub version: u64,
+    /// More shares wait after this page (they go in the next email).
+    pub more: bool,
+    /// The sort keys of the page's items: exactly what closing the batch deletes.
+    sort_keys: Vec<String>,
+    /// The lease's token: only its holder releases it.
+    holder: String,
 }
 
 /// Whether a batch could be claimed.
@@ -39,9 +58,18 @@ pub enum BatchClaim {
     Claimed(ShareBatch),
     /// Its window has not passed yet: try again later.
     NotDue,
-    /// Nothing to send (sent already, or being sent by another delivery).
+    /// Another delivery holds the batch's lease: try again later (it may send only one page).
+    Busy,
+    /// Nothing to send: no share is pending.
     Nothing,
 }
+
+/// How long a pending share is kept if no delivery ever sends it (a message lost for good):
+/// long after every retry and the dead-letter queue's redrive window.
+const PENDING_SHARE_DAYS: i64 = 30;
+
+/// BatchWriteItem takes at most 25 requests.
+const BATCH_WRITE_LIMIT: usize = 25;
 
 impl Store {
     /// The item of a notification to send, put new in the transaction of its change.
@@ -122,7 +150,8 @@ impl Store {
         Ok(outbox.map(|o| o.sent_at.is_some()))
     }
 
-    /// Adds a share to the contact's open batch (opening it if there is none).
+    /// Adds a share to the contact's pending batch: one new small item (a time-ordered
+    /// key), so an append is a constant-size write however many shares are pending.
     pub async fn add_to_share_batch(
         &self,
         tenant: TenantId,
@@ -130,29 +159,63 @@ impl Store {
         share: &BatchedShare,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let entry = super::value(share)?;
+        // UUID v7: the keys sort by the time they were added, so the oldest come first.
+        let entry = uuid::Uuid::now_v7();
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::tenant_key(tenant, keys::share_batch_sk(contact))))
-            .update_expression(
-                "SET #items = list_append(if_not_exists(#items, :empty), :new), \
-                 openedAt = if_not_exists(openedAt, :at), version = if_not_exists(version, :zero) + :one",
-            )
-            .expression_attribute_names("#items", "items")
-            .expression_attribute_values(":empty", AttributeValue::L(Vec::new()))
-            .expression_attribute_values(":new", AttributeValue::L(vec![entry]))
+            .set_key(Some(Self::tenant_key(tenant, keys::pending_share_sk(contact, &entry.to_string()))))
+            .update_expression("SET #item = :item, #name = :name, addedAt = :at, #ttl = :ttl")
+            .expression_attribute_names("#item", "item")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
+            .expression_attribute_values(":item", super::value(&share.item)?)
+            .expression_attribute_values(":name", s(share.name.clone()))
             .expression_attribute_values(":at", n(at.unix_timestamp()))
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n((at + time::Duration::days(PENDING_SHARE_DAYS)).unix_timestamp()))
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
         Ok(())
     }
 
-    /// Claims the contact's batch if its window (`window_seconds` since it opened) has
-    /// passed and no other delivery holds it.
+    /// The oldest pending shares of a contact (consistent, ascending), at most `limit`, and
+    /// whether more follow.
+    async fn pending_shares(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        limit: usize,
+    ) -> Result<(Vec<PendingShare>, bool), StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(keys::tenant_pk(tenant)))
+            .expression_attribute_values(":prefix", s(keys::pending_shares_prefix(contact)))
+            .consistent_read(true)
+            .scan_index_forward(true)
+            .limit(limit.clamp(1, 100) as i32)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        let more = output.last_evaluated_key.is_some_and(|key| !key.is_empty());
+        let items = output.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
+        Ok((items, more))
+    }
+
+    /// Whether a contact has shares waiting for their email.
+    pub async fn shares_pending(&self, tenant: TenantId, contact: ContactId) -> Result<bool, StoreError> {
+        Ok(!self.pending_shares(tenant, contact, 1).await?.0.is_empty())
+    }
+
+    /// Claims the oldest page (at most `page` shares) of the contact's pending shares, if
+    /// the oldest was added at least `window_seconds` ago (the batch's window) and no other
+    /// delivery holds the batch's lease. Bounded whatever is pending: a query of one item,
+    /// the lease, a query of one page.
     pub async fn claim_share_batch(
         &self,
         tenant: TenantId,
@@ -160,100 +223,110 @@ impl Store {
         now: OffsetDateTime,
         window_seconds: i64,
         lease_seconds: i64,
+        page: usize,
     ) -> Result<BatchClaim, StoreError> {
+        let due_before = now.unix_timestamp() - window_seconds;
+        // A look first, so a repeated message (the common case: one per share) costs one read.
+        match self.pending_shares(tenant, contact, 1).await?.0.first() {
+            None => return Ok(BatchClaim::Nothing),
+            Some(oldest) if oldest.added_at > due_before => return Ok(BatchClaim::NotDue),
+            Some(_) => {}
+        }
+        let holder = uuid::Uuid::new_v4().to_string();
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::tenant_key(tenant, keys::share_batch_sk(contact))))
-            .update_expression("SET claimedUntil = :until")
-            .condition_expression(
-                "attribute_exists(#pk) AND openedAt <= :opened_before \
-                 AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
-            )
-            .expression_attribute_names("#pk", PK)
+            .update_expression("SET claimedUntil = :until, holder = :holder, #ttl = :ttl")
+            .condition_expression("attribute_not_exists(claimedUntil) OR claimedUntil < :now")
+            .expression_attribute_names("#ttl", keys::TTL_ATTRIBUTE)
             .expression_attribute_values(":until", n(now.unix_timestamp() + lease_seconds))
             .expression_attribute_values(":now", n(now.unix_timestamp()))
-            .expression_attribute_values(":opened_before", n(now.unix_timestamp() - window_seconds))
-            .return_values(ReturnValue::AllNew)
+            .expression_attribute_values(":holder", s(holder.clone()))
+            // The lease item outlives a dead holder by a day at most.
+            .expression_attribute_values(":ttl", n(now.unix_timestamp() + lease_seconds + 86_400))
             .send()
             .await;
-        match result {
-            Err(err) if condition_failed(&err) => {
-                #[derive(Deserialize)]
-                #[serde(rename_all = "camelCase")]
-                struct Open {
-                    opened_at: i64,
-                    claimed_until: Option<i64>,
-                }
-                let open: Option<Open> = self.get(keys::tenant_pk(tenant), keys::share_batch_sk(contact)).await?;
-                Ok(match open {
-                    Some(open)
-                        if open.claimed_until.is_none() && open.opened_at > now.unix_timestamp() - window_seconds =>
-                    {
-                        BatchClaim::NotDue
-                    }
-                    _ => BatchClaim::Nothing,
-                })
-            }
-            result => Ok(BatchClaim::Claimed(from_item(sent("UpdateItem", result)?.attributes.unwrap_or_default())?)),
+        if !took_effect("UpdateItem", result)? {
+            return Ok(BatchClaim::Busy);
         }
+        // Read again under the lease: another delivery may have sent the first look's page.
+        let (pending, more) = self.pending_shares(tenant, contact, page).await?;
+        let claimed = ShareBatch {
+            items: pending.iter().map(|p| BatchedShare { item: p.item, name: p.name.clone() }).collect(),
+            more,
+            sort_keys: pending.iter().map(|p| p.sk.clone()).collect(),
+            holder,
+        };
+        let outcome = match pending.first() {
+            None => BatchClaim::Nothing,
+            Some(oldest) if oldest.added_at > due_before => BatchClaim::NotDue,
+            Some(_) => return Ok(BatchClaim::Claimed(claimed)),
+        };
+        self.release_share_batch(tenant, contact, &claimed).await?;
+        Ok(outcome)
     }
 
-    /// Closes a sent batch: deleted if nothing was added meanwhile; otherwise only the sent
-    /// items are removed and the rest wait for their own delivery (the batch stays due).
+    /// Closes a sent page: deletes exactly the shares it held (BatchWriteItem, 25 a request,
+    /// unprocessed ones asked again a bounded number of times), then gives the lease back.
+    /// A share added meanwhile has its own key and stays pending for the next email.
     pub async fn finish_share_batch(
         &self,
         tenant: TenantId,
         contact: ContactId,
         batch: &ShareBatch,
     ) -> Result<(), StoreError> {
-        let key = Self::tenant_key(tenant, keys::share_batch_sk(contact));
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        for chunk in batch.sort_keys.chunks(BATCH_WRITE_LIMIT) {
+            let mut requests = chunk
+                .iter()
+                .map(|sk| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(Self::tenant_key(tenant, sk.clone())))
+                        .build()
+                        .map_err(|e| StoreError::internal("BatchWriteItem delete", e))?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            for _ in 0..5 {
+                if requests.is_empty() {
+                    break;
+                }
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("BatchWriteItem", e))?;
+                requests = output.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            }
+            if !requests.is_empty() {
+                // The lease expires; the retry sends the unprocessed ones again (at least once).
+                return Err(StoreError::Unavailable);
+            }
+        }
+        self.release_share_batch(tenant, contact, batch).await
+    }
+
+    /// Gives the batch's lease back (after a send, or a failed one): deletes the lease item
+    /// if this delivery still holds it (an expired lease taken over is the new holder's).
+    pub async fn release_share_batch(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        batch: &ShareBatch,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key.clone()))
-            .condition_expression("version = :version")
-            .expression_attribute_values(":version", n(batch.version as i64))
-            .send()
-            .await;
-        // A changed version: items were added meanwhile.
-        if !took_effect("DeleteItem", result)? {
-            let removed: Vec<String> = (0..batch.items.len()).map(|i| format!("#items[{i}]")).collect();
-            let expression = if removed.is_empty() {
-                "REMOVE claimedUntil".to_owned()
-            } else {
-                format!("REMOVE {}, claimedUntil", removed.join(", "))
-            };
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(key))
-                .update_expression(expression)
-                .condition_expression("attribute_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#items", "items")
-                .send()
-                .await;
-            took_effect("UpdateItem", result)?;
-        }
-        Ok(())
-    }
-
-    /// Gives a claimed batch back after a failed send (never re-creating a deleted one).
-    pub async fn release_share_batch(&self, tenant: TenantId, contact: ContactId) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
             .set_key(Some(Self::tenant_key(tenant, keys::share_batch_sk(contact))))
-            .update_expression("REMOVE claimedUntil")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
+            .condition_expression("holder = :holder")
+            .expression_attribute_values(":holder", s(batch.holder.clone()))
             .send()
             .await;
-        took_effect("UpdateItem", result).map(|_| ())
+        took_effect("DeleteItem", result).map(|_| ())
     }
 }
