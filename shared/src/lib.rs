@@ -31,6 +31,7 @@ pub mod share_selection;
 pub mod signup;
 pub mod source;
 pub mod telemetry;
+pub mod view;
 pub mod visibility;
 
 #[cfg(feature = "dynamodb")]
