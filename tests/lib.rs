@@ -129,6 +129,38 @@ where
     }
 }
 
+/// The page of the customer's personal space at `path` (`/portal/shares?…`) once `check`
+/// holds for it: the view index is maintained from the table's stream, so what was just
+/// shared appears within the stream's delay (`docs/architecture.md`); what was unshared
+/// disappears at once and needs no wait.
+pub async fn shares_when(
+    customer: &ApiClient,
+    path: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> Result<serde_json::Value> {
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        let page = customer.get(path).await?.expect(200)?;
+        if check(&page) {
+            return Ok(page);
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{path} never became as expected: {page}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The sorted names of a personal-space page's documents.
+pub fn shared_names(page: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["document"]["name"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
 /// The emails sent to `address`, oldest first, read from the local stack's mailbox
 /// (`xtask::mailbox`) as a mail client shows them: `subject`, `source` (the `From`
 /// header), `text` and `html` parts (`body` is the HTML), `listUnsubscribe`, `hasText`

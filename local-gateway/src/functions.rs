@@ -29,6 +29,7 @@ pub struct Functions {
     http: HashMap<&'static str, HttpHandler>,
     pub(crate) object_events: QueueHandler,
     pub(crate) notifications: QueueHandler,
+    pub(crate) view_index: crate::stream::StreamHandler,
     json: HashMap<&'static str, JsonHandler>,
 }
 
@@ -108,7 +109,19 @@ impl Functions {
             portal_notifications::App::configure(sdk, configuration.of("notifications")?)
                 .context("configuring notifications")?,
         );
+        let view_index = Arc::new(
+            portal_view_index::App::configure(sdk, configuration.of("view-index")?)
+                .context("configuring view-index")?,
+        );
         let json: HashMap<&'static str, JsonHandler> = HashMap::from([
+            ("view-index", {
+                let app = Arc::clone(&view_index);
+                Arc::new(move |payload| {
+                    let app = Arc::clone(&app);
+                    Box::pin(async move { app.invoke(payload).await.map_err(|e| e.to_string()) })
+                        as BoxFuture<'static, _>
+                }) as JsonHandler
+            }),
             ("object-events", {
                 let app = Arc::clone(&object_events);
                 Arc::new(move |payload| {
@@ -135,6 +148,13 @@ impl Functions {
             notifications: Arc::new(move |event| {
                 let app = Arc::clone(&notifications);
                 Box::pin(async move { app.handle(event).await })
+            }),
+            view_index: Arc::new(move |event| {
+                let app = Arc::clone(&view_index);
+                Box::pin(async move {
+                    let answer = app.handle(event).await;
+                    answer.batch_item_failures.into_iter().filter_map(|failure| failure.item_identifier).collect()
+                })
             }),
             json,
         })
@@ -187,7 +207,8 @@ impl Functions {
         self.call_http(function, request).await
     }
 
-    /// Runs a JSON event through a queue consumer (`object-events`, `notifications`) as the
+    /// Runs a JSON event through an event consumer (`object-events`, `notifications`, or
+    /// `view-index` with a stream batch) as the
     /// Lambda runtime does: its response (`{"batchItemFailures": […]}`, or `null` for a
     /// direct S3 notification), or the invocation's error.
     pub async fn invoke_queue(&self, function: &str, event: Value) -> Result<Result<Value, String>, InvokeError> {

@@ -12,6 +12,8 @@
 //! - relays S3 notifications and share batches from their SQS queues to the queue
 //!   consumers as `SqsEvent`s, deleting only the messages they did not report failed (like
 //!   Lambda's SQS event source with partial batch responses);
+//! - delivers the table's stream to the view-index function as Lambda's DynamoDB event
+//!   source mapping does ([`stream`]);
 //! - serves `web/` and a `/config.js` telling the pages where the API is, every response
 //!   with the security headers of the distribution's response headers policy;
 //! - serves the local mailbox at `/_mailbox` (every email sent; `xtask::mailbox`), which
@@ -29,6 +31,7 @@ mod drift;
 pub mod event;
 pub mod functions;
 mod server;
+pub mod stream;
 
 pub use api::{ApiGateway, Prepared};
 pub use authorizer::JwtAuthorizer;

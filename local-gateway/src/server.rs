@@ -1,5 +1,6 @@
 //! The gateway's HTTP server on 127.0.0.1 (pages, `/config.js`, the API under `/api`, the
-//! local mailbox) and the relay of the SQS queues to their consumers.
+//! local mailbox), the relay of the SQS queues to their consumers and of the table's stream
+//! to the view-index function (`stream`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -156,6 +157,14 @@ pub async fn start_with_overrides(
             Arc::clone(&functions.notifications),
         ),
     ];
+    // The table's stream to the view-index function (one poller: one shard).
+    tasks.push(tokio::spawn(crate::stream::poll(
+        sdk.clone(),
+        stack.table.clone(),
+        REGION.to_owned(),
+        Arc::clone(&functions.view_index),
+        stopped.clone(),
+    )));
     for (queue_url, queue_arn, handler) in queues {
         for _ in 0..RELAY_POLLERS {
             let (sqs, queue_url, queue_arn, handler) =

@@ -13,6 +13,10 @@ pub const GSI1_SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2_PK: &str = "GSI2PK";
 pub const GSI2_SK: &str = "GSI2SK";
+/// The third index: only the customer's view index uses it (its entries by size).
+pub const GSI3: &str = "GSI3";
+pub const GSI3_PK: &str = "GSI3PK";
+pub const GSI3_SK: &str = "GSI3SK";
 /// Epoch seconds after which DynamoDB's TTL deletes the item (expiring records).
 pub const TTL_ATTRIBUTE: &str = "expiresAt";
 
@@ -270,4 +274,40 @@ pub fn search_gsi2_pk(tenant: TenantId, kind: &str) -> String {
 
 pub fn search_gsi2_sk(word: &str, id: &str) -> String {
     format!("{word}#{id}")
+}
+
+/// The customer's view index (`view.rs`): one entry per (document, contact) visible, in
+/// the tenant's partition, so all entries of a document are one `begins_with` query.
+pub const VIEW_PREFIX: &str = "VIEW#";
+
+/// A fan-out of the view index in progress (`view::ViewJob`): `VIEW#JOB#` is never a
+/// document's prefix (`VIEW#{documentId}#`).
+pub const VIEW_JOB_PREFIX: &str = "VIEW#JOB#";
+
+pub fn view_job_sk(id: &str) -> String {
+    format!("{VIEW_JOB_PREFIX}{id}")
+}
+
+pub fn view_document_prefix(document: DocumentId) -> String {
+    format!("{VIEW_PREFIX}{document}#")
+}
+
+/// The entry of one (document, contact) pair; its word items share this prefix.
+pub fn view_entry_sk(document: DocumentId, contact: ContactId) -> String {
+    format!("{VIEW_PREFIX}{document}#{contact}")
+}
+
+/// One word of a visible document's name, for the contact's name search.
+pub fn view_word_sk(document: DocumentId, contact: ContactId, word: &str) -> String {
+    format!("{VIEW_PREFIX}{document}#{contact}#WORD#{word}")
+}
+
+/// The index partition of one contact's view entries (GSI1 by date, GSI2 by name, GSI3 by size).
+pub fn view_gsi_pk(tenant: TenantId, contact: ContactId) -> String {
+    format!("TENANT#{tenant}#VIEW#{contact}")
+}
+
+/// The GSI1 partition of one contact's view word items (`{word}#{documentId}`).
+pub fn view_words_gsi1_pk(tenant: TenantId, contact: ContactId) -> String {
+    format!("TENANT#{tenant}#VIEWWORD#{contact}")
 }

@@ -32,6 +32,7 @@ pub mod share_selection;
 pub mod signup;
 pub mod source;
 pub mod telemetry;
+pub mod view;
 pub mod visibility;
 pub mod words;
 

@@ -4,12 +4,14 @@
 
 use crate::keys;
 
-/// The single DynamoDB table: string keys everywhere, two overloaded GSIs.
+/// The single DynamoDB table: string keys everywhere, three overloaded GSIs (the third for the view index).
 pub struct TableSpec {
     pub partition_key: &'static str,
     pub sort_key: &'static str,
     pub indexes: &'static [IndexSpec],
     pub ttl_attribute: &'static str,
+    /// The table's stream (`StreamViewType`): the customer's view index is maintained from it.
+    pub stream_view_type: &'static str,
 }
 
 pub struct IndexSpec {
@@ -24,8 +26,10 @@ pub const TABLE: TableSpec = TableSpec {
     indexes: &[
         IndexSpec { name: keys::GSI1, partition_key: keys::GSI1_PK, sort_key: keys::GSI1_SK },
         IndexSpec { name: keys::GSI2, partition_key: keys::GSI2_PK, sort_key: keys::GSI2_SK },
+        IndexSpec { name: keys::GSI3, partition_key: keys::GSI3_PK, sort_key: keys::GSI3_SK },
     ],
     ttl_attribute: keys::TTL_ATTRIBUTE,
+    stream_view_type: "NEW_AND_OLD_IMAGES",
 };
 
 /// The S3 → SQS notification queue feeding the object-events function.

@@ -3,11 +3,12 @@
 //! folder holds at the time of reading, so a document added later is shared too), while
 //! the share is current. Two questions, one rule:
 //!
-//! - [`visible_documents`]: the whole visible set, walking down from each current share
-//!   (the personal space's listing; also the expected set a consistency test compares an
-//!   index against, computed over [`model::DriveModel`]);
+//! - [`visible_documents`]: the whole visible set, walking down from each current share:
+//!   the model the view index (`crate::view`, which serves the listing) is tested against,
+//!   over [`model::DriveModel`] and over the table itself;
 //! - [`shared_document`]: whether one document is visible, walking up from it (a
-//!   download), bounded by the folder depth rather than by what is shared.
+//!   download; the view index's recompute walks up the same way, keeping every current
+//!   share), bounded by the folder depth rather than by what is shared.
 //!
 //! The reads are narrow traits ([`SharedDrive`], [`DocumentAccess`]) so the rule runs
 //! against the table (`Store`) and against an in-memory drive alike.
@@ -86,7 +87,7 @@ pub fn shareable(document: &Document) -> bool {
 }
 
 /// The folder a visible document came with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FolderRef {
     pub id: FolderId,
     pub name: FileName,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use portal_tests::{
     CUSTOMER_PASSWORD, anonymous, assert_problem, customer_login, customer_with_a_shared_document, emails_to,
-    eventually, invitation_token, put_presigned, registered_customer, tenant_fixture, unique,
+    eventually, invitation_token, put_presigned, registered_customer, shares_when, tenant_fixture, unique,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -90,8 +90,9 @@ async fn share_invite_register_confirm_login_see_and_download() -> anyhow::Resul
     assert_eq!(me["companies"][0]["name"], t.tenant.name.to_string());
 
     // The shared document is there; the shared folder shows what is added to it later.
-    let space = customer.get("/portal/shares").await?.expect(200)?;
-    assert_eq!(names(&space), ["Payslip.pdf"]);
+    // (The listing is the view index, maintained from the table's stream: a new share
+    // shows within the stream's delay.)
+    let space = shares_when(&customer, "/portal/shares", |page| names(page) == ["Payslip.pdf"]).await?;
     let item = &space["items"][0];
     assert_eq!(item["company"]["name"], t.tenant.name.to_string());
     // The member has no name: the company's shows, never the member's email.
@@ -107,8 +108,7 @@ async fn share_invite_register_confirm_login_see_and_download() -> anyhow::Resul
         .expect(201)?;
     put_presigned(&ticket["upload"], b"tax".to_vec()).await?;
     t.member.wait_settled(ticket["document"]["id"].as_str().unwrap(), Duration::from_secs(30)).await?;
-    let space = customer.get("/portal/shares").await?.expect(200)?;
-    assert_eq!(names(&space), ["Payslip.pdf", "Return 2026.txt"]);
+    shares_when(&customer, "/portal/shares", |page| names(page) == ["Payslip.pdf", "Return 2026.txt"]).await?;
     let in_folder = customer.get(&format!("/portal/shares?folder={folder_id}")).await?.expect(200)?;
     assert_eq!(names(&in_folder), ["Return 2026.txt"]);
     assert_eq!(in_folder["items"][0]["folder"]["name"], "Tax");
@@ -283,8 +283,7 @@ async fn a_second_company_links_the_same_account_and_both_shares_show() -> anyho
         .await?
         .expect(200)?;
     assert_eq!(linked["status"], "active");
-    let space = customer.get("/portal/shares").await?.expect(200)?;
-    assert_eq!(names(&space), ["From first.txt", "From second.txt"]);
+    shares_when(&customer, "/portal/shares", |page| names(page) == ["From first.txt", "From second.txt"]).await?;
     let only_second = customer.get(&format!("/portal/shares?company={}", second.tenant.id)).await?.expect(200)?;
     assert_eq!(names(&only_second), ["From second.txt"]);
     assert_eq!(customer.get("/portal/me").await?.expect(200)?["companies"].as_array().unwrap().len(), 2);
@@ -315,7 +314,12 @@ async fn closing_access_or_an_expired_share_hides_items_and_refuses_downloads_at
         )
         .await?
         .expect(200)?;
-    let shown = names(&customer.get("/portal/shares").await?.expect(200)?);
+    // Shown within the stream's delay, while it is before the expiry.
+    let shown = shares_when(&customer, "/portal/shares", |page| {
+        names(page).len() == 2 || time::OffsetDateTime::now_utc() >= expiry
+    })
+    .await?;
+    let shown = names(&shown);
     let brief_download = format!("/portal/companies/{tenant_id}/documents/{brief_id}/download");
     let before = customer.get(&brief_download).await?;
     if time::OffsetDateTime::now_utc() < expiry {
@@ -446,8 +450,7 @@ async fn a_customer_cannot_delete_rename_or_overwrite_what_staff_shared() -> any
     let still = t.viewer.get(&format!("/documents/{doc_id}")).await?.expect(200)?;
     assert_eq!(still["name"], "Shared.txt");
     assert_eq!(still["status"], "available");
-    let space = customer.get("/portal/shares").await?.expect(200)?;
-    assert_eq!(names(&space), ["Shared.txt"]);
+    shares_when(&customer, "/portal/shares", |page| names(page) == ["Shared.txt"]).await?;
     Ok(())
 }
 
@@ -499,7 +502,7 @@ async fn customer_downloads_follow_folder_shares_down_the_tree() -> anyhow::Resu
         let customer = &customer;
         async move { customer.get(&path).await }
     };
-    let shares = customer.get("/portal/shares").await?.expect(200)?;
+    let shares = shares_when(&customer, "/portal/shares", |page| names(page).len() == 2).await?;
     let listed: Vec<String> =
         shares["items"].as_array().unwrap().iter().map(|i| i["document"]["id"].as_str().unwrap().to_owned()).collect();
     for id in [&deep_doc, &direct_doc] {
@@ -536,7 +539,7 @@ async fn customers_see_staff_names_and_never_a_staff_email() -> anyhow::Result<(
     let share = json!({ "items": [{ "kind": "document", "id": by_admin }], "contactIds": [contact_id] });
     t.admin.post("/shares", share).await?.expect(200)?;
 
-    let space = customer.get("/portal/shares").await?.expect(200)?;
+    let space = shares_when(&customer, "/portal/shares", |page| names(page).len() == 2).await?;
     let shared_by = |id: &str| {
         space["items"].as_array().unwrap().iter().find(|i| i["document"]["id"] == id).map(|i| i["sharedBy"].clone())
     };
@@ -596,7 +599,7 @@ async fn download_names_carry_no_bidi_control_nor_invisible_character() -> anyho
     let (customer, contact_id) = registered_customer(&t.member, &email).await?;
     let share = json!({ "items": [{ "kind": "folder", "id": folder_id }], "contactIds": [contact_id] });
     t.member.post("/shares", share).await?.expect(200)?;
-    let space = customer.get("/portal/shares").await?.expect(200)?;
+    let space = shares_when(&customer, "/portal/shares", |page| !names(page).is_empty()).await?;
     assert_eq!(space["items"][0]["document"]["name"], "invoicetxt.exe.txt", "{space}");
     assert_eq!(space["items"][0]["folder"]["name"], "Tax 2026", "{space}");
 

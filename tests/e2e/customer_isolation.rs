@@ -81,7 +81,7 @@ async fn every_customer_route_refuses_who_it_must_and_leaks_nothing() -> anyhow:
         }
     }
     // A sees their own; the submission is still there (B's delete was refused).
-    assert!(a.get("/portal/shares").await?.expect(200)?.to_string().contains(&doc_id));
+    portal_tests::shares_when(&a, "/portal/shares", |page| page.to_string().contains(&doc_id)).await?;
     assert!(a.get("/portal/submissions").await?.expect(200)?.to_string().contains(&submission));
     a.get(&format!("/portal/companies/{a_tenant}/documents/{doc_id}/download")).await?.expect(200)?;
 

@@ -35,4 +35,5 @@ mod smoke;
 mod staff;
 mod staff_recovery;
 mod tenants;
+mod view_index;
 mod writes;

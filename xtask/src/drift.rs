@@ -87,6 +87,7 @@ fn the_template_declares_the_table_the_local_stack_provisions() {
         assert_eq!(declared["Projection"]["ProjectionType"].as_str(), Some("ALL"));
     }
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(spec.ttl_attribute));
+    assert_eq!(table["StreamSpecification"]["StreamViewType"].as_str(), Some(spec.stream_view_type));
     assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
 }
 

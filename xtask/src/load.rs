@@ -980,17 +980,30 @@ async fn verify(
             Some(client) => client,
             None => continue,
         };
-        if let Some(listed) = all_pages(recorder, &client, &format!("/portal/shares?company={}", tenant.id)).await {
+        // The listing is the view index, maintained from the table's stream: it may lag behind
+        // a share by the stream's delay (never show more), so it is read until it matches,
+        // a bounded number of times.
+        let expected: Vec<String> =
+            if contact.access == Access::Active { contact.shares.iter().cloned().collect() } else { Vec::new() };
+        for attempt in 0..120 {
+            let Some(listed) = all_pages(recorder, &client, &format!("/portal/shares?company={}", tenant.id)).await
+            else {
+                break;
+            };
             let mut ids = ids_of(&listed, "/document/id");
             ids.sort();
-            let expected: Vec<String> =
-                if contact.access == Access::Active { contact.shares.iter().cloned().collect() } else { Vec::new() };
-            if ids != expected {
+            let beyond = ids.iter().any(|id| !expected.contains(id));
+            if ids == expected {
+                break;
+            }
+            if beyond || attempt == 119 {
                 recorder.fail(format!(
                     "customer of contact {contact_id} ({:?}): sees {ids:?}, the model has {expected:?}",
                     contact.access
                 ));
+                break;
             }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     }
     // The table itself: the tenants' items are exactly the model's.

@@ -158,7 +158,13 @@ async fn create_table(sdk: &SdkConfig, name: &str) -> Result<String> {
         .key_schema(key(spec.partition_key, KeyType::Hash)?)
         .key_schema(key(spec.sort_key, KeyType::Range)?)
         .attribute_definitions(string_attribute(spec.partition_key)?)
-        .attribute_definitions(string_attribute(spec.sort_key)?);
+        .attribute_definitions(string_attribute(spec.sort_key)?)
+        .stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(spec.stream_view_type.into())
+                .build()?,
+        );
     for index in spec.indexes {
         request = request
             .attribute_definitions(string_attribute(index.partition_key)?)

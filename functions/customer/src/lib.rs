@@ -179,7 +179,4 @@ impl App {
 }
 
 #[cfg(test)]
-use portal_shared::personal_space::{decode_offset, encode_offset};
-
-#[cfg(test)]
 mod properties;

@@ -29,6 +29,7 @@ mod signups;
 mod staff;
 mod tenant;
 mod transaction;
+mod view;
 
 pub use documents::Transition;
 pub use drive::MAX_FOLDER_DEPTH;
@@ -51,16 +52,17 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::domain::TenantId;
-use crate::keys::{self, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, PK, SK};
+use crate::keys::{self, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, GSI3_PK, GSI3_SK, PK, SK};
 use crate::pagination::{Cursor, Key, Page, PageRequest};
 
 type Item = HashMap<String, AttributeValue>;
 
-/// The two overloaded global secondary indexes.
+/// The overloaded global secondary indexes (GSI3: the view index by size only).
 #[derive(Debug, Clone, Copy)]
 enum Index {
     Gsi1,
     Gsi2,
+    Gsi3,
 }
 
 impl Index {
@@ -69,6 +71,7 @@ impl Index {
         match self {
             Self::Gsi1 => (keys::GSI1, GSI1_PK, GSI1_SK),
             Self::Gsi2 => (keys::GSI2, GSI2_PK, GSI2_SK),
+            Self::Gsi3 => (keys::GSI3, GSI3_PK, GSI3_SK),
         }
     }
 }

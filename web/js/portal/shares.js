@@ -153,13 +153,13 @@ function describeCount() {
     return;
   }
   const noun = list.total === 1 ? 'document' : 'documents';
-  count.textContent =
-    list.shown < list.total ? `Showing ${list.shown} of ${list.total} ${noun}` : `${list.total} ${noun}`;
+  // The API gives no total (it would read everything): more pages are "more to load".
+  count.textContent = list.cursor ? `Showing ${list.shown} ${noun}, more to load` : `${list.total} ${noun}`;
 }
 
 function showEmpty() {
   const empty = byId('shares-empty');
-  empty.hidden = list.total > 0 || Boolean(byId('shares-error').textContent);
+  empty.hidden = list.total > 0 || Boolean(list.cursor) || Boolean(byId('shares-error').textContent);
   empty.textContent = filtersActive()
     ? 'No shared document matches your search and filters.'
     : 'Nothing has been shared with you yet. When a company shares documents with you, they appear here.';
@@ -197,7 +197,7 @@ export async function loadShares({ more = false } = {}) {
     if (more) listElement.append(...rows);
     else listElement.replaceChildren(...rows);
     list.shown = (more ? list.shown : 0) + items.length;
-    list.total = page && Number.isFinite(page.total) ? page.total : list.shown;
+    list.total = list.shown;
     list.cursor = page && typeof page.nextCursor === 'string' && page.nextCursor ? page.nextCursor : null;
     if (more) announce(`${items.length} more documents shown.`);
   } catch (error) {
