@@ -29,6 +29,7 @@ pub struct Functions {
     http: HashMap<&'static str, HttpHandler>,
     pub(crate) object_events: QueueHandler,
     pub(crate) notifications: QueueHandler,
+    pub(crate) jobs: QueueHandler,
     json: HashMap<&'static str, JsonHandler>,
 }
 
@@ -108,7 +109,16 @@ impl Functions {
             portal_notifications::App::configure(sdk, configuration.of("notifications")?)
                 .context("configuring notifications")?,
         );
+        let jobs = Arc::new(portal_jobs::App::configure(sdk, configuration.of("jobs")?).context("configuring jobs")?);
         let json: HashMap<&'static str, JsonHandler> = HashMap::from([
+            ("jobs", {
+                let app = Arc::clone(&jobs);
+                Arc::new(move |payload| {
+                    let app = Arc::clone(&app);
+                    Box::pin(async move { app.invoke(payload).await.map_err(|e| e.to_string()) })
+                        as BoxFuture<'static, _>
+                }) as JsonHandler
+            }),
             ("object-events", {
                 let app = Arc::clone(&object_events);
                 Arc::new(move |payload| {
@@ -134,6 +144,10 @@ impl Functions {
             }),
             notifications: Arc::new(move |event| {
                 let app = Arc::clone(&notifications);
+                Box::pin(async move { app.handle(event).await })
+            }),
+            jobs: Arc::new(move |event| {
+                let app = Arc::clone(&jobs);
                 Box::pin(async move { app.handle(event).await })
             }),
             json,
@@ -187,7 +201,7 @@ impl Functions {
         self.call_http(function, request).await
     }
 
-    /// Runs a JSON event through a queue consumer (`object-events`, `notifications`) as the
+    /// Runs a JSON event through a queue consumer (`object-events`, `notifications`, `jobs`) as the
     /// Lambda runtime does: its response (`{"batchItemFailures": […]}`, or `null` for a
     /// direct S3 notification), or the invocation's error.
     pub async fn invoke_queue(&self, function: &str, event: Value) -> Result<Result<Value, String>, InvokeError> {

@@ -155,6 +155,7 @@ pub async fn start_with_overrides(
             stack.notifications_queue_arn.clone(),
             Arc::clone(&functions.notifications),
         ),
+        (stack.jobs_queue_url.clone(), stack.jobs_queue_arn.clone(), Arc::clone(&functions.jobs)),
     ];
     for (queue_url, queue_arn, handler) in queues {
         for _ in 0..RELAY_POLLERS {

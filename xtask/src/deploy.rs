@@ -27,6 +27,7 @@ pub const FUNCTION_PACKAGES: &[&str] = &[
     "portal-registration",
     "portal-customer",
     "portal-notifications",
+    "portal-jobs",
 ];
 
 /// What CloudFront's response headers policy (`WebSecurityHeadersPolicy`) adds to every

@@ -28,6 +28,7 @@ impl App {
             created_by: staff.sub.clone(),
         };
         self.store.create_contact(staff.tenant_id, &contact).await.map_err(contact_problem)?;
+        self.membership_changed(staff, contact.id, None, contact.organization_id).await?;
         tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, "contact created");
         Ok(contact)
     }
@@ -63,6 +64,7 @@ impl App {
             ..before.clone()
         };
         self.store.update_contact(staff.tenant_id, &before, &after).await.map_err(contact_problem)?;
+        self.membership_changed(staff, id, before.organization_id, after.organization_id).await?;
         tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact updated");
         Ok(after)
     }

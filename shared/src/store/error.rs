@@ -41,6 +41,7 @@ pub enum Entity {
     InviteCode,
     PendingLogo,
     Notification,
+    Job,
 }
 
 impl Entity {
@@ -60,6 +61,7 @@ impl Entity {
             Self::InviteCode => "invite code",
             Self::PendingLogo => "logo upload",
             Self::Notification => "notification",
+            Self::Job => "job",
         }
     }
 }

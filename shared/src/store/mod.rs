@@ -19,6 +19,7 @@ mod customers;
 mod documents;
 mod drive;
 mod error;
+mod jobs;
 mod notifications;
 mod organizations;
 mod projection;
@@ -32,7 +33,10 @@ mod transaction;
 pub use documents::Transition;
 pub use drive::MAX_FOLDER_DEPTH;
 pub use error::{Clash, Entity, StoreError};
+pub use jobs::{JOB_PREFIX, job_sk};
 pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
+pub use organizations::{ORGANIZATION_SHARE_PREFIX, OrganizationShare};
+pub use sharing::ORGANIZATION_ATTRIBUTE;
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};
