@@ -102,7 +102,9 @@ impl App {
             Ok(()) => {}
             Err(StoreError::Clash(Clash::FolderNotEmpty)) => {
                 let job = Job::new(JobSpec::FolderDelete { folder_id: id }, staff, 0, OffsetDateTime::now_utc());
-                return Ok(Answer::Started(portal_shared::jobs::start(&self.store, &self.jobs, staff.tenant_id, job).await?));
+                return Ok(Answer::Started(
+                    portal_shared::jobs::start(&self.store, &self.jobs, staff.tenant_id, job).await?,
+                ));
             }
             Err(err) => {
                 if err == StoreError::Clash(Clash::Missing(Entity::Folder)) {

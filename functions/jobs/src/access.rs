@@ -57,17 +57,10 @@ impl App {
     ) -> Result<Contact, ApiError> {
         let applied = portal_shared::access::apply(&self.store, by, contact, change).await?;
         let contact = applied.contact;
-        let owed = match (applied.invite, contact.access_status) {
-            (true, _) => true,
-            // Pending already (a replay, or a retry after the email failed): only if owed.
-            (false, AccessStatus::Pending) if change == Change::Open => {
-                self.store.invitation_request(tenant, contact.id).await?.is_some_and(|request| request.is_owed())
-            }
-            _ => false,
-        };
-        if owed {
-            let company = self.store.tenant(tenant).await?.ok_or(ApiError::NotFound("company"))?;
-            self.inviter.invite(&company, &contact).await?;
+        // Opened now, or pending already (a replay, a retry after the email failed): sent
+        // only while owed, under a claim.
+        if change == Change::Open && contact.access_status == AccessStatus::Pending {
+            self.invite_if_owed(tenant, &contact).await?;
         }
         if change == Change::Close && contact.access_status == AccessStatus::Closed && contact.customer_sub.is_some() {
             portal_shared::accounts::sign_out_everywhere(self.cognito.get(), &self.customer_pool_id, &contact.email)

@@ -16,6 +16,9 @@ use time::OffsetDateTime;
 
 use crate::App;
 
+/// How long a delivery holds the sending of an invitation (far longer than one send).
+const INVITATION_CLAIM_SECONDS: i64 = 60;
+
 /// What one share unit came to.
 pub(crate) enum Unit {
     Created,
@@ -202,22 +205,24 @@ impl App {
         by: &StaffMember,
         contact: Contact,
     ) -> Result<Contact, ApiError> {
-        let (contact, invite) = match contact.access_status {
-            AccessStatus::None => {
-                let applied = portal_shared::access::apply(&self.store, by, contact, Change::Open).await?;
-                (applied.contact, applied.invite)
-            }
-            AccessStatus::Pending => {
-                let owed = self.store.invitation_request(tenant, contact.id).await?;
-                (contact, owed.is_some_and(|request| request.is_owed()))
-            }
-            _ => (contact, false),
+        let contact = match contact.access_status {
+            AccessStatus::None => portal_shared::access::apply(&self.store, by, contact, Change::Open).await?.contact,
+            _ => contact,
         };
-        if invite {
-            let company = self.store.tenant(tenant).await?.ok_or(ApiError::NotFound("company"))?;
-            self.inviter.invite(&company, &contact).await?;
+        if contact.access_status == AccessStatus::Pending {
+            self.invite_if_owed(tenant, &contact).await?;
         }
         Ok(contact)
+    }
+
+    /// Sends a `pending` contact's invitation if it is still owed (no `sentAt`), under a
+    /// claim, so that two deliveries of a chunk at once send it once.
+    pub(crate) async fn invite_if_owed(&self, tenant: TenantId, contact: &Contact) -> Result<(), ApiError> {
+        if self.store.claim_invitation(tenant, contact.id, OffsetDateTime::now_utc(), INVITATION_CLAIM_SECONDS).await? {
+            let company = self.store.tenant(tenant).await?.ok_or(ApiError::NotFound("company"))?;
+            self.inviter.invite(&company, contact).await?;
+        }
+        Ok(())
     }
 }
 

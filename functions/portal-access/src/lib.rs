@@ -18,10 +18,10 @@ use portal_shared::http::{path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::invitations::Inviter;
 use portal_shared::jobs::{Answer, Job, JobQueue, JobSpec};
-use portal_shared::pagination::PageRequest;
 use portal_shared::mail::Mailer;
 use portal_shared::model::Contact;
 use portal_shared::notify::Notifier;
+use portal_shared::pagination::PageRequest;
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::Serialize;
@@ -147,7 +147,9 @@ impl App {
         if members.next_cursor.is_some() || members.items.len() > self.sync_limit {
             let spec = JobSpec::OrganizationAccess { organization_id: id, open: change == Change::Open };
             let job = Job::new(spec, staff, 0, time::OffsetDateTime::now_utc());
-            return Ok(Answer::Started(portal_shared::jobs::start(&self.store, &self.jobs, staff.tenant_id, job).await?));
+            return Ok(Answer::Started(
+                portal_shared::jobs::start(&self.store, &self.jobs, staff.tenant_id, job).await?,
+            ));
         }
         let mut contacts = Vec::new();
         for contact in members.items {

@@ -51,6 +51,10 @@ pub const IAM_ACTIONS: &[&str] = &[
 
 /// At most this many contacts in one share request (an organization counts its members).
 pub const MAX_CONTACTS: usize = 100;
+/// A contact whose shares are more than this cannot have its whole selection replaced
+/// (`PUT /contacts/{contactId}/shares` answers 409): the save reads them all, and this
+/// bounds that read (one consistent page of at most 101 items, docs/performance.md).
+pub const MAX_SELECTION_SHARES: usize = MAX_ITEMS;
 /// How long a save of a contact's selection holds its lease (far longer than a save of
 /// `MAX_ITEMS` items takes; a save that dies keeps others out at most this long).
 pub const SELECTION_LEASE_SECONDS: i64 = 60;

@@ -104,3 +104,34 @@ impl Store {
         took_effect("UpdateItem", request.send().await)
     }
 }
+
+impl Store {
+    /// Claims the sending of a contact's owed invitation for `seconds`: only one of two
+    /// deliveries of a job's chunk running at once sends it. `false`: nothing to send (no
+    /// request, sent already, or claimed by another delivery whose claim has not expired).
+    /// The sender marks it sent (`mark_invitation_sent`); a failed send's claim expires.
+    pub async fn claim_invitation(
+        &self,
+        tenant: TenantId,
+        contact: crate::domain::ContactId,
+        now: OffsetDateTime,
+        seconds: i64,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::tenant_key(tenant, keys::invitation_request_sk(contact))))
+            .update_expression("SET claimedUntil = :until")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(sentAt) \
+                 AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":until", n(now.unix_timestamp() + seconds))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .send()
+            .await;
+        took_effect("UpdateItem", result)
+    }
+}
