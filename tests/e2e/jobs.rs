@@ -18,19 +18,17 @@ use xtask::function_env::LOCAL_JOBS_SYNC_LIMIT;
 
 const JOB_DONE: Duration = Duration::from_secs(60);
 
-/// Waits for a job to end; its final view.
+/// Waits for a job to end (polling, bounded by `JOB_DONE`); its final view.
 async fn finished(t: &TenantFixture, job: &str) -> Result<Value> {
-    let mut last = Value::Null;
-    eventually(JOB_DONE, || {
-        let last = &mut last;
-        async move {
-            *last = t.viewer.get(&format!("/jobs/{job}")).await?.expect(200)?;
-            Ok(!matches!(last["status"].as_str(), Some("queued" | "running")))
+    let deadline = std::time::Instant::now() + JOB_DONE;
+    loop {
+        let view = t.viewer.get(&format!("/jobs/{job}")).await?.expect(200)?;
+        if !matches!(view["status"].as_str(), Some("queued" | "running")) {
+            return Ok(view);
         }
-    })
-    .await
-    .with_context(|| format!("job {job}: {last}"))?;
-    Ok(last)
+        anyhow::ensure!(std::time::Instant::now() < deadline, "job {job} still not finished: {view}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 async fn contacts(t: &TenantFixture, n: usize, organization: Option<&str>) -> Result<Vec<(String, String)>> {
