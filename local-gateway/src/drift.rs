@@ -30,6 +30,7 @@ const DECLARED_ACTIONS: &[(&str, &[&str])] = &[
     ("customer", portal_customer::IAM_ACTIONS),
     ("notifications", portal_notifications::IAM_ACTIONS),
     ("view-index", portal_view_index::IAM_ACTIONS),
+    ("jobs", portal_jobs::IAM_ACTIONS),
 ];
 
 #[test]
@@ -105,6 +106,7 @@ fn each_function_reads_exactly_the_configuration_the_template_sets_for_it() {
             "object-events" => portal_object_events::App::configure(&sdk, &recording).map(drop),
             "notifications" => portal_notifications::App::configure(&sdk, &recording).map(drop),
             "view-index" => portal_view_index::App::configure(&sdk, &recording).map(drop),
+            "jobs" => portal_jobs::App::configure(&sdk, &recording).map(drop),
             other => panic!("the template has a function {other} this test does not know"),
         };
         configured.unwrap_or_else(|e| panic!("{name}: the template's environment does not configure it: {e}"));

@@ -30,6 +30,7 @@ pub struct Functions {
     pub(crate) object_events: QueueHandler,
     pub(crate) notifications: QueueHandler,
     pub(crate) view_index: crate::stream::StreamHandler,
+    pub(crate) jobs: QueueHandler,
     json: HashMap<&'static str, JsonHandler>,
 }
 
@@ -113,7 +114,16 @@ impl Functions {
             portal_view_index::App::configure(sdk, configuration.of("view-index")?)
                 .context("configuring view-index")?,
         );
+        let jobs = Arc::new(portal_jobs::App::configure(sdk, configuration.of("jobs")?).context("configuring jobs")?);
         let json: HashMap<&'static str, JsonHandler> = HashMap::from([
+            ("jobs", {
+                let app = Arc::clone(&jobs);
+                Arc::new(move |payload| {
+                    let app = Arc::clone(&app);
+                    Box::pin(async move { app.invoke(payload).await.map_err(|e| e.to_string()) })
+                        as BoxFuture<'static, _>
+                }) as JsonHandler
+            }),
             ("view-index", {
                 let app = Arc::clone(&view_index);
                 Arc::new(move |payload| {
@@ -155,6 +165,10 @@ impl Functions {
                     let answer = app.handle(event).await;
                     answer.batch_item_failures.into_iter().filter_map(|failure| failure.item_identifier).collect()
                 })
+            }),
+            jobs: Arc::new(move |event| {
+                let app = Arc::clone(&jobs);
+                Box::pin(async move { app.handle(event).await })
             }),
             json,
         })
@@ -207,7 +221,7 @@ impl Functions {
         self.call_http(function, request).await
     }
 
-    /// Runs a JSON event through an event consumer (`object-events`, `notifications`, or
+    /// Runs a JSON event through an event consumer (`object-events`, `notifications`, `jobs`, or
     /// `view-index` with a stream batch) as the
     /// Lambda runtime does: its response (`{"batchItemFailures": […]}`, or `null` for a
     /// direct S3 notification), or the invocation's error.

@@ -156,6 +156,7 @@ pub async fn start_with_overrides(
             stack.notifications_queue_arn.clone(),
             Arc::clone(&functions.notifications),
         ),
+        (stack.jobs_queue_url.clone(), stack.jobs_queue_arn.clone(), Arc::clone(&functions.jobs)),
     ];
     // The table's stream to the view-index function (one poller: one shard).
     tasks.push(tokio::spawn(crate::stream::poll(

@@ -32,6 +32,12 @@ pub const NOTIFICATIONS_QUEUE_URL: &str = "NOTIFICATIONS_QUEUE_URL";
 /// Shares to one contact within this many seconds go out as one email.
 pub const SHARE_EMAIL_WINDOW_SECONDS: &str = "SHARE_EMAIL_WINDOW_SECONDS";
 pub const DEFAULT_SHARE_EMAIL_WINDOW_SECONDS: i64 = 120;
+/// The jobs queue (bulk changes run from it in chunks, `jobs`).
+pub const JOBS_QUEUE_URL: &str = "JOBS_QUEUE_URL";
+/// Writes above which a change runs as a job rather than in the request.
+pub const JOBS_SYNC_LIMIT: &str = "JOBS_SYNC_LIMIT";
+/// Units of work one chunk of a job does.
+pub const JOBS_CHUNK_SIZE: &str = "JOBS_CHUNK_SIZE";
 /// Multiplies every per-email rate limit (`rate_limit`): for benchmarks that repeat one
 /// sign-in thousands of times. The template does not set it (1: the limits as documented).
 pub const RATE_LIMIT_MULTIPLIER: &str = "RATE_LIMIT_MULTIPLIER";
@@ -59,6 +65,8 @@ pub fn defaults() -> Vec<(&'static str, String)> {
         (DOWNLOAD_URL_TTL_SECONDS, limits.download_url_ttl_seconds.to_string()),
         (MAX_UPLOAD_BYTES, limits.max_upload_bytes.to_string()),
         (SHARE_EMAIL_WINDOW_SECONDS, DEFAULT_SHARE_EMAIL_WINDOW_SECONDS.to_string()),
+        (JOBS_SYNC_LIMIT, crate::jobs::DEFAULT_SYNC_LIMIT.to_string()),
+        (JOBS_CHUNK_SIZE, crate::jobs::DEFAULT_CHUNK_SIZE.to_string()),
         (RATE_LIMIT_MULTIPLIER, DEFAULT_RATE_LIMIT_MULTIPLIER.to_string()),
     ]
 }

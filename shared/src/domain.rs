@@ -102,6 +102,10 @@ uuid_id!(
     /// One uploaded version of a tenant's logo.
     LogoId
 );
+uuid_id!(
+    /// A bulk change run as a job (`jobs`).
+    JobId
+);
 
 /// String newtypes: parsed by `parse`, serialized as the plain string.
 macro_rules! string_type {

@@ -16,6 +16,7 @@ pub mod function;
 pub mod http;
 pub mod identity;
 pub mod invisible;
+pub mod jobs;
 pub mod keys;
 pub mod metering;
 pub mod metrics;

@@ -44,6 +44,9 @@ pub const OBJECT_EVENTS_QUEUE: QueueSpec = QueueSpec { visibility_timeout_second
 /// The notifications queue feeding the notifications function (share batches).
 pub const NOTIFICATIONS_QUEUE: QueueSpec = QueueSpec { visibility_timeout_seconds: 60, max_receive_count: 5 };
 
+/// The jobs queue feeding the jobs function (one message per chunk of a bulk change).
+pub const JOBS_QUEUE: QueueSpec = QueueSpec { visibility_timeout_seconds: 60, max_receive_count: 5 };
+
 /// Only these S3 events reach the queue.
 pub const DOCUMENT_EVENTS: &[&str] = &["s3:ObjectCreated:*"];
 

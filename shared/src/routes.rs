@@ -113,6 +113,8 @@ pub const ROUTES: &[Route] = &[
     route("DELETE", "/contacts/{contactId}/shares/{itemId}", "sharing", Staff),
     route("GET", "/documents/{documentId}/shares", "sharing", Staff),
     route("GET", "/folders/{folderId}/shares", "sharing", Staff),
+    route("DELETE", "/organizations/{organizationId}/shares/{itemId}", "sharing", Staff),
+    route("GET", "/jobs/{jobId}", "sharing", Staff),
     route("GET", "/settings", "settings", Staff),
     route("PATCH", "/settings", "settings", Staff),
     route("POST", "/settings/logo", "settings", Staff),

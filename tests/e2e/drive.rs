@@ -82,14 +82,13 @@ async fn folders_nest_and_documents_are_filed_renamed_moved_and_deleted() -> any
     let root = t.viewer.get("/drive").await?.expect(200)?;
     assert_eq!(ids(&root).len(), 3);
 
-    // A folder that holds something is not deleted.
+    // (Deleting a folder that holds something is a job: tests/e2e/jobs.rs.)
     t.member
         .send(Method::PATCH, &format!("/documents/{doc_id}"), Some(json!({ "folderId": clients_id })))
         .await?
         .expect(200)?;
-    assert_problem(&t.member.send(Method::DELETE, &format!("/folders/{clients_id}"), None).await?, 409);
 
-    // Deleting the document removes every version of its bytes, then the folder can go.
+    // Deleting the document removes every version of its bytes, then the empty folder goes at once.
     let key = ObjectKey::document(t.tenant.id, doc_id.parse::<DocumentId>()?).to_string();
     let s3 = portal_shared::aws::s3_client(&sdk().await);
     let versions = |s3: aws_sdk_s3::Client, key: String| async move {

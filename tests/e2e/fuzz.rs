@@ -77,6 +77,8 @@ struct Things {
     folder: String,
     document: String,
     staff: Vec<String>,
+    /// A job (a non-empty folder's delete).
+    job: String,
 }
 
 impl Things {
@@ -93,6 +95,18 @@ impl Things {
             .await?
             .expect(201)?;
         let me = admin.get("/me").await?.expect(200)?;
+        let full = admin.post("/folders", json!({ "name": unique("full") })).await?.expect(201)?;
+        admin
+            .post(
+                "/uploads",
+                json!({ "fileName": "in.txt", "contentType": "text/plain", "size": 2, "folderId": full["id"] }),
+            )
+            .await?
+            .expect(201)?;
+        let job = admin
+            .send(reqwest::Method::DELETE, &format!("/folders/{}", full["id"].as_str().unwrap_or_default()), None)
+            .await?
+            .expect(202)?;
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
         Ok(Self {
             tenant: t.tenant.id.to_string(),
@@ -102,6 +116,7 @@ impl Things {
             folder: text(&folder["id"]),
             document: text(&upload["document"]["id"]),
             staff: vec![t.member_account.member.sub.to_string(), text(&me["sub"])],
+            job: text(&job["jobId"]),
         })
     }
 
@@ -113,6 +128,7 @@ impl Things {
             self.organization.clone(),
             self.folder.clone(),
             self.document.clone(),
+            self.job.clone(),
         ];
         ids.extend(self.staff.iter().cloned());
         ids
@@ -172,6 +188,7 @@ fn parameter(name: &str, own: &Things, foreign: &Things, customer_contact: &str)
         // Not the admin's own account: removing it would end the run's staff requests.
         "staffId" => pick(vec![own.staff[0].clone()], foreign.staff.clone()),
         "tenantId" => pick(vec![own.tenant.clone()], vec![foreign.tenant.clone()]),
+        "jobId" => pick(vec![own.job.clone()], vec![foreign.job.clone()]),
         "slug" => pick(vec![own.slug.clone()], vec![foreign.slug.clone()]),
         _ => pick(vec![customer_contact.to_owned()], vec![foreign.contact.clone()]),
     }

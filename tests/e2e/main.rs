@@ -15,6 +15,7 @@ mod errors;
 mod faults;
 mod fuzz;
 mod isolation;
+mod jobs;
 mod load;
 mod matrix;
 mod notifications;

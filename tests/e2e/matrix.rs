@@ -16,6 +16,8 @@ struct Ids {
     document: String,
     folder: String,
     staff: String,
+    /// A job of tenant A (a non-empty folder's delete).
+    job: String,
 }
 
 /// One request of a route, made against tenant A.
@@ -179,6 +181,16 @@ async fn case(route_key: &str, t: &TenantFixture, ids: &Ids) -> anyhow::Result<C
                 .expect(200)?;
             write(format!("/contacts/{}/shares/{folder}", ids.contact), None, 204, true)
         }
+        "GET /jobs/{jobId}" => read(format!("/jobs/{}", ids.job), true),
+        "DELETE /organizations/{organizationId}/shares/{itemId}" => {
+            // A fresh folder shared with the organization per call: each allowed unshare
+            // consumes one (and starts the job that removes its members' shares).
+            let fresh = t.admin.post("/folders", json!({ "name": unique })).await?.expect(201)?;
+            let folder = fresh["id"].as_str().unwrap().to_owned();
+            let body = json!({ "items": [{ "kind": "folder", "id": folder }], "organizationId": ids.organization });
+            t.admin.post("/shares", body).await?.expect(200)?;
+            write(format!("/organizations/{}/shares/{folder}", ids.organization), None, 202, true)
+        }
         "GET /documents/{documentId}/shares" => read(format!("/documents/{}/shares", ids.document), true),
         "GET /folders/{folderId}/shares" => read(format!("/folders/{}/shares", ids.folder), true),
         "GET /settings" => read("/settings".into(), false),
@@ -249,12 +261,21 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
     let document_id = document["id"].as_str().unwrap().to_owned();
     a.member.wait_settled(&document_id, portal_tests::SETTLE).await?;
     let folder = a.member.post("/folders", json!({ "name": "A folder" })).await?.expect(201)?;
+    // A job: deleting a folder that holds a document.
+    let full = a.member.post("/folders", json!({ "name": "A full folder" })).await?.expect(201)?;
+    let full_id = full["id"].as_str().unwrap().to_owned();
+    a.member
+        .post("/uploads", json!({ "fileName": "in.txt", "contentType": "text/plain", "size": 2, "folderId": full_id }))
+        .await?
+        .expect(201)?;
+    let job = a.member.send(Method::DELETE, &format!("/folders/{full_id}"), None).await?.expect(202)?;
     let ids = Ids {
         contact: contact["id"].as_str().unwrap().to_owned(),
         organization: organization["id"].as_str().unwrap().to_owned(),
         document: document_id,
         folder: folder["id"].as_str().unwrap().to_owned(),
         staff: a.member_account.member.sub.to_string(),
+        job: job["jobId"].as_str().unwrap().to_owned(),
     };
     // What tenant A has that nobody else may see.
     let secrets = [
@@ -264,6 +285,7 @@ async fn every_staff_route_refuses_exactly_who_it_must() -> anyhow::Result<()> {
         ids.document.clone(),
         ids.folder.clone(),
         ids.staff.clone(),
+        ids.job.clone(),
         "secret@a.example".into(),
     ];
 

@@ -83,6 +83,7 @@ async fn every_sample_event_runs_through_its_handler() -> Result<()> {
     let on_disk = samples(&root)?;
     let queue: BTreeSet<String> = on_disk.iter().filter(|p| !listed.contains(*p)).cloned().collect();
     let expected_queue: BTreeSet<String> = [
+        "jobs/sqs-chunk.json",
         "notifications/sqs-shares.json",
         "object-events/s3-object-created.json",
         "object-events/sqs-object-created.json",
@@ -108,6 +109,11 @@ async fn every_sample_event_runs_through_its_handler() -> Result<()> {
     let response = functions.invoke_queue("object-events", event).await?.map_err(anyhow::Error::msg)?;
     assert_eq!(response, Value::Null, "a direct notification answers null when handled");
     assert_eq!(store().await.document(tenant, document).await?.as_ref(), Some(&settled), "the replay changed nothing");
+
+    // The job chunk names no job of this stack: nothing to run, nothing reported failed.
+    let event = read(&root, "jobs/sqs-chunk.json")?;
+    let response = functions.invoke_queue("jobs", event).await?.map_err(anyhow::Error::msg)?;
+    assert_eq!(response, serde_json::json!({ "batchItemFailures": [] }));
 
     let event = read(&root, "notifications/sqs-shares.json")?;
     let response = functions.invoke_queue("notifications", event).await?.map_err(anyhow::Error::msg)?;

@@ -28,6 +28,7 @@ pub const FUNCTION_PACKAGES: &[&str] = &[
     "portal-customer",
     "portal-notifications",
     "portal-view-index",
+    "portal-jobs",
 ];
 
 /// What CloudFront's response headers policy (`WebSecurityHeadersPolicy`) adds to every

@@ -135,6 +135,24 @@ fn the_template_feeds_the_notifications_function_from_its_queue_with_a_dead_lett
     );
 }
 
+#[test]
+fn the_template_feeds_the_jobs_function_from_its_queue_with_a_dead_letter_queue() {
+    let template = template();
+    let resources = &template["Resources"];
+    let queue = &resources["JobsQueue"]["Properties"];
+    let spec = &resources::JOBS_QUEUE;
+    assert_eq!(queue["VisibilityTimeout"].as_u64(), Some(u64::from(spec.visibility_timeout_seconds)));
+    assert_eq!(queue["RedrivePolicy"]["maxReceiveCount"].as_u64(), Some(u64::from(spec.max_receive_count)));
+    assert_eq!(referenced(&queue["RedrivePolicy"]["deadLetterTargetArn"]), "JobsDeadLetterQueue");
+    let events = resources["JobsFunction"]["Properties"]["Events"].as_mapping().expect("events");
+    let consumer = events.values().find(|e| e["Type"].as_str() == Some("SQS")).expect("an SQS event");
+    assert_eq!(referenced(&consumer["Properties"]["Queue"]), "JobsQueue");
+    assert_eq!(
+        strings(&consumer["Properties"]["FunctionResponseTypes"]),
+        BTreeSet::from(["ReportBatchItemFailures".to_owned()])
+    );
+}
+
 fn check_pool(template: &Value, spec: &UserPoolSpec) {
     let resources = &template["Resources"];
     let pool = &resources[spec.logical_name]["Properties"];

@@ -21,6 +21,14 @@ pub const LOCAL_COMPANY_SIGNUP: &str = "open";
 /// template's `ShareEmailWindowSeconds`, two minutes), so the suite need not wait.
 pub const LOCAL_SHARE_EMAIL_WINDOW_SECONDS: i64 = 2;
 
+/// Writes above which a bulk change runs as a job, locally (deployed: the template's
+/// `JobsSyncLimit`, 100), so the suite makes jobs from a few dozen shares.
+pub const LOCAL_JOBS_SYNC_LIMIT: usize = 12;
+
+/// Units of work per chunk of a job, locally (deployed: `JobsChunkSize`, 25), so a small
+/// job runs in several chunks.
+pub const LOCAL_JOBS_CHUNK_SIZE: usize = 4;
+
 /// The template parameters given another value locally than their default, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalOverrides {
@@ -28,6 +36,10 @@ pub struct LocalOverrides {
     pub company_signup: String,
     /// `ShareEmailWindowSeconds`.
     pub share_email_window_seconds: i64,
+    /// `JobsSyncLimit`.
+    pub jobs_sync_limit: usize,
+    /// `JobsChunkSize`.
+    pub jobs_chunk_size: usize,
 }
 
 impl Default for LocalOverrides {
@@ -35,6 +47,8 @@ impl Default for LocalOverrides {
         Self {
             company_signup: LOCAL_COMPANY_SIGNUP.to_owned(),
             share_email_window_seconds: LOCAL_SHARE_EMAIL_WINDOW_SECONDS,
+            jobs_sync_limit: LOCAL_JOBS_SYNC_LIMIT,
+            jobs_chunk_size: LOCAL_JOBS_CHUNK_SIZE,
         }
     }
 }
@@ -96,10 +110,13 @@ impl LocalStack<'_> {
             "CustomerUserPoolClient" => stack.customer_pool.client_id.clone(),
             // An SQS queue's `Ref` is its URL.
             "NotificationsQueue" => stack.notifications_queue_url.clone(),
+            "JobsQueue" => stack.jobs_queue_url.clone(),
             "SenderEmail" => stack.sender.clone(),
             "DashboardOrigin" => self.public_url.to_owned(),
             "CompanySignUp" => self.overrides.company_signup.clone(),
             "ShareEmailWindowSeconds" => self.overrides.share_email_window_seconds.to_string(),
+            "JobsSyncLimit" => self.overrides.jobs_sync_limit.to_string(),
+            "JobsChunkSize" => self.overrides.jobs_chunk_size.to_string(),
             parameter => match &template["Parameters"][parameter]["Default"] {
                 Value::Null => bail!("!Ref {parameter}: no local value (add it to function_env::LocalStack)"),
                 default => scalar(default).with_context(|| format!("the default of {parameter}"))?,
@@ -189,6 +206,9 @@ mod tests {
             notifications_queue_url: "notifications-q".into(),
             notifications_queue_arn: "notifications-arn".into(),
             notifications_dead_letter_queue_url: "notifications-dlq".into(),
+            jobs_queue_url: "jobs-q".into(),
+            jobs_queue_arn: "jobs-arn".into(),
+            jobs_dead_letter_queue_url: "jobs-dlq".into(),
             staff_pool: pool("staff"),
             customer_pool: pool("customer"),
             sender: "sender@example.com".into(),
@@ -206,6 +226,10 @@ mod tests {
         assert_eq!(sharing[config::NOTIFICATIONS_QUEUE_URL], "notifications-q");
         assert_eq!(sharing[config::SHARE_EMAIL_WINDOW_SECONDS], LOCAL_SHARE_EMAIL_WINDOW_SECONDS.to_string());
         assert_eq!(sharing[config::PUBLIC_URL], "http://127.0.0.1:3000");
+        assert_eq!(sharing[config::JOBS_QUEUE_URL], "jobs-q");
+        assert_eq!(sharing[config::JOBS_SYNC_LIMIT], LOCAL_JOBS_SYNC_LIMIT.to_string());
+        let jobs = local.environment(&template, "jobs").unwrap();
+        assert_eq!(jobs[config::JOBS_CHUNK_SIZE], LOCAL_JOBS_CHUNK_SIZE.to_string());
         let customer = local.environment(&template, "customer").unwrap();
         assert_eq!(customer[config::MAX_UPLOAD_BYTES], config::TransferLimits::default().max_upload_bytes.to_string());
         let registration = local.environment(&template, "registration").unwrap();

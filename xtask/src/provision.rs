@@ -34,6 +34,9 @@ pub struct Stack {
     pub notifications_queue_url: String,
     pub notifications_queue_arn: String,
     pub notifications_dead_letter_queue_url: String,
+    pub jobs_queue_url: String,
+    pub jobs_queue_arn: String,
+    pub jobs_dead_letter_queue_url: String,
     pub staff_pool: Pool,
     pub customer_pool: Pool,
     pub sender: String,
@@ -113,6 +116,8 @@ pub async fn provision(endpoint: &str, names: &Names) -> Result<Stack> {
         create_queues(&sdk, names, "object-events", &resources::OBJECT_EVENTS_QUEUE).await?;
     let (notifications_queue_url, notifications_queue_arn, notifications_dead_letter_queue_url) =
         create_queues(&sdk, names, "notifications", &resources::NOTIFICATIONS_QUEUE).await?;
+    let (jobs_queue_url, jobs_queue_arn, jobs_dead_letter_queue_url) =
+        create_queues(&sdk, names, "jobs", &resources::JOBS_QUEUE).await?;
     let bucket = create_bucket(&sdk, &names.name("documents"), &queue_arn).await?;
     let staff_pool = create_pool(&sdk, endpoint, &names.name("staff"), &resources::STAFF_POOL).await?;
     let customer_pool = create_pool(&sdk, endpoint, &names.name("customers"), &resources::CUSTOMER_POOL).await?;
@@ -134,6 +139,9 @@ pub async fn provision(endpoint: &str, names: &Names) -> Result<Stack> {
         notifications_queue_url,
         notifications_queue_arn,
         notifications_dead_letter_queue_url,
+        jobs_queue_url,
+        jobs_queue_arn,
+        jobs_dead_letter_queue_url,
         staff_pool,
         customer_pool,
         sender,

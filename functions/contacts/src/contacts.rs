@@ -30,6 +30,7 @@ impl App {
         };
         let organization = self.joined_organization(staff, contact.organization_id).await?;
         self.store.create_contact(staff.tenant_id, &contact, organization.as_ref()).await.map_err(contact_problem)?;
+        self.membership_changed(staff, contact.id, None, contact.organization_id).await?;
         tracing::info!(tenant = %staff.tenant_id, contact = %contact.id, "contact created");
         Ok(contact)
     }
@@ -96,6 +97,7 @@ impl App {
             .update_contact(staff.tenant_id, &before, &after, organization.as_ref())
             .await
             .map_err(contact_problem)?;
+        self.membership_changed(staff, id, before.organization_id, after.organization_id).await?;
         tracing::info!(tenant = %staff.tenant_id, contact = %id, "contact updated");
         Ok(after)
     }

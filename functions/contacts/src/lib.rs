@@ -33,12 +33,15 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:ConditionCheckItem",
     "dynamodb:UpdateItem",
     "cognito-idp:AdminUserGlobalSignOut",
+    "sqs:SendMessage",
 ];
 
 pub struct App {
     store: Store,
     cognito: aws::OnFirstUse<aws_sdk_cognitoidentityprovider::Client>,
     customer_pool_id: String,
+    /// Joining or leaving an organization with shares starts a job.
+    jobs: portal_shared::jobs::JobQueue,
 }
 
 impl HttpFunction for App {
@@ -47,6 +50,7 @@ impl HttpFunction for App {
             sdk,
             config::required(env, config::TABLE_NAME)?,
             config::required(env, config::CUSTOMER_USER_POOL_ID)?,
+            config::required(env, config::JOBS_QUEUE_URL)?,
         ))
     }
 
@@ -78,12 +82,45 @@ impl HttpFunction for App {
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>, customer_pool_id: impl Into<String>) -> Self {
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        customer_pool_id: impl Into<String>,
+        jobs_queue_url: impl Into<String>,
+    ) -> Self {
         Self {
             store: Store::new(aws::dynamodb_client(sdk), table),
             cognito: aws::OnFirstUse::new(sdk, aws::cognito_client),
             customer_pool_id: customer_pool_id.into(),
+            jobs: portal_shared::jobs::JobQueue::new(aws::sqs_client(sdk), jobs_queue_url),
         }
+    }
+
+    /// A contact moved between organizations: the organization it left takes back the
+    /// shares that came from it, and the one it joined gives it its shares, each by a job
+    /// (only when that organization has shares: one bounded read).
+    pub(crate) async fn membership_changed(
+        &self,
+        staff: &portal_shared::identity::StaffMember,
+        contact: portal_shared::domain::ContactId,
+        left: Option<portal_shared::domain::OrganizationId>,
+        joined: Option<portal_shared::domain::OrganizationId>,
+    ) -> Result<(), portal_shared::ApiError> {
+        use portal_shared::jobs::{Job, JobSpec};
+        if left == joined {
+            return Ok(());
+        }
+        let one = portal_shared::pagination::PageRequest { limit: 1, cursor: None };
+        for (organization, joined) in [(left, false), (joined, true)] {
+            let Some(organization) = organization else { continue };
+            if self.store.organization_shares(staff.tenant_id, organization, &one).await?.items.is_empty() {
+                continue;
+            }
+            let spec = JobSpec::Membership { contact_id: contact, organization_id: organization, joined };
+            let job = Job::new(spec, staff, 0, time::OffsetDateTime::now_utc());
+            portal_shared::jobs::start(&self.store, &self.jobs, staff.tenant_id, job).await?;
+        }
+        Ok(())
     }
 }
 

@@ -1,9 +1,11 @@
 //! The drive's folders: nested at most `MAX_FOLDER_DEPTH` deep, listed with what they
-//! hold, renamed, moved (never into themselves) and deleted when empty.
+//! hold, renamed, moved (never into themselves) and deleted: at once when empty, by a job
+//! (the `jobs` function, bottom-up in chunks) when not.
 
 use portal_shared::ApiError;
 use portal_shared::domain::{FolderId, ItemRef};
 use portal_shared::identity::StaffMember;
+use portal_shared::jobs::{Answer, Job, JobSpec};
 use portal_shared::model::{DriveEntry, Folder};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::{Clash, Entity, MAX_FOLDER_DEPTH, StoreError};
@@ -92,19 +94,30 @@ impl App {
         Ok(after)
     }
 
-    pub(crate) async fn delete_folder(&self, staff: &StaffMember, id: FolderId) -> Result<(), ApiError> {
+    /// Deletes a folder: an empty one at once, a non-empty one (whatever it holds) by a
+    /// job that deletes its contents bottom-up (`Answer::Started`).
+    pub(crate) async fn delete_folder(&self, staff: &StaffMember, id: FolderId) -> Result<Answer<()>, ApiError> {
         staff.require_write()?;
-        if let Err(err) = self.store.delete_folder(staff.tenant_id, id).await {
-            if err == StoreError::Clash(Clash::Missing(Entity::Folder)) {
-                // The retry of a delete that failed after the folder went: finish it.
-                self.delete_leftover_shares(staff, ItemRef::Folder(id)).await?;
+        match self.store.delete_folder(staff.tenant_id, id).await {
+            Ok(()) => {}
+            Err(StoreError::Clash(Clash::FolderNotEmpty)) => {
+                let job = Job::new(JobSpec::FolderDelete { folder_id: id }, staff, 0, OffsetDateTime::now_utc());
+                return Ok(Answer::Started(
+                    portal_shared::jobs::start(&self.store, &self.jobs, staff.tenant_id, job).await?,
+                ));
             }
-            return Err(err.into());
+            Err(err) => {
+                if err == StoreError::Clash(Clash::Missing(Entity::Folder)) {
+                    // The retry of a delete that failed after the folder went: finish it.
+                    self.delete_leftover_shares(staff, ItemRef::Folder(id)).await?;
+                }
+                return Err(err.into());
+            }
         }
         let shares = self.store.all_item_shares(staff.tenant_id, ItemRef::Folder(id)).await?;
         self.store.delete_shares(staff.tenant_id, &shares).await?;
         tracing::info!(tenant = %staff.tenant_id, folder = %id, "folder deleted");
-        Ok(())
+        Ok(Answer::Done(()))
     }
 }
 

@@ -35,16 +35,24 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:ConditionCheckItem",
     "s3:ListBucketVersions",
     "s3:DeleteObjectVersion",
+    "sqs:SendMessage",
 ];
 
 pub struct App {
     store: Store,
     storage: Storage,
+    /// Deleting a non-empty folder starts a job.
+    jobs: portal_shared::jobs::JobQueue,
 }
 
 impl HttpFunction for App {
     fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
-        Ok(Self::new(sdk, config::required(env, config::TABLE_NAME)?, config::required(env, config::DOCUMENTS_BUCKET)?))
+        Ok(Self::new(
+            sdk,
+            config::required(env, config::TABLE_NAME)?,
+            config::required(env, config::DOCUMENTS_BUCKET)?,
+            config::required(env, config::JOBS_QUEUE_URL)?,
+        ))
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -60,7 +68,10 @@ impl HttpFunction for App {
             Some("POST /folders") => respond(StatusCode::CREATED, self.post_folder(&req).await),
             Some("GET /folders/{folderId}") => respond(StatusCode::OK, self.get_folder(&req).await),
             Some("PATCH /folders/{folderId}") => respond(StatusCode::OK, self.patch_folder(&req).await),
-            Some("DELETE /folders/{folderId}") => no_content(self.remove_folder(&req).await),
+            Some("DELETE /folders/{folderId}") => match self.remove_folder(&req).await {
+                Ok(portal_shared::jobs::Answer::Done(())) => no_content(Ok(())),
+                other => portal_shared::jobs::respond(StatusCode::NO_CONTENT, other),
+            },
             Some("GET /folders/{folderId}/items") => match path_param::<FolderId>(&req, "folderId") {
                 Ok(folder) => respond(StatusCode::OK, self.get_children(&req, Some(folder)).await),
                 Err(err) => err.into_response(),
@@ -75,8 +86,17 @@ impl HttpFunction for App {
 }
 
 impl App {
-    pub fn new(sdk: &SdkConfig, table: impl Into<String>, bucket: impl Into<String>) -> Self {
-        Self { store: Store::new(aws::dynamodb_client(sdk), table), storage: Storage::new(aws::s3_client(sdk), bucket) }
+    pub fn new(
+        sdk: &SdkConfig,
+        table: impl Into<String>,
+        bucket: impl Into<String>,
+        jobs_queue_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            store: Store::new(aws::dynamodb_client(sdk), table),
+            storage: Storage::new(aws::s3_client(sdk), bucket),
+            jobs: portal_shared::jobs::JobQueue::new(aws::sqs_client(sdk), jobs_queue_url),
+        }
     }
 }
 

@@ -86,7 +86,7 @@ impl App {
         self.update_folder(&staff, id, changes).await
     }
 
-    pub(crate) async fn remove_folder(&self, req: &Request) -> Result<(), ApiError> {
+    pub(crate) async fn remove_folder(&self, req: &Request) -> Result<portal_shared::jobs::Answer<()>, ApiError> {
         let staff = self.writer(req).await?;
         let id: FolderId = path_param(req, "folderId")?;
         self.delete_folder(&staff, id).await

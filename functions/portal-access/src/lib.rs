@@ -17,9 +17,11 @@ use portal_shared::function::HttpFunction;
 use portal_shared::http::{path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::invitations::Inviter;
+use portal_shared::jobs::{Answer, Job, JobQueue, JobSpec};
 use portal_shared::mail::Mailer;
 use portal_shared::model::Contact;
 use portal_shared::notify::Notifier;
+use portal_shared::pagination::PageRequest;
 use portal_shared::store::Store;
 use portal_shared::{ApiError, aws};
 use serde::Serialize;
@@ -33,6 +35,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "cognito-idp:AdminUserGlobalSignOut",
     "ses:SendEmail",
+    "sqs:SendMessage",
 ];
 
 pub struct App {
@@ -41,6 +44,9 @@ pub struct App {
     customer_pool_id: String,
     inviter: Inviter,
     notifier: Notifier,
+    jobs: JobQueue,
+    /// Members above which an organization's access changes by a job.
+    sync_limit: usize,
 }
 
 /// The contacts an organization-wide change touched.
@@ -51,13 +57,16 @@ pub struct Changed {
 
 impl HttpFunction for App {
     fn configure(sdk: &SdkConfig, env: &dyn config::Source) -> Result<Self, ConfigError> {
-        Ok(Self::new(
+        let mut app = Self::new(
             sdk,
             config::required(env, config::TABLE_NAME)?,
             config::required(env, config::CUSTOMER_USER_POOL_ID)?,
             config::required(env, config::SENDER_EMAIL)?,
             config::required(env, config::PUBLIC_URL)?,
-        ))
+            config::required(env, config::JOBS_QUEUE_URL)?,
+        );
+        app.sync_limit = config::optional(env, config::JOBS_SYNC_LIMIT, portal_shared::jobs::DEFAULT_SYNC_LIMIT)?;
+        Ok(app)
     }
 
     async fn handle(&self, req: Request) -> Response<Body> {
@@ -69,10 +78,10 @@ impl HttpFunction for App {
                 respond(StatusCode::OK, self.contact(&req, Change::Close).await)
             }
             Some("POST /organizations/{organizationId}/access") => {
-                respond(StatusCode::OK, self.organization(&req, Change::Open).await)
+                portal_shared::jobs::respond(StatusCode::OK, self.organization(&req, Change::Open).await)
             }
             Some("DELETE /organizations/{organizationId}/access") => {
-                respond(StatusCode::OK, self.organization(&req, Change::Close).await)
+                portal_shared::jobs::respond(StatusCode::OK, self.organization(&req, Change::Close).await)
             }
             _ => unknown_route(&req).into_response(),
         }
@@ -86,6 +95,7 @@ impl App {
         customer_pool_id: impl Into<String>,
         sender: impl Into<String>,
         public_url: impl Into<String>,
+        jobs_queue_url: impl Into<String>,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
         let mailer = Mailer::new(sdk, sender);
@@ -96,6 +106,8 @@ impl App {
             store,
             cognito: aws::OnFirstUse::new(sdk, aws::cognito_client),
             customer_pool_id: customer_pool_id.into(),
+            jobs: JobQueue::new(aws::sqs_client(sdk), jobs_queue_url),
+            sync_limit: portal_shared::jobs::DEFAULT_SYNC_LIMIT,
         }
     }
 
@@ -108,7 +120,7 @@ impl App {
         self.change_contact(&staff, id, change).await
     }
 
-    async fn organization(&self, req: &Request, change: Change) -> Result<Changed, ApiError> {
+    async fn organization(&self, req: &Request, change: Change) -> Result<Answer<Changed>, ApiError> {
         let staff = StaffMember::resolve(&self.store, req).await?;
         staff.require_write()?;
         let id: OrganizationId = path_param(req, "organizationId")?;
@@ -121,23 +133,33 @@ impl App {
     }
 
     /// Applies the change to every contact of the organization; contacts that never had
-    /// access are left as they are when closing.
+    /// access are left as they are when closing. One page of members is read, bounded by
+    /// the limit: when there are more, a job makes the change (`Answer::Started`).
     async fn change_organization(
         &self,
         staff: &StaffMember,
         id: OrganizationId,
         change: Change,
-    ) -> Result<Changed, ApiError> {
+    ) -> Result<Answer<Changed>, ApiError> {
         self.store.organization(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("organization"))?;
+        let page = PageRequest { limit: (self.sync_limit + 1).clamp(1, 100) as i32, cursor: None };
+        let members = self.store.organization_members(staff.tenant_id, id, &page).await?;
+        if members.next_cursor.is_some() || members.items.len() > self.sync_limit {
+            let spec = JobSpec::OrganizationAccess { organization_id: id, open: change == Change::Open };
+            let job = Job::new(spec, staff, 0, time::OffsetDateTime::now_utc());
+            return Ok(Answer::Started(
+                portal_shared::jobs::start(&self.store, &self.jobs, staff.tenant_id, job).await?,
+            ));
+        }
         let mut contacts = Vec::new();
-        for contact in self.store.all_organization_members(staff.tenant_id, id).await? {
+        for contact in members.items {
             if change == Change::Close && contact.access_status == AccessStatus::None {
                 contacts.push(contact);
                 continue;
             }
             contacts.push(self.apply(staff, contact, change).await?);
         }
-        Ok(Changed { contacts })
+        Ok(Answer::Done(Changed { contacts }))
     }
 
     /// Applies the change, then its effects outside the table: the invitation email of an

@@ -12,11 +12,12 @@ use aws_config::SdkConfig;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal_shared::config::{self, ConfigError};
-use portal_shared::domain::{ContactId, DocumentId, FolderId, ItemId, ItemRef};
+use portal_shared::domain::{ContactId, DocumentId, FolderId, ItemId, ItemRef, JobId, OrganizationId};
 use portal_shared::function::HttpFunction;
 use portal_shared::http::{json_body, no_content, page_request, path_param, respond, route_key, unknown_route};
 use portal_shared::identity::StaffMember;
 use portal_shared::invitations::Inviter;
+use portal_shared::jobs::{Accepted, Answer, JobQueue, JobView};
 use portal_shared::mail::Mailer;
 use portal_shared::model::Contact;
 use portal_shared::pagination::Page;
@@ -50,6 +51,10 @@ pub const IAM_ACTIONS: &[&str] = &[
 
 /// At most this many contacts in one share request (an organization counts its members).
 pub const MAX_CONTACTS: usize = 100;
+/// A contact whose shares are more than this cannot have its whole selection replaced
+/// (`PUT /contacts/{contactId}/shares` answers 409): the save reads them all, and this
+/// bounds that read (one consistent page of at most 101 items, docs/performance.md).
+pub const MAX_SELECTION_SHARES: usize = MAX_ITEMS;
 /// How long a save of a contact's selection holds its lease (far longer than a save of
 /// `MAX_ITEMS` items takes; a save that dies keeps others out at most this long).
 pub const SELECTION_LEASE_SECONDS: i64 = 60;
@@ -58,8 +63,11 @@ pub struct App {
     store: Store,
     inviter: Inviter,
     queue: NotificationQueue,
+    jobs: JobQueue,
     /// Shares to one contact within this window go out as one email.
     share_email_window_seconds: i64,
+    /// Writes above which a share request becomes a job.
+    sync_limit: usize,
 }
 
 impl HttpFunction for App {
@@ -70,7 +78,9 @@ impl HttpFunction for App {
             config::required(env, config::SENDER_EMAIL)?,
             config::required(env, config::PUBLIC_URL)?,
             config::required(env, config::NOTIFICATIONS_QUEUE_URL)?,
+            config::required(env, config::JOBS_QUEUE_URL)?,
         );
+        app.sync_limit = config::optional(env, config::JOBS_SYNC_LIMIT, portal_shared::jobs::DEFAULT_SYNC_LIMIT)?;
         app.share_email_window_seconds =
             config::optional(env, config::SHARE_EMAIL_WINDOW_SECONDS, config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS)?;
         Ok(app)
@@ -79,7 +89,11 @@ impl HttpFunction for App {
     async fn handle(&self, req: Request) -> Response<Body> {
         let req = &req;
         match route_key(req) {
-            Some("POST /shares") => respond(StatusCode::OK, self.share_route(req).await),
+            Some("POST /shares") => portal_shared::jobs::respond(StatusCode::OK, self.share_route(req).await),
+            Some("GET /jobs/{jobId}") => respond(StatusCode::OK, self.job_route(req).await),
+            Some("DELETE /organizations/{organizationId}/shares/{itemId}") => {
+                respond(StatusCode::ACCEPTED, self.unshare_from_organization_route(req).await)
+            }
             Some("GET /contacts/{contactId}/shares") => respond(StatusCode::OK, self.contact_shares_route(req).await),
             Some("PUT /contacts/{contactId}/shares") => {
                 respond(StatusCode::OK, self.replace_selection_route(req).await)
@@ -105,6 +119,7 @@ impl App {
         sender: impl Into<String>,
         public_url: impl Into<String>,
         notifications_queue_url: impl Into<String>,
+        jobs_queue_url: impl Into<String>,
     ) -> Self {
         let store = Store::new(aws::dynamodb_client(sdk), table);
         let mailer = Mailer::new(sdk, sender);
@@ -112,7 +127,9 @@ impl App {
             inviter: Inviter::new(store.clone(), mailer, public_url),
             store,
             queue: NotificationQueue::new(aws::sqs_client(sdk), notifications_queue_url),
+            jobs: JobQueue::new(aws::sqs_client(sdk), jobs_queue_url),
             share_email_window_seconds: config::DEFAULT_SHARE_EMAIL_WINDOW_SECONDS,
+            sync_limit: portal_shared::jobs::DEFAULT_SYNC_LIMIT,
         }
     }
 
@@ -138,7 +155,20 @@ impl App {
         self.store.contact(staff.tenant_id, id).await?.ok_or(ApiError::NotFound("contact"))
     }
 
-    async fn share_route(&self, req: &Request) -> Result<Shared, ApiError> {
+    async fn job_route(&self, req: &Request) -> Result<JobView, ApiError> {
+        let staff = StaffMember::resolve(&self.store, req).await?;
+        let id: JobId = path_param(req, "jobId")?;
+        self.job(&staff, id).await
+    }
+
+    async fn unshare_from_organization_route(&self, req: &Request) -> Result<Accepted, ApiError> {
+        let staff = self.writer(req).await?;
+        let organization: OrganizationId = path_param(req, "organizationId")?;
+        let item: ItemId = path_param(req, "itemId")?;
+        self.unshare_from_organization(&staff, organization, item).await
+    }
+
+    async fn share_route(&self, req: &Request) -> Result<Answer<Shared>, ApiError> {
         let staff = self.writer(req).await?;
         let input: ShareRequest = json_body(req)?;
         self.share(&staff, input).await

@@ -12,7 +12,7 @@ use portal_shared::store::{Clash, Entity, StoreError};
 use time::OffsetDateTime;
 
 use crate::input::Selection;
-use crate::{App, SELECTION_LEASE_SECONDS, SharedItem, share_problem};
+use crate::{App, MAX_SELECTION_SHARES, SELECTION_LEASE_SECONDS, SharedItem, share_problem};
 
 impl App {
     /// What is currently shared with a contact, one page at a time (a page may hold fewer
@@ -70,6 +70,16 @@ impl App {
     ) -> Result<Vec<SharedItem>, ApiError> {
         let tenant = staff.tenant_id;
         let wanted = Wanted::parse(&selection.entries(), now)?;
+        // Bounded: the plan reads all the contact's shares, so a contact with more than a
+        // selection can hold is refused before anything is read or written in full.
+        let bound = PageRequest { limit: (MAX_SELECTION_SHARES + 1) as i32, cursor: None };
+        let first = self.store.contact_shares(tenant, contact.id, &bound).await?;
+        if first.next_cursor.is_some() || first.items.len() > MAX_SELECTION_SHARES {
+            return Err(ApiError::Conflict(format!(
+                "this contact has more than {MAX_SELECTION_SHARES} shares: a selection cannot replace them all; \
+                 share (POST /shares) and unshare items instead"
+            )));
+        }
         let plan = share_selection::plan(&self.store, tenant, contact.id, &staff.sub, &wanted, now).await?;
         for removal in &plan.removals {
             let event = ActivityEvent::new(Action::ShareRemoved, staff.actor(), now)

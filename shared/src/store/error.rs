@@ -45,6 +45,7 @@ pub enum Entity {
     InviteCode,
     PendingLogo,
     Notification,
+    Job,
 }
 
 impl Entity {
@@ -64,6 +65,7 @@ impl Entity {
             Self::InviteCode => "invite code",
             Self::PendingLogo => "logo upload",
             Self::Notification => "notification",
+            Self::Job => "job",
         }
     }
 }

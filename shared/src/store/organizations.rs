@@ -104,3 +104,88 @@ impl Store {
         self.query_all(|page| async move { self.organization_members(tenant, organization, &page).await }).await
     }
 }
+
+/// An item shared with an organization as such: its members now and later get it (as
+/// shares marked with the organization). `TENANT#{t}` / `ORGSHARE#{organizationId}#{itemId}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationShare {
+    pub organization_id: OrganizationId,
+    pub item: crate::domain::ItemRef,
+    pub shared_by: crate::domain::UserSub,
+    #[serde(with = "time::serde::rfc3339")]
+    pub shared_at: time::OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub available_until: Option<time::OffsetDateTime>,
+}
+
+pub const ORGANIZATION_SHARE_PREFIX: &str = "ORGSHARE#";
+
+fn organization_shares_prefix(organization: OrganizationId) -> String {
+    format!("{ORGANIZATION_SHARE_PREFIX}{organization}#")
+}
+
+fn organization_share_sk(organization: OrganizationId, item: crate::domain::ItemRef) -> String {
+    format!("{}{}", organization_shares_prefix(organization), item.id())
+}
+
+// `ORGSHARE#` does not begin with `ORG#`: an organization's listing never reads them.
+const _: () = assert!(ORGANIZATION_SHARE_PREFIX.as_bytes()[3] != b'#');
+
+impl Store {
+    /// Shares an item with an organization as such (or updates its expiry); unconditional:
+    /// sharing again replaces it. The members' own shares are written apart (a job).
+    pub async fn put_organization_share(&self, tenant: TenantId, share: &OrganizationShare) -> Result<(), StoreError> {
+        let mut item = to_item(
+            share,
+            &[(PK, keys::tenant_pk(tenant)), (SK, organization_share_sk(share.organization_id, share.item))],
+        )?;
+        if let Some(until) = share.available_until {
+            super::expire_at(&mut item, until);
+        }
+        let result = self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await;
+        super::sent("PutItem", result).map(drop)
+    }
+
+    /// Removes an item's share with an organization: the share removed, `None` when it
+    /// was not shared with it.
+    pub async fn delete_organization_share(
+        &self,
+        tenant: TenantId,
+        organization: OrganizationId,
+        item: crate::domain::ItemId,
+    ) -> Result<Option<OrganizationShare>, StoreError> {
+        let sk = format!("{}{item}", organization_shares_prefix(organization));
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::tenant_key(tenant, sk)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await;
+        super::sent("DeleteItem", result)?.attributes.map(super::from_item).transpose()
+    }
+
+    /// One page of what is shared with an organization as such, read consistently.
+    pub async fn organization_shares(
+        &self,
+        tenant: TenantId,
+        organization: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<Page<OrganizationShare>, StoreError> {
+        let partition = keys::tenant_pk(tenant);
+        let prefix = organization_shares_prefix(organization);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(&partition))
+            .expression_attribute_values(":prefix", s(&prefix))
+            .consistent_read(true);
+        query_page(query, page, &[(PK, Key::Equals(&partition)), (SK, Key::StartsWith(&prefix))]).await
+    }
+}

@@ -8,7 +8,7 @@ use super::{
     Clash, Entity, Expr, Index, Store, StoreError, Transaction, conditional, expire_at, from_item, n, s, sent, to_item,
     took_effect,
 };
-use crate::domain::{ContactId, ItemId, ItemRef, TenantId};
+use crate::domain::{ContactId, ItemId, ItemRef, OrganizationId, TenantId};
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
 use crate::model::{ActivityEvent, DriveEntry, Share};
 use crate::pagination::{Key, Page, PageRequest};
@@ -50,6 +50,99 @@ impl Store {
         share: &Share,
         event: Option<&ActivityEvent>,
     ) -> Result<(), StoreError> {
+        let item = Self::share_item(tenant, share, None)?;
+        let mut transaction = Transaction::new("PutShare")
+            .put(item)
+            .require_exists(
+                Self::tenant_key(tenant, keys::item_sk(share.item)),
+                Clash::Unknown(shared_entity(share.item)),
+            )
+            .require_exists(Self::contact_key(tenant, share.contact_id), Clash::Unknown(Entity::Contact));
+        if let Some(event) = event {
+            transaction = transaction.append(Self::event_item(tenant, event)?);
+        }
+        transaction.commit(self).await
+    }
+
+    /// Creates a share only if the contact has none of that item, with its
+    /// `share.created` event, in one transaction that also checks the item and the contact
+    /// still exist (`Unknown(Folder)` or `Unknown(Document)`, `Unknown(Contact)`).
+    /// `Ok(false)`: the share existed, nothing was written. A job's unit of work: replayed,
+    /// it creates nothing and records no second event. `organization`: the share came from
+    /// that organization's share (`organizationId` on the item; a direct share has none).
+    pub async fn create_share_once(
+        &self,
+        tenant: TenantId,
+        share: &Share,
+        organization: Option<OrganizationId>,
+        event: &ActivityEvent,
+    ) -> Result<bool, StoreError> {
+        let item = Self::share_item(tenant, share, organization)?;
+        let result = Transaction::new("CreateShare")
+            .put_if(item, Expr::absent(), Clash::Exists(Entity::Share))
+            .require_exists(
+                Self::tenant_key(tenant, keys::item_sk(share.item)),
+                Clash::Unknown(shared_entity(share.item)),
+            )
+            .require_exists(Self::contact_key(tenant, share.contact_id), Clash::Unknown(Entity::Contact))
+            .append(Self::event_item(tenant, event)?)
+            .commit(self)
+            .await;
+        match result {
+            Ok(()) => Ok(true),
+            Err(StoreError::Clash(Clash::Exists(Entity::Share))) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Writes a direct share over an existing one (its expiry, and a share that came from
+    /// an organization becomes direct: a direct share wins), unless it is gone.
+    pub async fn overwrite_share(&self, tenant: TenantId, share: &Share) -> Result<(), StoreError> {
+        let item = Self::share_item(tenant, share, None)?;
+        let result = Transaction::new("OverwriteShare")
+            .put_if(item, Expr::exists(), Clash::Missing(Entity::Share))
+            .require_exists(Self::contact_key(tenant, share.contact_id), Clash::Unknown(Entity::Contact))
+            .commit(self)
+            .await;
+        match result {
+            Ok(()) | Err(StoreError::Clash(Clash::Missing(Entity::Share))) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Removes a share only if it came from `organization` (a direct share of the same
+    /// item is left: it wins), with its `share.removed` event. `Ok(false)`: nothing removed.
+    pub async fn delete_organization_share_of(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+        item: ItemRef,
+        organization: OrganizationId,
+        event: &ActivityEvent,
+    ) -> Result<bool, StoreError> {
+        let result = Transaction::new("DeleteOrganizationShare")
+            .delete_if(
+                Self::tenant_key(tenant, keys::share_sk(contact, item)),
+                Expr::new("organizationId = :organization").value(":organization", s(organization.to_string())),
+                Clash::Missing(Entity::Share),
+            )
+            .append(Self::event_item(tenant, event)?)
+            .commit(self)
+            .await;
+        match result {
+            Ok(()) => Ok(true),
+            Err(StoreError::Clash(Clash::Missing(Entity::Share))) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// A share's item: the share, its keys, its TTL when it expires, and the organization
+    /// it came from, if any.
+    fn share_item(
+        tenant: TenantId,
+        share: &Share,
+        organization: Option<OrganizationId>,
+    ) -> Result<super::Item, StoreError> {
         let mut item = to_item(
             share,
             &[
@@ -62,18 +155,10 @@ impl Store {
         if let Some(until) = share.available_until {
             expire_at(&mut item, until);
         }
-        let shared = match share.item {
-            ItemRef::Folder(_) => Entity::Folder,
-            ItemRef::Document(_) => Entity::Document,
-        };
-        let mut transaction = Transaction::new("PutShare")
-            .put(item)
-            .require_exists(Self::tenant_key(tenant, keys::item_sk(share.item)), Clash::Unknown(shared))
-            .require_exists(Self::contact_key(tenant, share.contact_id), Clash::Unknown(Entity::Contact));
-        if let Some(event) = event {
-            transaction = transaction.append(Self::event_item(tenant, event)?);
+        if let Some(organization) = organization {
+            item.insert(ORGANIZATION_ATTRIBUTE.to_owned(), s(organization.to_string()));
         }
-        transaction.commit(self).await
+        Ok(item)
     }
 
     /// Takes the lease on a contact's selection for `seconds`, so that two saves of the same
@@ -210,5 +295,15 @@ impl Store {
     /// Every share of an item (all pages).
     pub async fn all_item_shares(&self, tenant: TenantId, item: ItemRef) -> Result<Vec<Share>, StoreError> {
         self.query_all(|page| async move { self.item_shares(tenant, item, &page).await }).await
+    }
+}
+
+/// The attribute that marks a share as coming from an organization's share.
+pub const ORGANIZATION_ATTRIBUTE: &str = "organizationId";
+
+fn shared_entity(item: ItemRef) -> Entity {
+    match item {
+        ItemRef::Folder(_) => Entity::Folder,
+        ItemRef::Document(_) => Entity::Document,
     }
 }

@@ -7,6 +7,7 @@ import { pagedTable } from './list.js';
 import { bindForm, promptDialog } from './common.js';
 import { openAccessWindow } from './access.js';
 import { accessCell } from './access-toggle.js';
+import { followJob, isJob } from './jobs.js';
 import { organizations, loadOrganizations, organizationOptions } from './organizations.js';
 
 // How long typing must pause before a search is sent.
@@ -156,6 +157,10 @@ function organizationsCard(contactsTable, orgFilter) {
     setBusy(button, true, open ? 'Opening…' : 'Closing…');
     try {
       const result = await call(`/organizations/${encodeURIComponent(org.id)}/access`, { method: open ? 'POST' : 'DELETE' });
+      if (isJob(result)) {
+        await followJob(result, { label: `${open ? 'Opening' : 'Closing'} access for ${org.name}`, status: alert });
+        return;
+      }
       const contacts = (result && result.contacts) || [];
       for (const contact of contacts) if (contactsTable.items.has(contact.id)) contactsTable.upsert(contact);
       announce(`${open ? 'Opened' : 'Closed'} portal access for ${contacts.length} contact${contacts.length === 1 ? '' : 's'} of ${org.name}.`);

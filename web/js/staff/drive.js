@@ -7,6 +7,7 @@ import { app, call, canWrite, allPages } from './state.js';
 import { pagedTable } from './list.js';
 import { DOCUMENT_LABELS, activityList, section, download, promptDialog, endOfDay, tomorrow, untilText, bindForm } from './common.js';
 import { loadOrganizations, organizationOptions } from './organizations.js';
+import { followJob, isJob } from './jobs.js';
 
 const POLL_INTERVAL_MS = 1000;
 const POLL_ATTEMPTS = 30;
@@ -17,6 +18,8 @@ const SHARE_CONTACTS_SHOWN = 50;
 
 export function renderDrive(view, folderId) {
   const alert = h('p', { class: 'alert', role: 'alert', id: 'drive-error' });
+  // A bulk change's progress (a share or a folder's delete that runs as a job: jobs.js).
+  const jobStatus = h('p', { class: 'muted', id: 'drive-job' });
   const crumbs = h('ol', { class: 'breadcrumbs' });
   const title = h('h2', { id: 'drive-title' }, 'Drive');
   const path = folderId ? `/folders/${encodeURIComponent(folderId)}/items` : '/drive';
@@ -83,13 +86,14 @@ export function renderDrive(view, folderId) {
         announce(`${name} moved.`);
       }));
       button('Delete', 'Delete', async () => {
-        const question = kind === 'folder' ? `Delete the folder ${name}? Only an empty folder can be deleted.` : `Delete ${name}? Its file and its shares are removed for good.`;
+        const question = kind === 'folder' ? `Delete the folder ${name} and everything in it? Its documents and their shares are removed for good.` : `Delete ${name}? Its file and its shares are removed for good.`;
         if (!(await confirmDialog(`Delete ${kind}?`, question, 'Delete', { danger: true }))) return;
         setAlert(alert, '');
         try {
-          await call(`/${kind === 'folder' ? 'folders' : 'documents'}/${encodeURIComponent(entry.id)}`, { method: 'DELETE' });
+          const answer = await call(`/${kind === 'folder' ? 'folders' : 'documents'}/${encodeURIComponent(entry.id)}`, { method: 'DELETE' });
           table.remove(entry.id);
-          announce(`${name} deleted.`);
+          if (isJob(answer)) followJob(answer, { label: `Deleting ${name}`, status: document.getElementById('drive-job') }).catch(() => {});
+          else announce(`${name} deleted.`);
           table.table.parentElement.focus();
         } catch (err) {
           if (!isSilent(err)) setAlert(alert, `${name}: ${problemMessage(err)}`);
@@ -101,7 +105,7 @@ export function renderDrive(view, folderId) {
 
   const card = h('section', { class: 'card', 'aria-labelledby': 'drive-title' }, h('nav', { 'aria-label': 'Breadcrumb' }, crumbs), title);
   if (canWrite()) card.append(toolbar(folderId, table, alert));
-  card.append(searchBar(folderId, path, table), alert, table.element);
+  card.append(searchBar(folderId, path, table), alert, jobStatus, table.element);
   view.append(card);
 
   // Breadcrumbs: Drive / parent / … / current.
@@ -400,8 +404,12 @@ export function openShareDialog(entry) {
         return;
       }
       const result = await call('/shares', { method: 'POST', body: request });
-      const count = result && Array.isArray(result.contacts) ? result.contacts.length : contactIds.length;
       close();
+      if (isJob(result)) {
+        followJob(result, { label: `Sharing ${entry.name}`, status: document.getElementById('drive-job') }).catch(() => {});
+        return;
+      }
+      const count = result && Array.isArray(result.contacts) ? result.contacts.length : contactIds.length;
       announce(`${entry.name} shared with ${count} contact${count === 1 ? '' : 's'}.`);
     },
     'Sharing…',
