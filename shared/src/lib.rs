@@ -36,6 +36,9 @@ pub mod visibility;
 #[cfg(feature = "dynamodb")]
 pub mod store;
 
+#[cfg(feature = "dynamodb")]
+pub mod capacity;
+
 #[cfg(feature = "s3")]
 pub mod storage;
 

@@ -5,6 +5,7 @@
 
 pub mod cold;
 pub mod cpus;
+pub mod growth_world;
 pub mod routes;
 pub mod runtime_api;
 pub mod scenario;

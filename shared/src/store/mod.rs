@@ -23,6 +23,7 @@ mod notifications;
 mod organizations;
 mod projection;
 mod rate_limits;
+mod seed;
 mod sharing;
 mod signups;
 mod staff;
@@ -33,6 +34,7 @@ pub use documents::Transition;
 pub use drive::MAX_FOLDER_DEPTH;
 pub use error::{Clash, Entity, StoreError};
 pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
+pub use seed::{Seed, SeededKey};
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};

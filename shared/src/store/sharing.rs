@@ -41,15 +41,8 @@ impl Store {
         Ok((entry, share))
     }
 
-    /// Shares an item with a contact (or updates the share: who, when, until when), with
-    /// its activity entry if any, in one transaction that also checks both still exist
-    /// (`Unknown(Folder)` or `Unknown(Document)`, `Unknown(Contact)`).
-    pub async fn put_share(
-        &self,
-        tenant: TenantId,
-        share: &Share,
-        event: Option<&ActivityEvent>,
-    ) -> Result<(), StoreError> {
+    /// A share's item with its index keys (and its expiry for DynamoDB's TTL).
+    pub(super) fn share_item(tenant: TenantId, share: &Share) -> Result<super::Item, StoreError> {
         let mut item = to_item(
             share,
             &[
@@ -62,6 +55,19 @@ impl Store {
         if let Some(until) = share.available_until {
             expire_at(&mut item, until);
         }
+        Ok(item)
+    }
+
+    /// Shares an item with a contact (or updates the share: who, when, until when), with
+    /// its activity entry if any, in one transaction that also checks both still exist
+    /// (`Unknown(Folder)` or `Unknown(Document)`, `Unknown(Contact)`).
+    pub async fn put_share(
+        &self,
+        tenant: TenantId,
+        share: &Share,
+        event: Option<&ActivityEvent>,
+    ) -> Result<(), StoreError> {
+        let item = Self::share_item(tenant, share)?;
         let shared = match share.item {
             ItemRef::Folder(_) => Entity::Folder,
             ItemRef::Document(_) => Entity::Document,
