@@ -13,6 +13,7 @@ mod emails;
 mod errors;
 mod faults;
 mod fuzz;
+mod growth;
 mod isolation;
 mod load;
 mod matrix;

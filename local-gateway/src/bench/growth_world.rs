@@ -141,6 +141,12 @@ impl Shape {
         )
     }
 
+    /// The same with `size` along `dimension`.
+    pub fn with(mut self, dimension: Dimension, size: usize) -> Self {
+        self.0.insert(dimension, size);
+        self
+    }
+
     fn of(&self, dimension: Dimension) -> usize {
         self.0.get(&dimension).copied().unwrap_or(0)
     }
@@ -542,3 +548,93 @@ pub struct Case {
     /// A listing read one page at a time: its requests per page must not grow.
     pub paged: bool,
 }
+
+/// The customer's listing read to its end.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageThrough {
+    pub pages: usize,
+    pub documents: usize,
+    /// Documents listed more than once.
+    pub duplicates: usize,
+    /// Documents that should be listed and were not.
+    pub missing: usize,
+    /// Documents listed that should not be.
+    pub unexpected: usize,
+}
+
+impl PageThrough {
+    pub fn exactly_once(&self) -> bool {
+        self.duplicates == 0 && self.missing == 0 && self.unexpected == 0
+    }
+}
+
+/// A listed document's id: `{document: {id}}` (the customer's listing) or `{id}`.
+fn listed_id(item: &serde_json::Value) -> Option<&str> {
+    item["document"]["id"].as_str().or_else(|| item["id"].as_str())
+}
+
+impl World {
+    /// Waits (bounded) until the customer's listing shows every seeded visible document:
+    /// what the customer sees may be an index kept up to date asynchronously. Returns how
+    /// long that took.
+    pub async fn wait_until_visible(&self, timeout: std::time::Duration) -> Result<std::time::Duration> {
+        let started = std::time::Instant::now();
+        loop {
+            let seen = self.visible_count().await?;
+            if seen == self.visible.len() {
+                return Ok(started.elapsed());
+            }
+            anyhow::ensure!(
+                started.elapsed() < timeout,
+                "the customer's listing shows {seen} documents, not {}, after {:?}",
+                self.visible.len(),
+                started.elapsed()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
+    /// How many documents the customer's listing says it holds (`total`), or counts.
+    async fn visible_count(&self) -> Result<usize> {
+        let page = self.customer.get("/portal/shares?limit=1").await?.expect(200)?;
+        match page["total"].as_u64() {
+            Some(total) => Ok(total as usize),
+            None => Ok(self.page_through(PAGE_THROUGH_LIMIT).await?.documents),
+        }
+    }
+
+    /// Reads the customer's listing page by page to its end (bounded: a few pages more
+    /// than the visible documents need) and checks each visible document appears once.
+    pub async fn page_through(&self, limit: u32) -> Result<PageThrough> {
+        let bound = self.visible.len() / limit as usize + 10;
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        let mut result = PageThrough::default();
+        let mut cursor: Option<String> = None;
+        loop {
+            anyhow::ensure!(result.pages < bound, "the customer's listing has more than {bound} pages of {limit}");
+            let path = match &cursor {
+                Some(c) => format!("/portal/shares?limit={limit}&cursor={c}"),
+                None => format!("/portal/shares?limit={limit}"),
+            };
+            let page = self.customer.get(&path).await?.expect(200)?;
+            result.pages += 1;
+            for item in page["items"].as_array().into_iter().flatten() {
+                let id = listed_id(item).with_context(|| format!("a listed item without an id: {item}"))?;
+                *seen.entry(id.to_owned()).or_default() += 1;
+            }
+            cursor = page["nextCursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        let expected: BTreeSet<String> = self.visible.iter().map(ToString::to_string).collect();
+        result.documents = seen.len();
+        result.duplicates = seen.values().filter(|&&n| n > 1).count();
+        result.missing = expected.iter().filter(|id| !seen.contains_key(*id)).count();
+        result.unexpected = seen.keys().filter(|id| !expected.contains(*id)).count();
+        Ok(result)
+    }
+}
+
+/// The page size the customer's listing is read through with.
+pub const PAGE_THROUGH_LIMIT: u32 = portal_shared::pagination::MAX_LIMIT as u32;
