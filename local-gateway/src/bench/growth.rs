@@ -548,3 +548,48 @@ fn markdown(report: &Value, routes: &[RouteGrowth], sizes: &[SizeRun]) -> String
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn requests_are_counted_per_service_and_operation() {
+        let at = Instant::now();
+        let exchange = |service: &str, operation: Option<&str>, capacity_units| Exchange {
+            service: service.to_owned(),
+            operation: operation.map(str::to_owned),
+            started: at,
+            ended: at,
+            fault: None,
+            capacity_units,
+        };
+        let seen = seen(
+            Some(200),
+            &[
+                exchange("dynamodb", Some("GetItem"), Some(0.5)),
+                exchange("dynamodb", Some("Query"), Some(1.0)),
+                exchange("dynamodb", Some("Query"), Some(1.0)),
+                exchange("s3", Some("GET"), None),
+            ],
+        );
+        assert_eq!(seen.requests, BTreeMap::from([("dynamodb".to_owned(), 3), ("s3".to_owned(), 1)]));
+        assert_eq!(
+            seen.operations,
+            BTreeMap::from([
+                ("dynamodb:GetItem".to_owned(), 1),
+                ("dynamodb:Query".to_owned(), 2),
+                ("s3:GET".to_owned(), 1)
+            ])
+        );
+        assert_eq!(seen.capacity_units, 2.5);
+    }
+}

@@ -638,3 +638,32 @@ impl World {
 
 /// The page size the customer's listing is read through with.
 pub const PAGE_THROUGH_LIMIT: u32 = portal_shared::pagination::MAX_LIMIT as u32;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_go_by_tens_up_to_the_maximum_and_depth_to_its_own() {
+        assert_eq!(Dimension::Documents.sizes(100_000), [10, 100, 1_000, 10_000, 100_000]);
+        assert_eq!(Dimension::Contacts.sizes(1_000), [10, 100, 1_000]);
+        assert_eq!(Dimension::Depth.sizes(100_000), [1, 5, 10, MAX_FOLDER_DEPTH]);
+        assert_eq!(Dimension::Depth.sizes(10), [1, 5, 10]);
+    }
+
+    #[test]
+    fn a_shape_of_every_dimension_caps_the_depth() {
+        let shape = Shape::every(60).with(Dimension::Companies, 2);
+        assert_eq!(shape.of(Dimension::Documents), 60);
+        assert_eq!(shape.of(Dimension::Depth), MAX_FOLDER_DEPTH);
+        assert_eq!(shape.of(Dimension::Companies), 2);
+        assert_eq!(Shape::one(Dimension::Trail, 10).of(Dimension::Documents), 0);
+    }
+
+    #[test]
+    fn a_listed_document_is_read_from_either_shape() {
+        assert_eq!(listed_id(&serde_json::json!({ "document": { "id": "a" } })), Some("a"));
+        assert_eq!(listed_id(&serde_json::json!({ "id": "b" })), Some("b"));
+        assert_eq!(listed_id(&serde_json::json!({})), None);
+    }
+}
