@@ -85,8 +85,12 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
 
 #[cfg(feature = "dynamodb")]
 pub fn dynamodb_client(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(config).interceptor(AwsRequestMeter::new("dynamodb")).build();
-    aws_sdk_dynamodb::Client::from_conf(config)
+    let mut config = aws_sdk_dynamodb::config::Builder::from(config).interceptor(AwsRequestMeter::new("dynamodb"));
+    // The growth benchmark's capacity figures (`crate::capacity`); never set when deployed.
+    if crate::capacity::requested() {
+        config = config.interceptor(crate::capacity::ReturnConsumedCapacityTotal);
+    }
+    aws_sdk_dynamodb::Client::from_conf(config.build())
 }
 
 #[cfg(feature = "cognito")]

@@ -40,6 +40,9 @@ pub mod words;
 #[cfg(feature = "dynamodb")]
 pub mod store;
 
+#[cfg(feature = "dynamodb")]
+pub mod capacity;
+
 #[cfg(feature = "s3")]
 pub mod storage;
 

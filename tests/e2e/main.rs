@@ -14,6 +14,7 @@ mod emails;
 mod errors;
 mod faults;
 mod fuzz;
+mod growth;
 mod isolation;
 mod jobs;
 mod load;

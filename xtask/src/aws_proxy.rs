@@ -27,6 +27,9 @@ pub struct Exchange {
     pub ended: Instant,
     /// The fault it was answered with instead of being forwarded.
     pub fault: Option<Fault>,
+    /// The capacity units a DynamoDB answer says the request consumed (its
+    /// `ConsumedCapacity`, present when the request asked for it: `ReturnConsumedCapacity`).
+    pub capacity_units: Option<f64>,
 }
 
 /// What AWS answers when it cannot serve a request.
@@ -139,6 +142,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     });
     let fault = shared.faults.lock().expect("faults").decide(&service);
+    let mut capacity_units = None;
     let response = match fault {
         Some(fault) => fault_response(&service, fault),
         None => {
@@ -156,6 +160,9 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                         response = response.header(name, value);
                     }
                     let bytes = answer.bytes().await.unwrap_or_default();
+                    if service == "dynamodb" {
+                        capacity_units = consumed_capacity(&bytes);
+                    }
                     response.body(axum::body::Body::from(bytes)).unwrap_or_default()
                 }
                 Err(err) => {
@@ -164,7 +171,8 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             }
         }
     };
-    shared.log.lock().expect("log").push(Exchange { service, operation, started, ended: Instant::now(), fault });
+    let ended = Instant::now();
+    shared.log.lock().expect("log").push(Exchange { service, operation, started, ended, fault, capacity_units });
     response
 }
 
@@ -196,6 +204,18 @@ fn fault_response(service: &str, fault: Fault) -> Response {
         .header("x-amzn-query-error", format!("{code};Sender"))
         .body(axum::body::Body::from(body))
         .unwrap_or_default()
+}
+
+/// The capacity units in a DynamoDB answer: `ConsumedCapacity` is one object (single-item
+/// operations, `Query`, `Scan`) or a list of them, one per table (batches, transactions).
+pub fn consumed_capacity(body: &[u8]) -> Option<f64> {
+    let answer: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let units = |c: &serde_json::Value| c["CapacityUnits"].as_f64();
+    match &answer["ConsumedCapacity"] {
+        serde_json::Value::Array(tables) => Some(tables.iter().filter_map(units).sum()),
+        object @ serde_json::Value::Object(_) => units(object),
+        _ => None,
+    }
 }
 
 /// Headers about one connection's framing, which each side sets for itself.
@@ -244,6 +264,18 @@ mod tests {
             ["dynamodb", "s3", "dynamodb", "dynamodb", "s3", "dynamodb"].iter().map(|s| faults.decide(s)).collect();
         assert_eq!(decisions, [None, None, None, Some(Fault::Throttle), None, Some(Fault::Throttle)]);
         assert_eq!(Faults::default().decide("dynamodb"), None);
+    }
+
+    #[test]
+    fn consumed_capacity_is_read_from_one_object_or_a_list() {
+        let one = br#"{"Item":{},"ConsumedCapacity":{"TableName":"t","CapacityUnits":0.5}}"#;
+        assert_eq!(consumed_capacity(one), Some(0.5));
+        let list =
+            br#"{"ConsumedCapacity":[{"TableName":"t","CapacityUnits":2},{"TableName":"u","CapacityUnits":1.5}]}"#;
+        assert_eq!(consumed_capacity(list), Some(3.5));
+        assert_eq!(consumed_capacity(br#"{"ConsumedCapacity":[]}"#), Some(0.0));
+        assert_eq!(consumed_capacity(br#"{"Items":[]}"#), None);
+        assert_eq!(consumed_capacity(b"<xml/>"), None);
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub struct Options {
     /// Measure only these functions (and the floor): a quick look at a change, written
     /// only as JSON.
     pub only: Option<Vec<String>>,
+    /// Run the growth benchmark instead (`local-gateway/src/bench/growth.rs`).
+    #[serde(default)]
+    pub growth: bool,
+    /// The growth benchmark's largest size (default 100,000).
+    #[serde(default)]
+    pub max: Option<usize>,
 }
 
 impl Options {

@@ -76,6 +76,13 @@ pub struct BenchArgs {
     /// Measure only these functions (and the floor), comma-separated; written only as JSON
     #[arg(long, value_name = "F,G", value_delimiter = ',')]
     pub only: Option<Vec<String>>,
+    /// The growth benchmark instead: each route's AWS requests, capacity units and CPU as
+    /// the data grows from 10 to 100,000 (docs/performance.md, docs/growth.svg)
+    #[arg(long)]
+    pub growth: bool,
+    /// With --growth: the largest size seeded (10 to 100000)
+    #[arg(long, value_name = "N", requires = "growth", value_parser = clap::value_parser!(u64).range(10..=100_000))]
+    pub max: Option<u64>,
 }
 
 impl From<BenchArgs> for crate::bench::Options {
@@ -86,6 +93,8 @@ impl From<BenchArgs> for crate::bench::Options {
             package: !args.no_package,
             profile: args.profile,
             only: args.only,
+            growth: args.growth,
+            max: args.max.map(|m| m as usize),
         }
     }
 }
@@ -209,6 +218,14 @@ mod tests {
         assert_eq!(options.profile, "profiling");
         assert_eq!(options.only, Some(vec!["auth".to_owned(), "documents".to_owned()]));
         assert!(parse("bench --runs many").is_err() && parse("bench --profile").is_err());
+        let Task::Bench(args) = task("bench") else { panic!() };
+        let options = crate::bench::Options::from(args);
+        assert_eq!((options.growth, options.max), (false, None));
+        let Task::Bench(args) = task("bench --growth --max 1000") else { panic!() };
+        let options = crate::bench::Options::from(args);
+        assert_eq!((options.growth, options.max), (true, Some(1000)));
+        assert!(parse("bench --max 1000").is_err(), "--max is the growth benchmark's");
+        assert!(parse("bench --growth --max 5").is_err() && parse("bench --growth --max 1000000").is_err());
     }
 
     #[test]
@@ -258,6 +275,8 @@ mod tests {
             "bench",
             "bench --profile profiling",
             "bench --runs 20 --invocations 1000",
+            "bench --growth",
+            "bench --growth --max 1000",
             "soak",
             "soak --clients 50 --requests 200 --seconds 900 --seed 1",
             "deploy-web",

@@ -5,6 +5,9 @@
 
 pub mod cold;
 pub mod cpus;
+pub mod growth;
+mod growth_chart;
+pub mod growth_world;
 pub mod routes;
 pub mod runtime_api;
 pub mod scenario;
@@ -78,6 +81,9 @@ struct ColdSummary {
 }
 
 pub async fn run(options: Options) -> Result<()> {
+    if options.growth {
+        return growth::run(options).await;
+    }
     let started = Instant::now();
     eprintln!("bench: building the release binaries (host) …");
     let functions: Vec<(&str, &str)> = FUNCTIONS

@@ -19,7 +19,7 @@ impl Store {
         Self::tenant_key(tenant, keys::contact_sk(contact))
     }
 
-    fn contact_item(tenant: TenantId, contact: &Contact) -> Result<Item, StoreError> {
+    pub(super) fn contact_item(tenant: TenantId, contact: &Contact) -> Result<Item, StoreError> {
         let mut keys = vec![(PK, keys::tenant_pk(tenant)), (SK, keys::contact_sk(contact.id))];
         if let Some(organization) = contact.organization_id {
             keys.push((GSI1_PK, keys::organization_members_gsi1_pk(tenant, organization)));
@@ -28,7 +28,7 @@ impl Store {
         to_item(contact, &keys)
     }
 
-    fn email_guard(tenant: TenantId, contact: &Contact) -> Result<Item, StoreError> {
+    pub(super) fn email_guard(tenant: TenantId, contact: &Contact) -> Result<Item, StoreError> {
         to_item(
             &serde_json::json!({ "contactId": contact.id }),
             &[(PK, keys::tenant_pk(tenant)), (SK, keys::contact_email_sk(&contact.email))],

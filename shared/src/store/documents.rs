@@ -34,7 +34,7 @@ impl Store {
     }
 
     /// A document's item with its index keys.
-    fn document_item(document: &Document) -> Result<Item, StoreError> {
+    pub(super) fn document_item(document: &Document) -> Result<Item, StoreError> {
         let tenant = document.tenant_id;
         let mut keys = vec![(PK, keys::tenant_pk(tenant)), (SK, keys::document_sk(document.id))];
         match document.contact_id {

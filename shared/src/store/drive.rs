@@ -34,7 +34,7 @@ fn drive_entry_attributes() -> Option<Vec<&'static str>> {
 }
 
 impl Store {
-    fn folder_item(tenant: TenantId, folder: &Folder) -> Result<Item, StoreError> {
+    pub(super) fn folder_item(tenant: TenantId, folder: &Folder) -> Result<Item, StoreError> {
         to_item(
             folder,
             &[

@@ -25,6 +25,7 @@ mod organizations;
 mod projection;
 mod rate_limits;
 mod search;
+mod seed;
 mod sharing;
 mod signups;
 mod staff;
@@ -40,6 +41,7 @@ pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
 pub use search::{DocumentScope, RENAME_REINDEX_MEMBERS, SEARCH_ROUNDS, contact_words, document_words};
 pub use organizations::{ORGANIZATION_SHARE_PREFIX, OrganizationShare};
 pub use sharing::ORGANIZATION_ATTRIBUTE;
+pub use seed::{Seed, SeededKey};
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};

@@ -12,7 +12,7 @@ impl Store {
         Self::tenant_key(tenant, keys::organization_sk(organization))
     }
 
-    fn organization_item(tenant: TenantId, organization: &Organization) -> Result<Item, StoreError> {
+    pub(super) fn organization_item(tenant: TenantId, organization: &Organization) -> Result<Item, StoreError> {
         to_item(organization, &[(PK, keys::tenant_pk(tenant)), (SK, keys::organization_sk(organization.id))])
     }
 

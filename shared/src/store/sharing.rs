@@ -138,7 +138,7 @@ impl Store {
 
     /// A share's item: the share, its keys, its TTL when it expires, and the organization
     /// it came from, if any.
-    fn share_item(
+    pub(super) fn share_item(
         tenant: TenantId,
         share: &Share,
         organization: Option<OrganizationId>,
