@@ -33,6 +33,8 @@ pub enum Task {
     Bench(BenchArgs),
     /// The long load run: concurrent staff and customer sessions against a fresh local stack
     Soak(SoakArgs),
+    /// The cost model: requests per user action × AWS prices (docs/cost-model.toml), for 1, 100 and 10,000 companies
+    Cost(CostArgs),
     /// web/ and config.js to the stack's web bucket, then a CloudFront invalidation
     DeployWeb(DeployWebArgs),
     /// The operator's commands for companies: create, list, show, suspend, resume, delete, invite-code
@@ -97,6 +99,13 @@ impl From<BenchArgs> for crate::bench::Options {
             max: args.max.map(|m| m as usize),
         }
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CostArgs {
+    /// Write the table into docs/performance.md ("Cost per tenant") instead of printing it
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// Each count is brought into its range (not refused), as it always was.
@@ -279,6 +288,8 @@ mod tests {
             "bench --growth --max 1000",
             "soak",
             "soak --clients 50 --requests 200 --seconds 900 --seed 1",
+            "cost",
+            "cost --write",
             "deploy-web",
             "deploy-web --config-env dev",
             "deploy-web --config-env dev --dry-run",

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod browser;
 pub mod cli;
 pub mod client;
+pub mod cost;
 pub mod deploy;
 #[cfg(test)]
 mod drift;

@@ -9,6 +9,8 @@
 //! - `soak` — the long load run: 50 concurrent staff and customer sessions × 200 operations
 //!   through the gateway against a fresh local stack, bounded in count and time, with the
 //!   final state checked against a model of what was done (see `xtask/src/load.rs`).
+//! - `cost` — the cost model: requests per user action × AWS prices, for 1, 100 and 10,000
+//!   companies (`docs/cost-model.toml` → `docs/performance.md`, `xtask/src/cost.rs`).
 //! - `tenant` — the operator's commands for companies on a deployed or local stack: create,
 //!   list, show, suspend, resume, delete (`xtask/src/tenant/`, `docs/operations.md`).
 //! - `deploy-web` — web/ and config.js to the stack's web bucket, then a CloudFront
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Task::Package(args) => package(args),
         Task::Bench(args) => runtime.block_on(bench(args.into())),
         Task::Soak(args) => runtime.block_on(soak(args.into())),
+        Task::Cost(args) => xtask::cost::run(args.write).map(|()| ExitCode::SUCCESS),
         Task::DeployWeb(args) => deploy_web(args),
         Task::Tenant(args) => runtime.block_on(tenant(args.into())),
         Task::Smoke(args) => runtime.block_on(xtask::smoke::command(args)),

@@ -28,6 +28,8 @@ pub struct ColdRun {
     /// exec → the first invocation's response arrives.
     pub total_ms: f64,
     pub peak_rss_kib: u64,
+    /// CPU time the process used from exec to its first response (its threads alive then).
+    pub cpu_ms: f64,
 }
 
 impl Program {
@@ -64,6 +66,7 @@ pub async fn run_once(api: &mut RuntimeApi, program: &Program, event: &Value) ->
     let outcome = tokio::time::timeout(Duration::from_secs(30), api.outcome()).await;
     // Read before the process goes: the kernel's high-water mark of its resident set.
     let peak_rss_kib = peak_rss_kib(pid).unwrap_or(0);
+    let cpu_ms = super::runtime_api::process_cpu_time(pid).map_or(f64::NAN, |cpu| cpu.as_secs_f64() * 1000.0);
     let init_at = api.first_poll();
     let _ = child.start_kill();
     let exited = child.wait_with_output().await?;
@@ -78,7 +81,7 @@ pub async fn run_once(api: &mut RuntimeApi, program: &Program, event: &Value) ->
         bail!("{} failed its invocation: {}", program.command.display(), outcome.body);
     }
     let ms = |at: Instant| at.duration_since(started).as_secs_f64() * 1000.0;
-    Ok(ColdRun { init_ms: init_at.map(ms).unwrap_or(f64::NAN), total_ms: ms(outcome.at), peak_rss_kib })
+    Ok(ColdRun { init_ms: init_at.map(ms).unwrap_or(f64::NAN), total_ms: ms(outcome.at), peak_rss_kib, cpu_ms })
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {

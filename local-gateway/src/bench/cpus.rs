@@ -62,6 +62,12 @@ impl ShallowIdle {
         Self(request().ok())
     }
 
+    /// Holds the cores again (`true`) or lets them go into any idle state (`false`): the
+    /// peers' warm series run both ways, to show what the hold changes.
+    pub fn set(&mut self, held: bool) {
+        *self = if held { Self::hold() } else { Self(None) };
+    }
+
     pub fn held(&self) -> bool {
         self.0.is_some()
     }

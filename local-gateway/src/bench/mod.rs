@@ -1,13 +1,15 @@
 //! `cargo xtask bench`: cold starts (every function, a hello-world floor, Python + boto3
-//! equivalents), warm handler latency and overhead per route, AWS requests per route,
-//! package sizes and peak memory. Results go to `target/bench/` (JSON, one file per run
-//! plus `latest.json`) and to the results section of `docs/performance.md`.
+//! and Node.js + AWS SDK v3 equivalents), warm handler latency and overhead per route, the
+//! peers side by side warm (`peers`), AWS requests per route, package sizes and peak
+//! memory. Results go to `target/bench/` (JSON, one file per run plus `latest.json`) and
+//! to the results section of `docs/performance.md`.
 
 pub mod cold;
 pub mod cpus;
 pub mod growth;
 mod growth_chart;
 pub mod growth_world;
+pub mod peers;
 pub mod routes;
 pub mod runtime_api;
 pub mod scenario;
@@ -60,6 +62,14 @@ const PYTHON: &[(&str, &str, &str)] = &[
     ("incoming_shares", "customer", "GET /portal/shares"),
 ];
 
+/// The Node.js 20 + AWS SDK v3 equivalents (see `node/functions.mjs`), likewise.
+const NODE: &[(&str, &str, &str)] = &[("presign_download", "transfers", "GET /documents/{documentId}/download")];
+
+/// The routes measured warm side by side in every runtime (`peers`): the peers make the
+/// same AWS requests as the Rust function there, which the bench checks. (Python's
+/// `incoming_shares` makes more than the Rust route's four, and is cold-started only.)
+const SIDE_BY_SIDE: &[(&str, &str)] = &[("transfers", "GET /documents/{documentId}/download")];
+
 /// A program of the cold-start series, and the event it is started with.
 struct ColdProgram {
     name: String,
@@ -77,6 +87,8 @@ struct ColdSummary {
     init_p95_ms: f64,
     total_p50_ms: f64,
     total_p95_ms: f64,
+    /// CPU time from exec to the first response.
+    cpu_p50_ms: f64,
     peak_rss_max_mib: f64,
 }
 
@@ -103,7 +115,7 @@ pub async fn run(options: Options) -> Result<()> {
     // Before moto starts, so that it inherits the bench's cores (see `cpus`).
     let split = cpus::CoreSplit::apply().context("setting the bench's CPU affinity")?;
     let core = split.map(cpus::CoreSplit::measured_core);
-    let idle = cpus::ShallowIdle::hold();
+    let mut idle = cpus::ShallowIdle::hold();
     let emulator = Emulator::start(Backend::Moto).await?;
     let stack = provision::provision(&emulator.endpoint(), &Names::new("bench")).await?;
     let running = gateway::start(&stack, 0).await?;
@@ -178,6 +190,25 @@ pub async fn run(options: Options) -> Result<()> {
             event: function_event(&api, &scenario, &cases, rust_function, route)?,
         });
     }
+    let node = if NODE.iter().any(|(_, f, _)| functions.iter().any(|(g, _)| g == f)) {
+        Some(peers::NodePeer::ensure().context("building the Node.js peer")?)
+    } else {
+        None
+    };
+    for (name, rust_function, route) in NODE.iter().filter(|(_, f, _)| functions.iter().any(|(g, _)| g == f)) {
+        let node = node.as_ref().context("the Node.js peer")?;
+        programs.push(ColdProgram {
+            name: format!("{name} (Node.js 20 + AWS SDK v3)"),
+            measured_with: (*route).to_owned(),
+            program: Program {
+                command: node.node.clone(),
+                args: vec![node.bundle.display().to_string(), (*name).to_owned()],
+                env: env.clone(),
+                core,
+            },
+            event: function_event(&api, &scenario, &cases, rust_function, route)?,
+        });
+    }
     eprintln!("bench: cold starts ({} runs each, the programs taking turns) …", options.runs);
     let mut runs: Vec<Vec<ColdRun>> = vec![Vec::with_capacity(options.runs); programs.len()];
     // One unmeasured start of each first: the binary's pages in the OS cache, like a warm
@@ -228,6 +259,69 @@ pub async fn run(options: Options) -> Result<()> {
         );
         proxy.take_log(); // its record of the requests is not needed here
     }
+
+    // The peers side by side, warm: the same route in Rust, Python and Node.js, each
+    // measured from outside the same way, with the cores held in shallow idle states and
+    // without (the hold is taken back after).
+    let mut side_by_side = Vec::new();
+    for (function, route) in SIDE_BY_SIDE.iter().filter(|(f, _)| functions.iter().any(|(g, _)| g == f)) {
+        let case = cases.iter().find(|c| c.route == *route).context("the side-by-side route's request")?;
+        let event = function_event(&api, &scenario, &cases, function, route)?;
+        let mut runtimes = vec![(
+            "Rust".to_owned(),
+            binaries.join(format!("portal-{function}")),
+            vec![],
+            vec![("AWS_LAMBDA_FUNCTION_NAME".to_owned(), format!("portal-{function}"))],
+        )];
+        if let Some((name, _, _)) = PYTHON.iter().find(|(_, f, r)| f == function && r == route) {
+            let script = repo_root().join("local-gateway/src/bench/python/functions.py");
+            runtimes.push((
+                "Python 3 + boto3".to_owned(),
+                xtask::venv::EMULATOR.bin("python"),
+                vec![script.display().to_string(), (*name).to_owned()],
+                vec![],
+            ));
+        }
+        if let (Some((name, _, _)), Some(node)) = (NODE.iter().find(|(_, f, r)| f == function && r == route), &node) {
+            runtimes.push((
+                "Node.js 20 + AWS SDK v3".to_owned(),
+                node.node.clone(),
+                vec![node.bundle.display().to_string(), (*name).to_owned()],
+                vec![],
+            ));
+        }
+        let mut measured = Vec::new();
+        for held in [true, false] {
+            idle.set(held);
+            for (runtime_name, command, args, extra) in &runtimes {
+                eprintln!("bench: {route} warm in {runtime_name} (idle hold {}) …", if held { "on" } else { "off" });
+                let mut program_env = env.clone();
+                program_env.retain(|(k, _)| {
+                    k != "AWS_ENDPOINT_URL" && !extra.iter().any(|(e, _)| e == k)
+                });
+                program_env.push(("AWS_ENDPOINT_URL".to_owned(), proxy.url()));
+                program_env.extend(extra.iter().cloned());
+                let program = Program { command: command.clone(), args: args.clone(), env: program_env, core };
+                measured.push(
+                    peers::series(
+                        &mut runtime,
+                        &proxy,
+                        &program,
+                        (route, runtime_name),
+                        &event,
+                        case.status,
+                        options.invocations,
+                        &snapshot,
+                        idle.held(),
+                    )
+                    .await?,
+                );
+            }
+        }
+        idle.set(true);
+        peers::check_same_requests(&measured)?;
+        side_by_side.extend(measured);
+    }
     running.stop().await;
     drop(emulator);
     let shallow_idle = idle.held();
@@ -244,6 +338,7 @@ pub async fn run(options: Options) -> Result<()> {
         "shallow_idle": shallow_idle,
         "cold": cold,
         "warm": warm,
+        "peers": side_by_side,
         "packages": packages,
         "seconds": started.elapsed().as_secs(),
     });
@@ -303,6 +398,7 @@ fn summary(program: &str, measured_with: &str, runs: &[ColdRun]) -> ColdSummary 
         init_p95_ms: percentile(&init, 95.0),
         total_p50_ms: percentile(&total, 50.0),
         total_p95_ms: percentile(&total, 95.0),
+        cpu_p50_ms: percentile(&runs.iter().map(|r| r.cpu_ms).collect::<Vec<_>>(), 50.0),
         peak_rss_max_mib: runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
     }
 }
@@ -400,29 +496,37 @@ fn markdown(report: &Value) -> String {
     );
     let cold = report["cold"].as_array().cloned().unwrap_or_default();
     let floor = cold.first().cloned().unwrap_or_default();
-    let python_for = |route: &str| {
-        cold.iter()
-            .find(|c| c["program"].as_str().is_some_and(|p| p.contains("Python")) && c["measured_with"] == route)
-            .cloned()
+    // A peer's row names its runtime in parentheses after the equivalent's name.
+    let is_peer = |c: &Value| c["program"].as_str().is_some_and(|p| p.contains("Python") || p.contains("Node.js"));
+    let peers_of = |route: &str| -> Vec<Value> {
+        cold.iter().filter(|c| is_peer(c) && c["measured_with"] == route).cloned().collect()
     };
     out.push_str(
         "### Cold start (exec → end of the first invocation; local Runtime API, AWS on the local emulator)\n\n",
     );
-    out.push_str("| Program | Measured with | Runs | Init p50 / p95 (ms) | Init ÷ floor | Total p50 / p95 (ms) | Python ÷ Rust (total p50) | Peak RSS (MiB) |\n");
-    out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    out.push_str("| Program | Measured with | Runs | Init p50 / p95 (ms) | Init ÷ floor | Total p50 / p95 (ms) | Peer ÷ Rust (total p50) | CPU p50 (ms) | Peak RSS (MiB) |\n");
+    out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for c in &cold {
         let ratio = c["init_p50_ms"]
             .as_f64()
             .zip(floor["init_p50_ms"].as_f64())
             .map(|(a, b)| format!("{:.2}×", a / b))
             .unwrap_or_default();
-        let python = python_for(c["measured_with"].as_str().unwrap_or_default())
-            .filter(|_| !c["program"].as_str().unwrap_or_default().contains("Python"))
-            .and_then(|p| p["total_p50_ms"].as_f64().zip(c["total_p50_ms"].as_f64()))
-            .map(|(p, r)| format!("{:.1}×", p / r))
-            .unwrap_or_default();
+        let peers = if is_peer(c) {
+            String::new()
+        } else {
+            peers_of(c["measured_with"].as_str().unwrap_or_default())
+                .iter()
+                .filter_map(|p| {
+                    let runtime = if p["program"].as_str()?.contains("Python") { "Python" } else { "Node.js" };
+                    let (p, r) = p["total_p50_ms"].as_f64().zip(c["total_p50_ms"].as_f64())?;
+                    Some(format!("{runtime} {:.1}×", p / r))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         out.push_str(&format!(
-            "| {} | `{}` | {} | {} / {} | {} | {} / {} | {} | {} |\n",
+            "| {} | `{}` | {} | {} / {} | {} | {} / {} | {} | {} | {} |\n",
             c["program"].as_str().unwrap_or_default(),
             c["measured_with"].as_str().unwrap_or_default(),
             c["runs"],
@@ -431,7 +535,8 @@ fn markdown(report: &Value) -> String {
             ratio,
             number(&c["total_p50_ms"]),
             number(&c["total_p95_ms"]),
-            python,
+            peers,
+            number(&c["cpu_p50_ms"]),
             number(&c["peak_rss_max_mib"]),
         ));
     }
@@ -468,6 +573,41 @@ fn markdown(report: &Value) -> String {
             ms(&w["invocation_cpu_p99_ms"]),
             if calls.is_empty() { "none".to_owned() } else { calls },
         ));
+    }
+    if let Some(peers) = report["peers"].as_array().filter(|p| !p.is_empty()) {
+        out.push_str(
+            "\n### The same route in Rust, Python and Node.js, warm\n\n\
+             Each runtime's process answers the same request through the same Runtime API, its \
+             AWS requests through the same recording proxy, measured from outside the process \
+             alike: *end to end* (event handed out → response), *AWS* (time with a request in \
+             flight, at the proxy), *overhead* (end to end less AWS: the runtime's loop, the \
+             handler, the SDK's signing and parsing) and the process's *CPU* per invocation \
+             (every thread). Each series once with the cores held in shallow idle states and \
+             once without. The AWS requests are the proxy's record, the same for every runtime \
+             (the bench stops otherwise).\n\n",
+        );
+        out.push_str("| Route | Runtime | Idle hold | Invocations | End to end p50 / p99 (ms) | AWS p50 (ms) | Overhead p50 / p99 (ms) | CPU p50 / p99 (ms) | AWS requests |\n");
+        out.push_str("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+        for p in peers {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} / {} | {} | {} / {} | {} / {} | {} |\n",
+                p["route"].as_str().unwrap_or_default(),
+                p["runtime"].as_str().unwrap_or_default(),
+                if p["shallow_idle"].as_bool() == Some(true) { "held" } else { "off" },
+                p["invocations"],
+                number(&p["end_to_end_p50_ms"]),
+                number(&p["end_to_end_p99_ms"]),
+                number(&p["aws_p50_ms"]),
+                ms(&p["overhead_p50_ms"]),
+                ms(&p["overhead_p99_ms"]),
+                ms(&p["cpu_p50_ms"]),
+                ms(&p["cpu_p99_ms"]),
+                p["aws_requests"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default(),
+            ));
+        }
     }
     if let Some(packages) = report["packages"].as_object().filter(|p| !p.is_empty()) {
         out.push_str("\n### Packages (zipped arm64 `bootstrap`)\n\n| Function | Size (MiB) |\n| --- | ---: |\n");

@@ -142,13 +142,19 @@ impl Shared {
     /// of `/proc/{pid}/task/{tid}/schedstat` (nanoseconds on a CPU).
     fn cpu_time(&self) -> Option<Duration> {
         let pid = (*self.pid.lock().expect("pid"))?;
-        let mut total = 0u64;
-        for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
-            let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-            total += stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0);
-        }
-        Some(Duration::from_nanos(total))
+        process_cpu_time(pid)
     }
+}
+
+/// The CPU time process `pid` has used so far: the sum over its live threads of the first
+/// field of `/proc/{pid}/task/{tid}/schedstat` (nanoseconds on a CPU).
+pub fn process_cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        total += stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0);
+    }
+    Some(Duration::from_nanos(total))
 }
 
 fn report(shared: &Shared, id: Option<&str>, ok: bool, body: Bytes) -> StatusCode {

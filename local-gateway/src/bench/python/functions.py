@@ -1,8 +1,13 @@
-"""The Python 3 + boto3 equivalents of two routes, for the cold-start comparison.
+"""The Python 3 + boto3 equivalents of two routes, for the benchmark's comparisons.
 
-Each does the same AWS work as the Rust route (the same DynamoDB reads and writes, the
-same presign), behind a minimal Lambda Runtime API loop like the managed Python runtime's:
+Behind a minimal Lambda Runtime API loop like the managed Python runtime's:
     python functions.py presign_download | incoming_shares
+
+`presign_download` makes exactly the Rust route's AWS requests (the bench checks them
+through its recording proxy, and measures it warm beside the Rust and Node.js versions).
+`incoming_shares` is an older, simpler reading of `GET /portal/shares` (per company: the
+contact, the profile, the shares, a BatchGetItem of the documents: five requests for one
+company where the Rust route makes four), kept for the cold-start comparison only.
 """
 
 import json
@@ -14,9 +19,12 @@ from datetime import datetime, timezone
 
 import boto3
 from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
 
 TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+CLIENT = TABLE.meta.client
+SERIALIZER = TypeSerializer()
 S3 = boto3.client("s3", config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
 BUCKET = os.environ["DOCUMENTS_BUCKET"]
 TTL = int(os.environ.get("DOWNLOAD_URL_TTL_SECONDS", "300"))
@@ -35,33 +43,52 @@ def claims(event):
     return event["requestContext"]["authorizer"]["jwt"]["claims"]
 
 
+def attachment_disposition(name):
+    """`shared/src/storage.rs` `attachment_disposition`: an ASCII fallback and the RFC 5987 form."""
+    fallback = "".join(c if c == " " or ("!" <= c <= "~" and c not in '"\\;%') else "_" for c in name)
+    encoded = "".join(chr(b) if chr(b).isascii() and chr(b).isalnum() else f"%{b:02X}" for b in name.encode())
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
 def presign_download(event):
-    """GET /documents/{documentId}/download"""
+    """GET /documents/{documentId}/download: the Rust route's requests (two consistent
+    GetItems, the event as a one-Put transaction), its presign and its answer."""
     staff = TABLE.get_item(Key={"PK": f"USER#{claims(event)['sub']}", "SK": "STAFF"}, ConsistentRead=True).get("Item")
     if not staff:
-        return problem(403, "not a staff member")
+        return problem(403, "this account is not a staff member of any company")
+    if staff.get("companyStatus", "active") != "active":
+        return problem(403, "company-suspended")
     tenant = staff["tenantId"]
     document_id = event["pathParameters"]["documentId"]
     document = TABLE.get_item(Key={"PK": f"TENANT#{tenant}", "SK": f"DOC#{document_id}"}, ConsistentRead=True).get("Item")
-    if not document or document.get("status") != "available":
+    if not document:
         return problem(404, "no such document")
-    url = S3.generate_presigned_url(
-        "get_object",
-        Params={"Bucket": BUCKET, "Key": f"tenants/{tenant}/documents/{document_id}",
-                "ResponseContentDisposition": f"attachment; filename=\"{document['name']}\""},
-        ExpiresIn=TTL,
-    )
-    # The same activity event the Rust route records (see docs/data-model.md).
+    if document.get("status") != "available":
+        return problem(409, "the document is not available")
+    params = {"Bucket": BUCKET, "Key": f"tenants/{tenant}/documents/{document_id}",
+              "ResponseContentDisposition": attachment_disposition(document["name"]),
+              "ResponseContentType": document["contentType"]}
+    if document.get("versionId"):
+        params["VersionId"] = document["versionId"]
+    url = S3.generate_presigned_url("get_object", Params=params, ExpiresIn=TTL)
+    # The same activity event the Rust route records (`Store::record_event`: a one-Put
+    # transaction whose key must be new; see docs/data-model.md).
     event_id = str(uuid.uuid4())
-    TABLE.put_item(Item={
+    item = {
         "PK": f"TENANT#{tenant}", "SK": f"EVENT#{event_id}",
         "GSI2PK": f"TENANT#{tenant}#ACTIVITY#DOC#{document_id}", "GSI2SK": f"EVENT#{event_id}",
         "id": event_id, "action": "document.downloaded",
         "actor": {"kind": "staff", "sub": staff["sub"], "email": staff["email"]},
         "at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
         "item": {"kind": "document", "id": document_id}, "itemName": document["name"],
-    })
-    return ok({"documentId": document_id, "download": {"method": "GET", "url": url, "headers": {}}})
+    }
+    CLIENT.transact_write_items(TransactItems=[{"Put": {
+        "TableName": TABLE.name, "Item": {k: SERIALIZER.serialize(v) for k, v in item.items()},
+        "ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": "PK"},
+    }}])
+    expires_at = datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + TTL, timezone.utc)
+    return ok({"documentId": document_id, "download": {"method": "GET", "url": url, "headers": {},
+                                                       "expiresAt": expires_at.isoformat().replace("+00:00", "Z")}})
 
 
 def incoming_shares(event):
