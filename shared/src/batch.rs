@@ -40,7 +40,9 @@ where
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();
         let span = tracing::info_span!("message", message_id = %clip(&id), tenant_id = tracing::field::Empty);
-        let processed = crate::metering::capped("queue record", cap, process(message.body.unwrap_or_default()));
+        // Boxed: a consumer's future is large in debug builds, and the test threads' stacks small.
+        let processed =
+            crate::metering::capped("queue record", cap, Box::pin(process(message.body.unwrap_or_default())));
         if let Err(err) = processed.instrument(span.clone()).await {
             // The error may quote the body (a serde message names the offending value).
             span.in_scope(|| {

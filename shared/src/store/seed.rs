@@ -74,7 +74,7 @@ impl Store {
                 .map(|put| WriteRequest::builder().put_request(put).build())
                 .map_err(|e| StoreError::internal("PutRequest", e))
         });
-        self.batch_write(requests.collect::<Result<_, _>>()?).await?;
+        self.seed_writes(requests.collect::<Result<_, _>>()?).await?;
         Ok(keys)
     }
 
@@ -91,12 +91,12 @@ impl Store {
                 .map(|delete| WriteRequest::builder().delete_request(delete).build())
                 .map_err(|e| StoreError::internal("DeleteRequest", e))
         });
-        self.batch_write(requests.collect::<Result<_, _>>()?).await
+        self.seed_writes(requests.collect::<Result<_, _>>()?).await
     }
 
     /// `requests` in `BatchWriteItem`s of 25, a few in flight; unprocessed items (throttling)
     /// are sent again, a bounded number of times.
-    async fn batch_write(&self, requests: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
+    async fn seed_writes(&self, requests: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
         let mut running = tokio::task::JoinSet::new();
         for chunk in requests.chunks(25).map(<[_]>::to_vec) {
             if running.len() >= IN_FLIGHT
@@ -113,7 +113,9 @@ impl Store {
         Ok(())
     }
 
-    async fn write_chunk(&self, mut pending: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
+    /// One `BatchWriteItem` of at most 25 requests; unprocessed ones (throttling) are sent
+    /// again, a bounded number of times.
+    pub(super) async fn write_chunk(&self, mut pending: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
         for _ in 0..8 {
             if pending.is_empty() {
                 return Ok(());

@@ -130,24 +130,10 @@ impl Store {
         self.batch_write(writes).await
     }
 
-    /// BatchWriteItem, 25 requests at a time, unprocessed ones sent again a bounded number
-    /// of times.
+    /// BatchWriteItem, 25 requests at a time, one after another.
     async fn batch_write(&self, writes: Vec<WriteRequest>) -> Result<(), StoreError> {
         for chunk in writes.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for _ in 0..5 {
-                if pending.is_empty() {
-                    break;
-                }
-                let output = sent(
-                    "BatchWriteItem",
-                    self.client.batch_write_item().request_items(&self.table, pending.clone()).send().await,
-                )?;
-                pending = output.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unavailable);
-            }
+            self.write_chunk(chunk.to_vec()).await?;
         }
         Ok(())
     }
