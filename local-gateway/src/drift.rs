@@ -82,6 +82,7 @@ fn each_function_reads_exactly_the_configuration_the_template_sets_for_it() {
     let value = |name: &str| match name {
         config::UPLOAD_URL_TTL_SECONDS | config::DOWNLOAD_URL_TTL_SECONDS | config::MAX_UPLOAD_BYTES => "300",
         config::SHARE_EMAIL_WINDOW_SECONDS => "120",
+        config::JOBS_SYNC_LIMIT | config::JOBS_CHUNK_SIZE => "100",
         portal_shared::signup::COMPANY_SIGNUP => "closed",
         config::PUBLIC_URL => "https://portal.example.com",
         _ => "x",

@@ -21,11 +21,14 @@ use crate::identity::StaffMember;
 pub const MAX_FAILURES: usize = 20;
 
 /// Writes above which a change runs as a job rather than in the request (deployed;
-/// `JOBS_SYNC_LIMIT` sets it, the local stack uses a small one so tests stay fast).
-pub const DEFAULT_SYNC_LIMIT: usize = 100;
+/// `JOBS_SYNC_LIMIT` sets it, the local stack uses a small one so tests stay fast). At most
+/// 20: a synchronous share or organization access change costs up to about 8 requests per
+/// unit, and the routes' request caps (`route_caps`) hold 3 × that for 20 units.
+pub const DEFAULT_SYNC_LIMIT: usize = 20;
 
-/// Units of work one chunk does (deployed; `JOBS_CHUNK_SIZE` sets it).
-pub const DEFAULT_CHUNK_SIZE: usize = 25;
+/// Units of work one chunk does (deployed; `JOBS_CHUNK_SIZE` sets it). The jobs function's
+/// per-record request cap follows from it (`route_caps::jobs_record_cap`).
+pub const DEFAULT_CHUNK_SIZE: usize = 10;
 
 /// A finished job's item is kept this long (TTL), for `GET /jobs/{jobId}`.
 pub const KEEP_FINISHED_DAYS: i64 = 30;

@@ -38,16 +38,25 @@ pub const ROUTE_CAPS: &[(&str, u32)] = &[
     ("POST /registration/confirm", 100),
     // A query per company of the customer (merged pages).
     ("GET /portal/submissions", 100),
-    // Still growing with the data (issue 24 makes them paged reads or jobs).
-    ("GET /portal/shares", FAN_OUT_CAP),
-    ("POST /shares", FAN_OUT_CAP),
+    // The view index: 2 + a query per company + the page's check (⌈k / 100⌉ reads).
+    ("GET /portal/shares", 100),
+    // Up to `jobs::DEFAULT_SYNC_LIMIT` (20) shares in the request, about 8 requests each
+    // with the contact's access and invitation; more is a job. 3 × (10 + 8 × 20) = 510.
+    ("POST /shares", 510),
+    // Up to 20 members in the request (access, invitation or sign-out and notice: 6 each);
+    // more is a job. 3 × (4 + 6 × 20) = 372.
+    ("POST /organizations/{organizationId}/access", 380),
+    ("DELETE /organizations/{organizationId}/access", 380),
+    // A selection of at most 100 items (and a contact with at most 100 shares): each a
+    // share and its announcement, plus the removals.
     ("PUT /contacts/{contactId}/shares", FAN_OUT_CAP),
+    // An empty folder (a non-empty one is a job): the folder, its shares, its delete.
+    ("DELETE /folders/{folderId}", 100),
+    // Still growing with the data: the shares of a contact or a document, an
+    // organization's members (not yet jobs).
     ("DELETE /contacts/{contactId}", FAN_OUT_CAP),
     ("DELETE /documents/{documentId}", FAN_OUT_CAP),
-    ("DELETE /folders/{folderId}", FAN_OUT_CAP),
     ("DELETE /organizations/{organizationId}", FAN_OUT_CAP),
-    ("POST /organizations/{organizationId}/access", FAN_OUT_CAP),
-    ("DELETE /organizations/{organizationId}/access", FAN_OUT_CAP),
 ];
 
 /// The cap of one invocation of `route` (a `routeKey`; an unknown one gets the default).
@@ -60,6 +69,13 @@ pub fn route_cap(route: &str) -> u32 {
 /// (one BatchWriteItem, its unprocessed items asked again at most 4 times) and the lease
 /// given back: 13, × 3.
 pub const NOTIFICATIONS_RECORD_CAP: u32 = 40;
+
+/// The per-record cap of the jobs function, from its chunk size: a chunk reads its job,
+/// records its progress and sends the next (3), and each unit costs at most about 11
+/// requests (a share unit: 5, plus 6 for a contact's access and invitation), × 3.
+pub const fn jobs_record_cap(chunk_size: usize) -> u32 {
+    3 * (3 + 11 * chunk_size as u32)
+}
 
 #[cfg(test)]
 mod tests {
@@ -74,6 +90,8 @@ mod tests {
             assert!(*cap > DEFAULT_ROUTE_CAP, "{route}: a cap below the default needs no row");
         }
         assert_eq!(route_cap("GET /contacts"), DEFAULT_ROUTE_CAP);
-        assert_eq!(route_cap("POST /shares"), FAN_OUT_CAP);
+        assert_eq!(route_cap("DELETE /documents/{documentId}"), FAN_OUT_CAP);
+        // A chunk of the deployed size stays well inside the jobs function's 10 s.
+        assert!(jobs_record_cap(crate::jobs::DEFAULT_CHUNK_SIZE) <= FAN_OUT_CAP);
     }
 }

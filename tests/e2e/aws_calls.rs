@@ -178,6 +178,10 @@ fn the_documented_caps_are_the_caps_in_the_code() -> Result<()> {
         route_caps::DEFAULT_RECORD_CAP,
     );
     code.insert("a queue record of notifications".to_owned(), route_caps::NOTIFICATIONS_RECORD_CAP);
+    code.insert(
+        "a job chunk (the jobs function)".to_owned(),
+        route_caps::jobs_record_cap(portal_shared::jobs::DEFAULT_CHUNK_SIZE),
+    );
     ensure!(
         documented == code,
         "docs/performance.md \"Caps per route\" differs from route_caps:\n{documented:#?}\n{code:#?}"

@@ -21,7 +21,11 @@ use portal_tests::{call_in_process, env, sdk};
 /// The page size asked for: both companies hold at least a full page of each listing.
 const PAGE: u32 = 5;
 const SMALL: usize = 5;
-const LARGE: usize = 60;
+/// Five times the small one: a walk or a fan-out shows, and the local stream (one shard,
+/// moto answering each index query by walking the table) indexes it in a minute or two.
+const LARGE: usize = 25;
+/// How long each world may take to show in the customer's listing (the view index).
+const INDEXED: Duration = Duration::from_secs(300);
 /// Companies of the customer in both worlds (more than one: the merge across companies).
 const COMPANIES: usize = 2;
 
@@ -38,15 +42,16 @@ async fn page_requests(api: &ApiGateway, path: &str, token: Option<&str>) -> Res
 }
 
 #[tokio::test]
+#[ignore = "seeds hundreds of items at once, which the one local stream delivers to the view index for a minute or more: `cargo xtask test` runs it alone, after the rest"]
 async fn paged_routes_make_the_same_aws_requests_per_page_at_any_size() -> Result<()> {
     let api = ApiGateway::new(&sdk().await, &env().stack, "http://127.0.0.1").await?;
+    // One after the other: the small world's indexing never waits behind the large one's.
     let small =
         World::build(&env().stack, &env().api_url, &Shape::every(SMALL).with(Dimension::Companies, COMPANIES)).await?;
+    small.wait_until_visible(INDEXED).await?;
     let large =
         World::build(&env().stack, &env().api_url, &Shape::every(LARGE).with(Dimension::Companies, COMPANIES)).await?;
-    for world in [&small, &large] {
-        world.wait_until_visible(Duration::from_secs(60)).await?;
-    }
+    large.wait_until_visible(INDEXED).await?;
     let mut grown = Vec::new();
     let mut measured = Vec::new();
     let mut done = std::collections::BTreeSet::new();

@@ -16,7 +16,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use xtask::function_env::LOCAL_JOBS_SYNC_LIMIT;
 
-const JOB_DONE: Duration = Duration::from_secs(60);
+// Generous: a job is a chain of queue round trips, and the suite loads one moto with every test.
+const JOB_DONE: Duration = Duration::from_secs(240);
 
 /// Waits for a job to end (polling, bounded by `JOB_DONE`); its final view.
 async fn finished(t: &TenantFixture, job: &str) -> Result<Value> {

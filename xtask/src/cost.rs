@@ -232,7 +232,11 @@ pub struct ActionRequests {
     pub gb_seconds: f64,
 }
 
-pub fn action_requests(model: &Model, routes: &BTreeMap<String, RouteRequests>, action: &Action) -> Result<ActionRequests> {
+pub fn action_requests(
+    model: &Model,
+    routes: &BTreeMap<String, RouteRequests>,
+    action: &Action,
+) -> Result<ActionRequests> {
     let lambda = &model.lambda;
     let billed_ms = |aws_requests: f64| lambda.base_ms + lambda.ms_per_aws_request * aws_requests;
     let mut out = ActionRequests::default();
@@ -356,10 +360,7 @@ pub fn report(model: &Model, routes: &BTreeMap<String, RouteRequests>) -> Result
     for (name, value) in &model.profile {
         writeln!(out, "| `{name}` | {} |", trim(*value))?;
     }
-    writeln!(
-        out,
-        "\n**Requests per user action** (per occurrence; DynamoDB as requests and as capacity units):\n"
-    )?;
+    writeln!(out, "\n**Requests per user action** (per occurrence; DynamoDB as requests and as capacity units):\n")?;
     writeln!(
         out,
         "| Action | Per company per month | Lambda invocations | GB-s | DynamoDB requests | RRU / WRU | S3 | SES | SQS | Cognito |"
@@ -407,11 +408,16 @@ pub fn report(model: &Model, routes: &BTreeMap<String, RouteRequests>) -> Result
         }
         writeln!(out, "| {unit} | {} |", costs.iter().map(|c| money(*c)).collect::<Vec<_>>().join(" | "))?;
     }
-    writeln!(out, "| **Everything but Cognito** | {} |", totals.iter().map(|c| format!("**{}**", money(*c))).collect::<Vec<_>>().join(" | "))?;
+    writeln!(
+        out,
+        "| **Everything but Cognito** | {} |",
+        totals.iter().map(|c| format!("**{}**", money(*c))).collect::<Vec<_>>().join(" | ")
+    )?;
     let mut dominant = Vec::new();
     for plan_name in ["Essentials", "Plus", "Lite"] {
         let Some(plan) = model.cognito.plans.get(plan_name) else { continue };
-        let cognito: Vec<f64> = sizes.iter().map(|(n, _)| cognito_price(&model.cognito, plan, mau(model, *n as f64))).collect();
+        let cognito: Vec<f64> =
+            sizes.iter().map(|(n, _)| cognito_price(&model.cognito, plan, mau(model, *n as f64))).collect();
         writeln!(
             out,
             "| Cognito {plan_name} ({} MAU per company) | {} |",
@@ -452,10 +458,20 @@ pub fn report(model: &Model, routes: &BTreeMap<String, RouteRequests>) -> Result
     writeln!(out, "| Line | USD | Per | Free a month | Source (read) |\n| --- | ---: | ---: | ---: | --- |")?;
     for key in PRICES {
         let p = &model.prices[*key];
-        writeln!(out, "| {} | {} | {} | {} | {} ({}) |", p.unit, p.usd, trim(p.per), trim(p.free_per_month), p.source, p.read)?;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} ({}) |",
+            p.unit,
+            p.usd,
+            trim(p.per),
+            trim(p.free_per_month),
+            p.source,
+            p.read
+        )?;
     }
     for (name, plan) in &model.cognito.plans {
-        let tiers: Vec<String> = plan.tiers.iter().map(|t| format!("{} up to {} MAU", t.usd, group(t.up_to as u64))).collect();
+        let tiers: Vec<String> =
+            plan.tiers.iter().map(|t| format!("{} up to {} MAU", t.usd, group(t.up_to as u64))).collect();
         writeln!(
             out,
             "| Cognito {name}, per MAU | {} | 1 | {} | {} ({}) |",
@@ -488,7 +504,8 @@ fn group(n: u64) -> String {
 /// `cargo xtask cost [--write]`.
 pub fn run(write: bool) -> Result<()> {
     let root = repo_root();
-    let model = Model::parse(&std::fs::read_to_string(root.join("docs/cost-model.toml")).context("docs/cost-model.toml")?)?;
+    let model =
+        Model::parse(&std::fs::read_to_string(root.join("docs/cost-model.toml")).context("docs/cost-model.toml")?)?;
     let doc_path = root.join("docs/performance.md");
     let doc = std::fs::read_to_string(&doc_path).context("docs/performance.md")?;
     let markdown = report(&model, &route_table(&doc)?)?;
@@ -527,12 +544,24 @@ mod tests {
                         | `GET /me` | 8 | 2 | 0 | 0 | 0 | 0 |\n";
         assert_eq!(route_table(with_cap).expect("table")["GET /me"].dynamodb, 2.0);
         assert!(route_table("no table here").is_err());
-        assert!(route_table("| Route | DynamoDB | S3 | Cognito | SES | SQS |\n| --- |\n| `GET /me` | two | 0 | 0 | 0 | 0 |\n").is_err());
+        assert!(
+            route_table(
+                "| Route | DynamoDB | S3 | Cognito | SES | SQS |\n| --- |\n| `GET /me` | two | 0 | 0 | 0 | 0 |\n"
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn a_price_takes_off_the_free_allowance_once() {
-        let line = Price { usd: 0.20, per: 1e6, unit: "requests".into(), free_per_month: 1e6, source: "s".into(), read: "r".into() };
+        let line = Price {
+            usd: 0.20,
+            per: 1e6,
+            unit: "requests".into(),
+            free_per_month: 1e6,
+            source: "s".into(),
+            read: "r".into(),
+        };
         assert_eq!(price(&line, 500_000.0), 0.0);
         assert!((price(&line, 3e6) - 0.40).abs() < 1e-12);
     }
@@ -542,10 +571,8 @@ mod tests {
         let cognito = Cognito { source: "s".into(), read: "r".into(), free_mau: 10_000.0, plans: BTreeMap::new() };
         let essentials = Plan { free: true, tiers: vec![Tier { up_to: 1e9, usd: 0.015 }] };
         let plus = Plan { free: false, tiers: vec![Tier { up_to: 1e9, usd: 0.02 }] };
-        let lite = Plan {
-            free: true,
-            tiers: vec![Tier { up_to: 100_000.0, usd: 0.0055 }, Tier { up_to: 1e9, usd: 0.0046 }],
-        };
+        let lite =
+            Plan { free: true, tiers: vec![Tier { up_to: 100_000.0, usd: 0.0055 }, Tier { up_to: 1e9, usd: 0.0046 }] };
         assert_eq!(cognito_price(&cognito, &essentials, 9_000.0), 0.0);
         assert!((cognito_price(&cognito, &essentials, 20_000.0) - 150.0).abs() < 1e-9);
         assert!((cognito_price(&cognito, &plus, 20_000.0) - 400.0).abs() < 1e-9, "Plus has no free MAUs");
@@ -558,7 +585,8 @@ mod tests {
         let root = repo_root();
         let model = Model::parse(&std::fs::read_to_string(root.join("docs/cost-model.toml")).expect("model"))
             .expect("docs/cost-model.toml parses");
-        let routes = route_table(&std::fs::read_to_string(root.join("docs/performance.md")).expect("doc")).expect("table");
+        let routes =
+            route_table(&std::fs::read_to_string(root.join("docs/performance.md")).expect("doc")).expect("table");
         for action in &model.actions {
             action_requests(&model, &routes, action).expect("every route of every action is in the table");
         }
@@ -570,14 +598,16 @@ mod tests {
         let one = quantities(&model, &routes, 1.0).expect("1");
         let many = quantities(&model, &routes, 10_000.0).expect("10,000");
         assert!(many["lambda_requests"] > one["lambda_requests"] * 9_999.0);
+        // The fixed lines follow the template: one alarm-month per alarm it declares.
+        let template = std::fs::read_to_string(root.join("infra/template.yaml")).expect("template");
+        let alarms = template.matches("Type: AWS::CloudWatch::Alarm").count();
+        assert_eq!(model.fixed.alarms, alarms as f64, "docs/cost-model.toml [fixed] alarms");
     }
 
     #[test]
     fn an_action_costs_its_routes_requests_plus_its_events() {
-        let model = Model::parse(
-            &std::fs::read_to_string(repo_root().join("docs/cost-model.toml")).expect("model"),
-        )
-        .expect("model");
+        let model = Model::parse(&std::fs::read_to_string(repo_root().join("docs/cost-model.toml")).expect("model"))
+            .expect("model");
         let routes = route_table(TABLE).expect("table");
         let action = Action {
             name: "share".into(),

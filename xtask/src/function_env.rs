@@ -22,10 +22,10 @@ pub const LOCAL_COMPANY_SIGNUP: &str = "open";
 pub const LOCAL_SHARE_EMAIL_WINDOW_SECONDS: i64 = 2;
 
 /// Writes above which a bulk change runs as a job, locally (deployed: the template's
-/// `JobsSyncLimit`, 100), so the suite makes jobs from a few dozen shares.
+/// `JobsSyncLimit`, 20), so the suite makes jobs from a few dozen shares.
 pub const LOCAL_JOBS_SYNC_LIMIT: usize = 12;
 
-/// Units of work per chunk of a job, locally (deployed: `JobsChunkSize`, 25), so a small
+/// Units of work per chunk of a job, locally (deployed: `JobsChunkSize`, 10), so a small
 /// job runs in several chunks.
 pub const LOCAL_JOBS_CHUNK_SIZE: usize = 4;
 

@@ -98,7 +98,8 @@ impl App {
 
     /// Entry point: an SQS batch; only the records that failed are reported back.
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        portal_shared::batch::process_json(event, "a job chunk", |message| self.process(message)).await
+        let cap = portal_shared::route_caps::jobs_record_cap(self.chunk_size);
+        portal_shared::batch::process_json_capped(event, "a job chunk", cap, |message| self.process(message)).await
     }
 
     /// What the Lambda runtime does with a JSON payload: deserialized into an [`SqsEvent`]

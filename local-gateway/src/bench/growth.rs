@@ -485,8 +485,13 @@ fn markdown(report: &Value, routes: &[RouteGrowth], sizes: &[SizeRun]) -> String
         out.push_str(" Growth |\n| --- |");
         out.push_str(&" ---: |".repeat(measured.len()));
         out.push_str(" --- |\n");
-        let mut route_names: Vec<&str> = mine.iter().map(|r| r.route.as_str()).collect();
-        route_names.dedup();
+        // Each route once, in the order measured (the runs are by size, then route).
+        let mut route_names: Vec<&str> = Vec::new();
+        for r in &mine {
+            if !route_names.contains(&r.route.as_str()) {
+                route_names.push(&r.route);
+            }
+        }
         for route in route_names {
             out.push_str(&format!("| `{route}` |"));
             let row: Vec<&&RouteGrowth> = mine.iter().filter(|r| r.route == route).collect();

@@ -176,6 +176,8 @@ pub struct World {
     pub other_company: Option<(TenantId, DocumentId)>,
     /// Every document the customer should see, across companies.
     pub visible: BTreeSet<DocumentId>,
+    /// The visible documents' names, to name what the listing misses.
+    visible_names: std::collections::BTreeMap<DocumentId, String>,
     /// Items written by the seeding (seeded count, for the report).
     pub seeded_items: usize,
     keys: Vec<SeededKey>,
@@ -281,6 +283,7 @@ impl World {
         let t = tenant.id;
         let mut seeds = Vec::new();
         let mut visible = BTreeSet::new();
+        let mut visible_names = std::collections::BTreeMap::new();
         let base = m.document("base.pdf".into(), None)?;
         let base_document = base.id;
         seeds.push(Seed::Document(base));
@@ -330,6 +333,7 @@ impl World {
             let document = m.document(format!("shared-{n}.pdf"), None)?;
             seeds.push(Seed::Share(t, m.share(contact_id, ItemRef::Document(document.id))));
             visible.insert(document.id);
+            visible_names.insert(document.id, document.name.to_string());
             shared_document = Some(document.id);
             seeds.push(Seed::Document(document));
         }
@@ -339,6 +343,7 @@ impl World {
             let document = m.document(format!("in-folder-{n}.pdf"), Some(folder.id))?;
             seeds.push(Seed::Share(t, m.share(contact_id, ItemRef::Folder(folder.id))));
             visible.insert(document.id);
+            visible_names.insert(document.id, document.name.to_string());
             shared_folder = Some(folder.id);
             seeds.push(Seed::Document(document));
             seeds.push(Seed::Folder(t, folder));
@@ -350,6 +355,7 @@ impl World {
             for n in 0..shape.of(Dimension::FolderSize) {
                 let document = m.document(format!("big-{n}.pdf"), Some(folder.id))?;
                 visible.insert(document.id);
+                visible_names.insert(document.id, document.name.to_string());
                 one = Some(document.id);
                 seeds.push(Seed::Document(document));
             }
@@ -371,6 +377,7 @@ impl World {
             }
             let document = m.document("deep.pdf".into(), parent)?;
             visible.insert(document.id);
+            visible_names.insert(document.id, document.name.to_string());
             deep = parent.map(|f| (f, document.id));
             seeds.push(Seed::Document(document));
         }
@@ -397,6 +404,7 @@ impl World {
             m = Maker { tenant: t, ..other_maker };
             let link = CustomerLink { tenant_id: other.id, contact_id: contact.id, linked_at: m.at() };
             visible.insert(document.id);
+            visible_names.insert(document.id, document.name.to_string());
             other_company = Some((other.id, document.id));
             seeds.push(Seed::CustomerLink(customer_sub.clone(), link));
             seeds.push(Seed::Share(other.id, share));
@@ -404,7 +412,13 @@ impl World {
             seeds.push(Seed::Contact(other.id, contact));
             seeds.push(Seed::Tenant(other));
         }
-        let keys = store.seed(&seeds).await.context("seeding")?;
+        // What is shared after what it shares, as the app makes them (a folder before what
+        // it holds, a share after both): the stream delivers the second write after the
+        // first, and the view index sees each share with its whole subtree in place.
+        let (shares, things): (Vec<Seed>, Vec<Seed>) =
+            seeds.into_iter().partition(|seed| matches!(seed, Seed::Share(..) | Seed::CustomerLink(..)));
+        let mut keys = store.seed(&things).await.context("seeding")?;
+        keys.extend(store.seed(&shares).await.context("seeding the shares")?);
         Ok(Self {
             tenant_id: t,
             staff,
@@ -419,6 +433,7 @@ impl World {
             deep,
             other_company,
             visible,
+            visible_names,
             seeded_items: keys.len(),
             keys,
             store,
@@ -584,14 +599,45 @@ impl World {
             if seen == self.visible.len() {
                 return Ok(started.elapsed());
             }
-            anyhow::ensure!(
-                started.elapsed() < timeout,
-                "the customer's listing shows {seen} documents, not {}, after {:?}",
-                self.visible.len(),
-                started.elapsed()
-            );
+            if started.elapsed() >= timeout {
+                let listed = self.listed_ids().await?;
+                let missing: Vec<&str> = self
+                    .visible_names
+                    .iter()
+                    .filter(|(id, _)| !listed.contains(&id.to_string()))
+                    .map(|(_, name)| name.as_str())
+                    .collect();
+                anyhow::bail!(
+                    "the customer's listing shows {seen} documents, not {}, after {:?}; missing: {missing:?}",
+                    self.visible.len(),
+                    started.elapsed()
+                );
+            }
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
+    }
+
+    /// The ids the customer's listing shows (bounded, like `page_through`).
+    async fn listed_ids(&self) -> Result<BTreeSet<String>> {
+        let mut listed = BTreeSet::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..self.visible.len() / PAGE_THROUGH_LIMIT as usize + 10 {
+            let path = match &cursor {
+                Some(c) => format!("/portal/shares?limit={PAGE_THROUGH_LIMIT}&cursor={c}"),
+                None => format!("/portal/shares?limit={PAGE_THROUGH_LIMIT}"),
+            };
+            let page = self.customer.get(&path).await?.expect(200)?;
+            for item in page["items"].as_array().into_iter().flatten() {
+                listed.insert(
+                    listed_id(item).with_context(|| format!("a listed item without an id: {item}"))?.to_owned(),
+                );
+            }
+            cursor = page["nextCursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(listed)
     }
 
     /// How many documents the customer's listing says it holds (`total`), or counts.

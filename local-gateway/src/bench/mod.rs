@@ -296,9 +296,7 @@ pub async fn run(options: Options) -> Result<()> {
             for (runtime_name, command, args, extra) in &runtimes {
                 eprintln!("bench: {route} warm in {runtime_name} (idle hold {}) …", if held { "on" } else { "off" });
                 let mut program_env = env.clone();
-                program_env.retain(|(k, _)| {
-                    k != "AWS_ENDPOINT_URL" && !extra.iter().any(|(e, _)| e == k)
-                });
+                program_env.retain(|(k, _)| k != "AWS_ENDPOINT_URL" && !extra.iter().any(|(e, _)| e == k));
                 program_env.push(("AWS_ENDPOINT_URL".to_owned(), proxy.url()));
                 program_env.extend(extra.iter().cloned());
                 let program = Program { command: command.clone(), args: args.clone(), env: program_env, core };

@@ -96,7 +96,11 @@ pub async fn series(
             .with_context(|| format!("{name}, {route}: no response within 30 s (logs: {})", log_path.display()))?;
         let answered = serde_json::from_str::<Value>(&outcome.body).ok().and_then(|b| b["statusCode"].as_u64());
         if !outcome.ok || answered != Some(u64::from(status)) {
-            bail!("{name}, {route}: answered {answered:?}, not {status}: {} (logs: {})", outcome.body, log_path.display());
+            bail!(
+                "{name}, {route}: answered {answered:?}, not {status}: {} (logs: {})",
+                outcome.body,
+                log_path.display()
+            );
         }
         if index >= WARM_UP {
             outcomes.push(outcome);
@@ -112,10 +116,8 @@ pub async fn series(
     for outcome in &outcomes {
         let mine: Vec<&Exchange> =
             log.iter().filter(|e| e.started >= outcome.served && e.ended <= outcome.at).collect();
-        let made: Vec<String> = mine
-            .iter()
-            .map(|e| format!("{} {}", e.service, e.operation.as_deref().unwrap_or("?")))
-            .collect();
+        let made: Vec<String> =
+            mine.iter().map(|e| format!("{} {}", e.service, e.operation.as_deref().unwrap_or("?"))).collect();
         match &requests {
             None => requests = Some(made),
             Some(first) => ensure!(
@@ -130,10 +132,7 @@ pub async fn series(
         overhead.push(ms(total.saturating_sub(waiting)));
         cpu.extend(outcome.cpu.map(ms));
     }
-    ensure!(
-        cpu.len() == outcomes.len(),
-        "{name}: the process's CPU time could not be read"
-    );
+    ensure!(cpu.len() == outcomes.len(), "{name}: the process's CPU time could not be read");
     Ok(PeerSeries {
         route: route.to_owned(),
         runtime: name.to_owned(),
@@ -203,9 +202,8 @@ const NODE_SOURCES: [&str; 3] = ["package.json", "package-lock.json", "functions
 
 impl NodePeer {
     pub fn ensure() -> Result<Self> {
-        let node = which("node").context(
-            "the Node.js peer needs Node.js 20 or later and npm on PATH (the machine's `nodejs` package)",
-        )?;
+        let node = which("node")
+            .context("the Node.js peer needs Node.js 20 or later and npm on PATH (the machine's `nodejs` package)")?;
         let npm = which("npm").context("the Node.js peer needs npm on PATH")?;
         let sources = repo_root().join("local-gateway/src/bench/node");
         let dir = local_dir().join("node-peer");

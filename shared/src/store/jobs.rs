@@ -60,8 +60,8 @@ impl Store {
         let kept = serde_dynamo::to_attribute_value(job.keepable(&outcome.failures))
             .map_err(|e| StoreError::internal("serialize failures", e))?;
         let mut update = String::from(
-            "SET step = :next, #status = :status, done = done + :done, failed = failed + :failed, \
-             total = total + :discovered, failures = list_append(if_not_exists(failures, :empty), :kept)",
+            "SET #step = :next, #status = :status, #done = #done + :done, #failed = #failed + :failed, \
+             #total = #total + :discovered, #failures = list_append(if_not_exists(#failures, :empty), :kept)",
         );
         let status = match &outcome.next {
             Some(_) => {
@@ -79,8 +79,14 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(Self::tenant_key(tenant, job_sk(job.id))))
             .update_expression(update)
-            .condition_expression("attribute_exists(#pk) AND step = :step")
+            .condition_expression("attribute_exists(#pk) AND #step = :step")
             .expression_attribute_names("#pk", PK)
+            // Every attribute by a placeholder: `total` is one of DynamoDB's reserved words.
+            .expression_attribute_names("#step", "step")
+            .expression_attribute_names("#done", "done")
+            .expression_attribute_names("#failed", "failed")
+            .expression_attribute_names("#total", "total")
+            .expression_attribute_names("#failures", "failures")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#cursor", "cursor")
             .expression_attribute_values(":step", n(job.step as i64))

@@ -38,10 +38,10 @@ pub use drive::MAX_FOLDER_DEPTH;
 pub use error::{Clash, Entity, StoreError};
 pub use jobs::{JOB_PREFIX, job_sk};
 pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
-pub use search::{DocumentScope, RENAME_REINDEX_MEMBERS, SEARCH_ROUNDS, contact_words, document_words};
 pub use organizations::{ORGANIZATION_SHARE_PREFIX, OrganizationShare};
-pub use sharing::ORGANIZATION_ATTRIBUTE;
+pub use search::{DocumentScope, RENAME_REINDEX_MEMBERS, SEARCH_ROUNDS, contact_words, document_words};
 pub use seed::{Seed, SeededKey};
+pub use sharing::ORGANIZATION_ATTRIBUTE;
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};

@@ -115,7 +115,10 @@ impl Store {
 
     /// One `BatchWriteItem` of at most 25 requests; unprocessed ones (throttling) are sent
     /// again, a bounded number of times.
-    pub(super) async fn write_chunk(&self, mut pending: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
+    pub(super) async fn write_chunk(
+        &self,
+        mut pending: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+    ) -> Result<(), StoreError> {
         for _ in 0..8 {
             if pending.is_empty() {
                 return Ok(());
