@@ -34,7 +34,7 @@ struct Faulty {
 
 /// The SDK's standard retries, with short back-offs so that a test waits milliseconds,
 /// not seconds, for the retries of a failing request.
-fn quick_retries(sdk: SdkConfig) -> SdkConfig {
+pub(crate) fn quick_retries(sdk: SdkConfig) -> SdkConfig {
     sdk.to_builder().retry_config(RetryConfig::standard().with_initial_backoff(Duration::from_millis(5))).build()
 }
 

@@ -173,6 +173,21 @@ async fn the_listing_converges_to_the_truth_after_every_kind_of_change() -> anyh
     w.t.admin.send(Method::POST, &format!("/contacts/{contact}/access"), None).await?.expect(200)?;
     assert_eq!(w.converged("access reopened").await?.len(), 3);
 
+    // An organization's share: the contact joins (a job gives it the organization's shares),
+    // then leaves (a job takes them away); the index follows each.
+    let org = w.t.member.post("/organizations", json!({ "name": unique("org") })).await?.expect(201)?;
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let for_org = w.upload("For the organization.txt", None).await?;
+    let body = json!({ "items": [{ "kind": "document", "id": for_org }], "organizationId": org_id });
+    w.t.member.post("/shares", body).await?.expect(200)?;
+    assert!(!w.converged("shared with an organization the contact is not in").await?.contains(&for_org));
+    w.patch(&format!("/contacts/{contact}"), json!({ "organizationId": org_id })).await?;
+    portal_tests::eventually(JOB_DONE, || async { Ok(w.converged("joined the organization").await?.contains(&for_org)) })
+        .await?;
+    w.patch(&format!("/contacts/{contact}"), json!({ "organizationId": null })).await?;
+    portal_tests::eventually(JOB_DONE, || async { Ok(!w.converged("left the organization").await?.contains(&for_org)) })
+        .await?;
+
     // An expiring share: shown, then hidden at its instant, with no change to the table.
     let brief = w.upload("Brief.txt", None).await?;
     let until = time::OffsetDateTime::now_utc() + time::Duration::seconds(8);
@@ -199,6 +214,10 @@ async fn the_listing_converges_to_the_truth_after_every_kind_of_change() -> anyh
     .await?;
     Ok(())
 }
+
+/// How long a membership change's job may take to reach the index (a job's chunks, then
+/// the stream), on a loaded machine.
+const JOB_DONE: Duration = Duration::from_secs(120);
 
 /// A stream batch (as Lambda gives it) of the current item at `sk`, as `event_name` with
 /// `image` as its image (`None`: a REMOVE with the item as its old image).
@@ -289,6 +308,83 @@ async fn replayed_and_reordered_stream_records_converge_to_the_truth() -> anyhow
     let batch = json!({ "Records": [record(7, &pk, &share_sk(&gone), &broken, true)] });
     let answer = functions.invoke_queue("view-index", batch).await?.map_err(anyhow::Error::msg)?;
     assert_eq!(answer["batchItemFailures"], json!([{ "itemIdentifier": "7" }]), "{answer}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failing_table_leaves_the_index_behind_never_ahead_and_the_redelivery_converges() -> anyhow::Result<()> {
+    let mut w = World::new().await?;
+    let kept = w.upload("Kept.txt", None).await?;
+    let gone = w.upload("Unshared.txt", None).await?;
+    w.share("document", &kept).await?;
+    w.share("document", &gone).await?;
+    assert_eq!(w.converged("shared").await?.len(), 2);
+    let stack = &portal_tests::env().stack;
+    let (tenant, contact) = (w.t.tenant.id, w.contact_id());
+    let pk = format!("TENANT#{tenant}");
+    let share_sk = |id: &str| format!("SHARE#{}#{id}", w.contact);
+    let gone_share = item_json(&stack.table, &pk, &share_sk(&gone)).await?;
+    let kept_share = item_json(&stack.table, &pk, &share_sk(&kept)).await?;
+    let entries = w.t.store.view_entries_of_contact(tenant, contact).await?;
+    let stale = entries.iter().find(|e| e.document_id.to_string() == gone).cloned().context_missing()?;
+    w.unshare(&gone).await?;
+    assert_eq!(w.converged("unshared").await?.len(), 1);
+    let (kept_id, gone_id): (DocumentId, DocumentId) = (kept.parse()?, gone.parse()?);
+    let batch = json!({ "Records": [
+        record(1, &pk, &share_sk(&gone), &gone_share, false),
+        record(2, &pk, &share_sk(&kept), &kept_share, true),
+    ]});
+
+    // The view-index function with its table behind the fault proxy, failing after `pass`
+    // requests, for every `pass` until a batch goes through: each time from the state two
+    // missed records leave (the unshared document's entry still there, the shared one's gone).
+    let proxy = xtask::aws_proxy::AwsProxy::start(&stack.endpoint).await?;
+    let faulty_sdk = crate::faults::quick_retries(xtask::provision::sdk_config(&proxy.url()).await);
+    let faulty = local_gateway::Functions::new(&faulty_sdk, stack, "http://127.0.0.1")?;
+    let healthy = local_gateway::Functions::new(&portal_tests::sdk().await, stack, "http://127.0.0.1")?;
+    let mut failed_at_least_once = false;
+    for pass in 0..40 {
+        w.t.store.write_view(tenant, contact, gone_id, Some(&stale)).await?;
+        w.t.store.write_view(tenant, contact, kept_id, None).await?;
+        proxy.fail(Some("dynamodb"), pass, xtask::aws_proxy::Fault::Throttle);
+        let answer = faulty.invoke_queue("view-index", batch.clone()).await?.map_err(anyhow::Error::msg)?;
+        proxy.heal();
+        // Never ahead of the truth: the stale entry is never listed nor downloadable.
+        let shown: BTreeSet<String> = listed(&w.customer, "", 100).await?.into_iter().collect();
+        assert!(!shown.contains(&gone), "pass {pass}: an unshared document listed");
+        let path = format!("/portal/companies/{tenant}/documents/{gone}/download");
+        assert_problem(&w.customer.get(&path).await?, 403);
+        let failures = answer["batchItemFailures"].as_array().cloned().unwrap_or_default();
+        if failures.is_empty() {
+            anyhow::ensure!(failed_at_least_once, "the first pass went through: the proxy failed nothing");
+            break;
+        }
+        failed_at_least_once = true;
+        // The event source delivers the batch again from the first record that failed.
+        let from: u64 = failures[0]["itemIdentifier"].as_str().unwrap_or_default().parse()?;
+        let records: Vec<Value> = batch["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().parse::<u64>().unwrap() >= from)
+            .cloned()
+            .collect();
+        let again = healthy.invoke_queue("view-index", json!({ "Records": records })).await?.map_err(anyhow::Error::msg)?;
+        assert_eq!(again["batchItemFailures"], json!([]), "pass {pass}: {again}");
+        let ids: Vec<String> = w
+            .t
+            .store
+            .view_entries_of_contact(tenant, contact)
+            .await?
+            .iter()
+            .map(|e| e.document_id.to_string())
+            .collect();
+        assert_eq!(ids, [kept.clone()], "pass {pass}: the redelivery did not converge (failed from {from})");
+    }
+    let ids: Vec<String> =
+        w.t.store.view_entries_of_contact(tenant, contact).await?.iter().map(|e| e.document_id.to_string()).collect();
+    assert_eq!(ids, [kept.clone()], "the batch went through without converging");
+    assert_eq!(w.converged("after the faults").await?.len(), 1);
     Ok(())
 }
 
