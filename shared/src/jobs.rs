@@ -48,6 +48,9 @@ pub enum JobKind {
     OrganizationAccess,
     /// A non-empty folder deleted, bottom-up.
     FolderDelete,
+    /// The share records of a deleted document, folder, contact or organization removed
+    /// (past the first page, which the delete removes itself).
+    SharesTidy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,7 +121,24 @@ pub enum JobSpec {
     FolderDelete {
         folder_id: FolderId,
     },
+    SharesTidy {
+        of: SharesOf,
+    },
 }
+
+/// Whose share records a tidy removes: a deleted item's (a document or a folder), a
+/// deleted contact's, or a deleted organization's own (what was shared with it as such).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "owner", rename_all = "kebab-case", rename_all_fields = "camelCase")]
+pub enum SharesOf {
+    Item { item: ItemRef },
+    Contact { contact_id: ContactId },
+    Organization { organization_id: OrganizationId },
+}
+
+/// Share records a delete removes itself (one `Query` and one `BatchWriteItem`); the rest
+/// are a [`JobSpec::SharesTidy`] job.
+pub const TIDY_PAGE: usize = 25;
 
 impl JobSpec {
     pub fn kind(&self) -> JobKind {
@@ -128,6 +148,7 @@ impl JobSpec {
             Self::Membership { .. } => JobKind::Membership,
             Self::OrganizationAccess { .. } => JobKind::OrganizationAccess,
             Self::FolderDelete { .. } => JobKind::FolderDelete,
+            Self::SharesTidy { .. } => JobKind::SharesTidy,
         }
     }
 }
@@ -310,6 +331,28 @@ pub fn respond<T: Serialize>(
     }
 }
 
+/// Removes the share records of a deleted item, contact or organization: the first [`TIDY_PAGE`] at
+/// once, the rest (when there are more) by a job started on behalf of `by`, whose id is
+/// returned. The records are invisible already, so the delete is done either way: the
+/// caller answers as if all were removed.
+#[cfg(all(feature = "sqs", feature = "dynamodb"))]
+pub async fn tidy_shares(
+    store: &crate::store::Store,
+    queue: &JobQueue,
+    tenant: TenantId,
+    by: &StaffMember,
+    of: SharesOf,
+) -> Result<Option<JobId>, crate::ApiError> {
+    let tidied = store.tidy_shares(tenant, of, TIDY_PAGE).await?;
+    if !tidied.more {
+        return Ok(None);
+    }
+    let job = Job::new(JobSpec::SharesTidy { of }, by, 0, OffsetDateTime::now_utc());
+    let id = job.id;
+    start(store, queue, tenant, job).await?;
+    Ok(Some(id))
+}
+
 /// Stores a new job and sends its first chunk. A job whose first message could not be
 /// sent is stored as failed ("never started"), so `GET /jobs/{jobId}` never shows a job
 /// queued forever; the request answers the send's error.
@@ -437,6 +480,26 @@ mod tests {
         let text = serde_json::to_string(&message).unwrap();
         assert_eq!(serde_json::from_str::<ChunkMessage>(&text).unwrap(), message);
         assert!(serde_json::from_str::<ChunkMessage>(&text.replace("}", r#","extra":1}"#)).is_err());
+    }
+
+    #[test]
+    fn a_tidy_job_names_whose_shares_it_removes_as_stored() {
+        let folder = FolderId::new();
+        let spec = JobSpec::SharesTidy { of: SharesOf::Item { item: ItemRef::Folder(folder) } };
+        let stored = serde_json::to_value(&spec).unwrap();
+        assert_eq!(stored["kind"], "shares-tidy");
+        assert_eq!(stored["of"]["owner"], "item");
+        assert_eq!(stored["of"]["item"]["id"], folder.to_string());
+        assert_eq!(serde_json::from_value::<JobSpec>(stored).unwrap(), spec);
+        for of in [
+            SharesOf::Contact { contact_id: ContactId::new() },
+            SharesOf::Organization { organization_id: OrganizationId::new() },
+        ] {
+            let spec = JobSpec::SharesTidy { of };
+            let text = serde_json::to_string(&spec).unwrap();
+            assert_eq!(serde_json::from_str::<JobSpec>(&text).unwrap(), spec);
+            assert_eq!(spec.kind(), JobKind::SharesTidy);
+        }
     }
 
     #[test]

@@ -50,13 +50,14 @@ pub const ROUTE_CAPS: &[(&str, u32)] = &[
     // A selection of at most 100 items (and a contact with at most 100 shares): each a
     // share and its announcement, plus the removals.
     ("PUT /contacts/{contactId}/shares", FAN_OUT_CAP),
-    // An empty folder (a non-empty one is a job): the folder, its shares, its delete.
-    ("DELETE /folders/{folderId}", 100),
-    // Still growing with the data: the shares of a contact or a document, an
-    // organization's members (not yet jobs).
-    ("DELETE /contacts/{contactId}", FAN_OUT_CAP),
-    ("DELETE /documents/{documentId}", FAN_OUT_CAP),
-    ("DELETE /organizations/{organizationId}", FAN_OUT_CAP),
+    // A delete, then a page of 25 of the item's, contact's or organization's share records (a Query and a
+    // BatchWriteItem, its unprocessed items sent again at most 7 times) and a job for the
+    // rest (PutItem, SendMessage); a non-empty folder is a job. A document adds its S3
+    // versions, a contact its sign-out: at most 20, × 3, rounded up.
+    ("DELETE /folders/{folderId}", 70),
+    ("DELETE /contacts/{contactId}", 70),
+    ("DELETE /documents/{documentId}", 70),
+    ("DELETE /organizations/{organizationId}", 70),
 ];
 
 /// The cap of one invocation of `route` (a `routeKey`; an unknown one gets the default).
@@ -90,7 +91,7 @@ mod tests {
             assert!(*cap > DEFAULT_ROUTE_CAP, "{route}: a cap below the default needs no row");
         }
         assert_eq!(route_cap("GET /contacts"), DEFAULT_ROUTE_CAP);
-        assert_eq!(route_cap("DELETE /documents/{documentId}"), FAN_OUT_CAP);
+        assert_eq!(route_cap("PUT /contacts/{contactId}/shares"), FAN_OUT_CAP);
         // A chunk of the deployed size stays well inside the jobs function's 10 s.
         assert!(jobs_record_cap(crate::jobs::DEFAULT_CHUNK_SIZE) <= FAN_OUT_CAP);
     }

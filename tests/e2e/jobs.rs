@@ -337,6 +337,74 @@ async fn deleting_a_large_folder_is_a_job_that_deletes_it_bottom_up() -> Result<
 }
 
 #[tokio::test]
+async fn deleting_what_was_shared_widely_removes_a_page_of_shares_then_a_job_tidies_the_rest() -> Result<()> {
+    use portal_shared::jobs::TIDY_PAGE;
+    use portal_shared::model::Share;
+    use portal_shared::pagination::PageRequest;
+    use portal_shared::store::Seed;
+
+    let t = tenant_fixture().await?;
+    let document = t.member.upload_into(None, "Shared widely.txt", "text/plain", b"bytes").await?;
+    let document = document["id"].as_str().unwrap().to_owned();
+    t.member.wait_settled(&document, portal_tests::SETTLE).await?;
+    let folder = folders(&t, 1).await?.remove(0);
+    let contact = contacts(&t, 1, None).await?.remove(0).0;
+    let (document_id, folder_id, contact_id): (portal_shared::domain::DocumentId, FolderId, ContactId) =
+        (document.parse()?, folder.parse()?, contact.parse()?);
+
+    // More than a page each: a document and a folder shared with many contacts, a contact
+    // with many shares, an organization with many things shared with it (written directly:
+    // the point is their number, not how they came).
+    let many = TIDY_PAGE + 6;
+    let by = t.member_account.member.sub.clone();
+    let share = |contact_id: ContactId, item: ItemRef| Share {
+        contact_id,
+        item,
+        shared_by: by.clone(),
+        shared_at: time::OffsetDateTime::now_utc(),
+        available_until: None,
+    };
+    let mut seeds = Vec::new();
+    for _ in 0..many {
+        seeds.push(Seed::Share(t.tenant.id, share(ContactId::new(), ItemRef::Document(document_id))));
+        seeds.push(Seed::Share(t.tenant.id, share(ContactId::new(), ItemRef::Folder(folder_id))));
+        seeds.push(Seed::Share(t.tenant.id, share(contact_id, ItemRef::Folder(FolderId::new()))));
+    }
+    t.store.seed(&seeds).await?;
+    let org = t.member.post("/organizations", json!({ "name": unique("org") })).await?.expect(201)?;
+    let organization_id: portal_shared::domain::OrganizationId = org["id"].as_str().unwrap().parse()?;
+    for _ in 0..many {
+        let shared = portal_shared::store::OrganizationShare {
+            organization_id,
+            item: ItemRef::Folder(FolderId::new()),
+            shared_by: by.clone(),
+            shared_at: time::OffsetDateTime::now_utc(),
+            available_until: None,
+        };
+        t.store.put_organization_share(t.tenant.id, &shared).await?;
+    }
+    let all = PageRequest { limit: 100, cursor: None };
+    assert_eq!(t.store.contact_shares(t.tenant.id, contact_id, &all).await?.items.len(), many);
+
+    t.member.send(Method::DELETE, &format!("/documents/{document}"), None).await?.expect(204)?;
+    t.member.send(Method::DELETE, &format!("/folders/{folder}"), None).await?.expect(204)?;
+    t.member.send(Method::DELETE, &format!("/contacts/{contact}"), None).await?.expect(204)?;
+    t.member.send(Method::DELETE, &format!("/organizations/{organization_id}"), None).await?.expect(204)?;
+    // The delete removed a page itself (read consistently: at most what the job left).
+    let left = t.store.contact_shares(t.tenant.id, contact_id, &all).await?.items.len();
+    assert!(left <= many - TIDY_PAGE, "{left} of {many} left after the delete");
+    eventually(JOB_DONE, || async {
+        let store = &t.store;
+        Ok(store.contact_shares(t.tenant.id, contact_id, &all).await?.items.is_empty()
+            && store.item_shares(t.tenant.id, ItemRef::Document(document_id), &all).await?.items.is_empty()
+            && store.item_shares(t.tenant.id, ItemRef::Folder(folder_id), &all).await?.items.is_empty()
+            && store.organization_shares(t.tenant.id, organization_id, &all).await?.items.is_empty())
+    })
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_job_is_seen_only_by_its_companys_staff_and_bad_ids_are_refused() -> Result<()> {
     let t = tenant_fixture().await?;
     let other = tenant_fixture().await?;

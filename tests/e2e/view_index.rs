@@ -182,11 +182,15 @@ async fn the_listing_converges_to_the_truth_after_every_kind_of_change() -> anyh
     w.t.member.post("/shares", body).await?.expect(200)?;
     assert!(!w.converged("shared with an organization the contact is not in").await?.contains(&for_org));
     w.patch(&format!("/contacts/{contact}"), json!({ "organizationId": org_id })).await?;
-    portal_tests::eventually(JOB_DONE, || async { Ok(w.converged("joined the organization").await?.contains(&for_org)) })
-        .await?;
+    portal_tests::eventually(JOB_DONE, || async {
+        Ok(w.converged("joined the organization").await?.contains(&for_org))
+    })
+    .await?;
     w.patch(&format!("/contacts/{contact}"), json!({ "organizationId": null })).await?;
-    portal_tests::eventually(JOB_DONE, || async { Ok(!w.converged("left the organization").await?.contains(&for_org)) })
-        .await?;
+    portal_tests::eventually(JOB_DONE, || async {
+        Ok(!w.converged("left the organization").await?.contains(&for_org))
+    })
+    .await?;
 
     // An expiring share: shown, then hidden at its instant, with no change to the table.
     let brief = w.upload("Brief.txt", None).await?;
@@ -369,16 +373,16 @@ async fn a_failing_table_leaves_the_index_behind_never_ahead_and_the_redelivery_
             .filter(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().parse::<u64>().unwrap() >= from)
             .cloned()
             .collect();
-        let again = healthy.invoke_queue("view-index", json!({ "Records": records })).await?.map_err(anyhow::Error::msg)?;
+        let again =
+            healthy.invoke_queue("view-index", json!({ "Records": records })).await?.map_err(anyhow::Error::msg)?;
         assert_eq!(again["batchItemFailures"], json!([]), "pass {pass}: {again}");
-        let ids: Vec<String> = w
-            .t
-            .store
-            .view_entries_of_contact(tenant, contact)
-            .await?
-            .iter()
-            .map(|e| e.document_id.to_string())
-            .collect();
+        let ids: Vec<String> =
+            w.t.store
+                .view_entries_of_contact(tenant, contact)
+                .await?
+                .iter()
+                .map(|e| e.document_id.to_string())
+                .collect();
         assert_eq!(ids, [kept.clone()], "pass {pass}: the redelivery did not converge (failed from {from})");
     }
     let ids: Vec<String> =

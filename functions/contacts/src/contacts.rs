@@ -2,8 +2,9 @@
 //! their access), and their activity.
 
 use portal_shared::ApiError;
-use portal_shared::domain::{AccessStatus, ContactId, OrganizationId};
+use portal_shared::domain::{AccessStatus, ContactId, JobId, OrganizationId};
 use portal_shared::identity::StaffMember;
+use portal_shared::jobs::SharesOf;
 use portal_shared::model::{Action, ActivityEvent, Contact, Organization};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::{Clash, Entity, StoreError};
@@ -110,8 +111,7 @@ impl App {
         let Some(contact) = self.store.contact(staff.tenant_id, id).await? else {
             // The retry of a delete that failed after the contact went (a 503): remove its
             // share records now (reads never show them: the contact is gone).
-            let leftovers = self.store.all_contact_shares(staff.tenant_id, id).await?;
-            self.store.delete_shares(staff.tenant_id, &leftovers).await?;
+            self.tidy_shares(staff, id).await?;
             return Err(ApiError::NotFound("contact"));
         };
         let event = ActivityEvent::new(Action::ContactDeleted, staff.actor(), OffsetDateTime::now_utc()).contact(id);
@@ -120,10 +120,15 @@ impl App {
             portal_shared::accounts::sign_out_everywhere(self.cognito.get(), &self.customer_pool_id, &contact.email)
                 .await?;
         }
-        let shares = self.store.all_contact_shares(staff.tenant_id, id).await?;
-        self.store.delete_shares(staff.tenant_id, &shares).await?;
-        tracing::info!(tenant = %staff.tenant_id, contact = %id, shares = shares.len(), "contact deleted");
+        let tidying = self.tidy_shares(staff, id).await?;
+        tracing::info!(tenant = %staff.tenant_id, contact = %id, tidying = ?tidying, "contact deleted");
         Ok(())
+    }
+
+    /// The share records of a deleted contact: a page at once, the rest by a job (its id).
+    async fn tidy_shares(&self, staff: &StaffMember, id: ContactId) -> Result<Option<JobId>, ApiError> {
+        let of = SharesOf::Contact { contact_id: id };
+        portal_shared::jobs::tidy_shares(&self.store, &self.jobs, staff.tenant_id, staff, of).await
     }
 
     pub(crate) async fn contact_activity(

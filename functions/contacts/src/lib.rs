@@ -31,6 +31,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchWriteItem",
     "dynamodb:UpdateItem",
     "cognito-idp:AdminUserGlobalSignOut",
     "sqs:SendMessage",

@@ -54,9 +54,14 @@ impl App {
         Ok(after)
     }
 
+    /// Deletes an organization without members, then what was shared with it as such (a
+    /// page at once, the rest by a job): invisible already, since no one is in it.
     pub(crate) async fn delete_organization(&self, staff: &StaffMember, id: OrganizationId) -> Result<(), ApiError> {
         staff.require_write()?;
-        Ok(self.store.delete_organization(staff.tenant_id, id).await?)
+        self.store.delete_organization(staff.tenant_id, id).await?;
+        let of = portal_shared::jobs::SharesOf::Organization { organization_id: id };
+        portal_shared::jobs::tidy_shares(&self.store, &self.jobs, staff.tenant_id, staff, of).await?;
+        Ok(())
     }
 
     pub(crate) async fn members(

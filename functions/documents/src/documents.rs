@@ -2,8 +2,9 @@
 //! the record, then its shares), and each document's trail.
 
 use portal_shared::ApiError;
-use portal_shared::domain::{DocumentId, ItemRef};
+use portal_shared::domain::{DocumentId, ItemRef, JobId};
 use portal_shared::identity::StaffMember;
+use portal_shared::jobs::SharesOf;
 use portal_shared::model::{Action, ActivityEvent, Document};
 use portal_shared::pagination::{Page, PageRequest};
 use portal_shared::store::{Clash, DocumentScope, Entity, StoreError};
@@ -61,8 +62,9 @@ impl App {
     }
 
     /// Deletes the document's bytes (every version), then its record (with the trail
-    /// entry), then its shares. In that order a failure part-way is finished by retrying
-    /// the same DELETE, and the document never outlives its bytes for long.
+    /// entry), then its shares (a page at once, the rest by a job). In that order a failure
+    /// part-way is finished by retrying the same DELETE, and the document never outlives
+    /// its bytes for long.
     pub(crate) async fn delete_document(&self, staff: &StaffMember, id: DocumentId) -> Result<(), ApiError> {
         staff.require_write()?;
         let Some(document) = self.store.document(staff.tenant_id, id).await? else {
@@ -75,9 +77,8 @@ impl App {
         let event = ActivityEvent::new(Action::DocumentDeleted, staff.actor(), OffsetDateTime::now_utc())
             .item(item, document.name.as_str());
         self.store.delete_document(staff.tenant_id, &document, &event).await?;
-        let shares = self.store.all_item_shares(staff.tenant_id, item).await?;
-        self.store.delete_shares(staff.tenant_id, &shares).await?;
-        tracing::info!(tenant = %staff.tenant_id, document = %id, shares = shares.len(), "document deleted");
+        let tidying = self.tidy_shares(staff, item).await?;
+        tracing::info!(tenant = %staff.tenant_id, document = %id, tidying = ?tidying, "document deleted");
         Ok(())
     }
 
@@ -101,11 +102,14 @@ impl App {
     /// removes them here. Reads never show them meanwhile (they resolve shares against the
     /// live items).
     pub(crate) async fn delete_leftover_shares(&self, staff: &StaffMember, item: ItemRef) -> Result<(), ApiError> {
-        let shares = self.store.all_item_shares(staff.tenant_id, item).await?;
-        if !shares.is_empty() {
-            self.store.delete_shares(staff.tenant_id, &shares).await?;
-            tracing::info!(tenant = %staff.tenant_id, item = ?item, shares = shares.len(), "leftover shares deleted");
-        }
+        let tidying = self.tidy_shares(staff, item).await?;
+        tracing::info!(tenant = %staff.tenant_id, item = ?item, tidying = ?tidying, "leftover shares deleted");
         Ok(())
+    }
+
+    /// The share records of a deleted item: a page at once, the rest by a job (its id).
+    pub(crate) async fn tidy_shares(&self, staff: &StaffMember, item: ItemRef) -> Result<Option<JobId>, ApiError> {
+        let of = SharesOf::Item { item };
+        portal_shared::jobs::tidy_shares(&self.store, &self.jobs, staff.tenant_id, staff, of).await
     }
 }

@@ -114,9 +114,8 @@ impl App {
                 return Err(err.into());
             }
         }
-        let shares = self.store.all_item_shares(staff.tenant_id, ItemRef::Folder(id)).await?;
-        self.store.delete_shares(staff.tenant_id, &shares).await?;
-        tracing::info!(tenant = %staff.tenant_id, folder = %id, "folder deleted");
+        let tidying = self.tidy_shares(staff, ItemRef::Folder(id)).await?;
+        tracing::info!(tenant = %staff.tenant_id, folder = %id, tidying = ?tidying, "folder deleted");
         Ok(Answer::Done(()))
     }
 }

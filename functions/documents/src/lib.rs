@@ -33,6 +33,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchWriteItem",
     "s3:ListBucketVersions",
     "s3:DeleteObjectVersion",
     "sqs:SendMessage",

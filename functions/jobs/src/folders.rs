@@ -1,14 +1,14 @@
 //! Deleting a non-empty folder as a job, bottom-up: each chunk walks down from the folder
 //! along its first subfolder (at most `MAX_FOLDER_DEPTH` listings) to a folder whose
 //! first page holds no subfolder, then deletes up to `chunk_size` of its documents (every
-//! S3 version, the record with its `document.deleted` event, its shares), or the folder
-//! itself once empty (and its shares). The job ends when the folder it was asked to
-//! delete is gone. Replayed, a chunk finds what it deleted gone and counts nothing twice
+//! S3 version, the record with its `document.deleted` event, its shares: a page, the rest
+//! a `shares-tidy` job), or the folder itself once empty (and its shares, likewise). The
+//! job ends when the folder it was asked to delete is gone. Replayed, a chunk finds what it deleted gone and counts nothing twice
 //! (a document or folder counts only when its own delete took effect).
 
 use portal_shared::ApiError;
 use portal_shared::domain::{FolderId, ItemRef, TenantId};
-use portal_shared::jobs::{ChunkOutcome, Job};
+use portal_shared::jobs::{ChunkOutcome, Job, SharesOf};
 use portal_shared::model::{Action, ActivityEvent, DriveEntry};
 use portal_shared::pagination::PageRequest;
 use portal_shared::store::{Clash, Entity, MAX_FOLDER_DEPTH, StoreError};
@@ -44,7 +44,7 @@ impl App {
                 Err(StoreError::Clash(Clash::Missing(Entity::Folder) | Clash::FolderNotEmpty)) => {}
                 Err(err) => return Err(err.into()),
             }
-            self.delete_item_shares(tenant, ItemRef::Folder(folder)).await?;
+            self.delete_item_shares(tenant, job, ItemRef::Folder(folder)).await?;
             outcome.discovered = outcome.done;
             if folder != target {
                 outcome.next = Some(MORE.into());
@@ -63,19 +63,30 @@ impl App {
                 Err(StoreError::Clash(Clash::Missing(Entity::Document))) => {}
                 Err(err) => return Err(err.into()),
             }
-            self.delete_item_shares(tenant, item).await?;
+            self.delete_item_shares(tenant, job, item).await?;
         }
         outcome.discovered = outcome.done;
         outcome.next = Some(MORE.into());
         Ok(outcome)
     }
 
-    /// The share records of a deleted item (already invisible: reads resolve shares
-    /// against live items). Their number is the contacts the item was shared with, the
-    /// one part of a chunk that is not bounded by `chunk_size` (docs/performance.md).
-    async fn delete_item_shares(&self, tenant: TenantId, item: ItemRef) -> Result<(), ApiError> {
-        let shares = self.store.all_item_shares(tenant, item).await?;
-        self.store.delete_shares(tenant, &shares).await?;
+    /// The share records of an item this job deleted: a page now, the rest by a job of
+    /// their own, so a chunk stays bounded whoever the item was shared with.
+    async fn delete_item_shares(&self, tenant: TenantId, job: &Job, item: ItemRef) -> Result<(), ApiError> {
+        let of = SharesOf::Item { item };
+        portal_shared::jobs::tidy_shares(&self.store, &self.jobs, tenant, &job.by, of).await?;
         Ok(())
+    }
+
+    /// One page of the share records of a deleted item or contact (a `shares-tidy` job),
+    /// read from the start: the job ends when a page is not full.
+    pub(crate) async fn shares_tidy_chunk(&self, tenant: TenantId, of: SharesOf) -> Result<ChunkOutcome, ApiError> {
+        let tidied = self.store.tidy_shares(tenant, of, self.chunk_size.max(1)).await?;
+        Ok(ChunkOutcome {
+            done: tidied.removed,
+            discovered: tidied.removed,
+            next: tidied.more.then(|| MORE.into()),
+            failures: Vec::new(),
+        })
     }
 }

@@ -34,6 +34,7 @@ pub const IAM_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchWriteItem",
     "s3:ListBucketVersions",
     "s3:DeleteObjectVersion",
     "ses:SendEmail",
@@ -160,6 +161,7 @@ impl App {
                 self.organization_access_chunk(tenant, job, *organization_id, *open, cursor).await
             }
             JobSpec::FolderDelete { folder_id } => self.folder_delete_chunk(tenant, job, *folder_id, cursor).await,
+            JobSpec::SharesTidy { of } => self.shares_tidy_chunk(tenant, *of).await,
         }
     }
 }

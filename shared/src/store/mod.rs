@@ -41,7 +41,7 @@ pub use notifications::{BatchClaim, BatchedShare, ShareBatch};
 pub use organizations::{ORGANIZATION_SHARE_PREFIX, OrganizationShare};
 pub use search::{DocumentScope, RENAME_REINDEX_MEMBERS, SEARCH_ROUNDS, contact_words, document_words};
 pub use seed::{Seed, SeededKey};
-pub use sharing::ORGANIZATION_ATTRIBUTE;
+pub use sharing::{ORGANIZATION_ATTRIBUTE, Tidied};
 pub use tenant::TenantChanges;
 
 use std::collections::{BTreeMap, HashMap};

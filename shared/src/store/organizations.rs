@@ -125,7 +125,7 @@ fn organization_shares_prefix(organization: OrganizationId) -> String {
     format!("{ORGANIZATION_SHARE_PREFIX}{organization}#")
 }
 
-fn organization_share_sk(organization: OrganizationId, item: crate::domain::ItemRef) -> String {
+pub(super) fn organization_share_sk(organization: OrganizationId, item: crate::domain::ItemRef) -> String {
     format!("{}{}", organization_shares_prefix(organization), item.id())
 }
 

@@ -5,10 +5,14 @@
 use super::drive::read_entry;
 use super::projection::ItemReader;
 use super::{
-    Clash, Entity, Expr, Index, Store, StoreError, Transaction, conditional, expire_at, from_item, n, s, sent, to_item,
+    Clash, Entity, Expr, Index, Store, StoreError, Transaction, conditional, expire_at, from_item, n, s, to_item,
     took_effect,
 };
+use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+
+use super::organizations::{OrganizationShare, organization_share_sk};
 use crate::domain::{ContactId, ItemId, ItemRef, OrganizationId, TenantId};
+use crate::jobs::SharesOf;
 use crate::keys::{self, GSI1_PK, GSI1_SK, PK, SK};
 use crate::model::{ActivityEvent, DriveEntry, Share};
 use crate::pagination::{Key, Page, PageRequest};
@@ -282,20 +286,53 @@ impl Store {
         .await
     }
 
-    /// Removes the share records of a deleted item or contact. They are already invisible
-    /// (reads resolve shares against the live items and contacts); this only tidies up.
-    pub async fn delete_shares(&self, tenant: TenantId, shares: &[Share]) -> Result<(), StoreError> {
-        for share in shares {
-            let key = Self::tenant_key(tenant, keys::share_sk(share.contact_id, share.item));
-            sent("DeleteItem", self.client.delete_item().table_name(&self.table).set_key(Some(key)).send().await)?;
-        }
-        Ok(())
+    /// Removes up to `limit` (at most 25: one `BatchWriteItem`) of the share records of a
+    /// deleted item, contact or organization, read from the start (those removed before are gone): one
+    /// `Query` and one `BatchWriteItem`. They are already invisible (reads resolve shares
+    /// against the live items and contacts); this only tidies up, a page at a time, so a
+    /// document shared with thousands of contacts is tidied by a job
+    /// (`jobs::tidy_shares`), never in one request.
+    pub async fn tidy_shares(&self, tenant: TenantId, of: SharesOf, limit: usize) -> Result<Tidied, StoreError> {
+        let page = PageRequest { limit: limit.clamp(1, 25) as i32, cursor: None };
+        let (keys, more): (Vec<String>, bool) = match of {
+            SharesOf::Item { item } => {
+                let shares = self.item_shares(tenant, item, &page).await?;
+                let more = shares.next_cursor.is_some();
+                (shares.items.iter().map(|s| keys::share_sk(s.contact_id, s.item)).collect(), more)
+            }
+            SharesOf::Contact { contact_id } => {
+                let shares = self.contact_shares(tenant, contact_id, &page).await?;
+                let more = shares.next_cursor.is_some();
+                (shares.items.iter().map(|s| keys::share_sk(s.contact_id, s.item)).collect(), more)
+            }
+            SharesOf::Organization { organization_id } => {
+                let shares = self.organization_shares(tenant, organization_id, &page).await?;
+                let more = shares.next_cursor.is_some();
+                let sk = |s: &OrganizationShare| organization_share_sk(s.organization_id, s.item);
+                (shares.items.iter().map(sk).collect(), more)
+            }
+        };
+        let deletes = keys
+            .iter()
+            .map(|sk| {
+                DeleteRequest::builder()
+                    .set_key(Some(Self::tenant_key(tenant, sk.clone())))
+                    .build()
+                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
+                    .map_err(|e| StoreError::internal("DeleteRequest", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write_chunk(deletes).await?;
+        Ok(Tidied { removed: keys.len() as u64, more })
     }
+}
 
-    /// Every share of an item (all pages).
-    pub async fn all_item_shares(&self, tenant: TenantId, item: ItemRef) -> Result<Vec<Share>, StoreError> {
-        self.query_all(|page| async move { self.item_shares(tenant, item, &page).await }).await
-    }
+/// What one page of [`Store::tidy_shares`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tidied {
+    pub removed: u64,
+    /// More share records may remain (the page was full).
+    pub more: bool,
 }
 
 /// The attribute that marks a share as coming from an organization's share.
