@@ -271,21 +271,58 @@ impl<T> ContextMissing<T> for Option<T> {
     }
 }
 
+/// Two documents shared with the customer, then one unshared (converged each time), with
+/// both shares' items as the stream carried them: what a replay test redelivers.
+struct KeptAndUnshared {
+    w: World,
+    kept: String,
+    gone: String,
+    pk: String,
+    kept_share: serde_json::Map<String, Value>,
+    gone_share: serde_json::Map<String, Value>,
+    /// The unshared document's index entry, as it was while shared.
+    gone_entry: portal_shared::view::ViewEntry,
+}
+
+impl KeptAndUnshared {
+    async fn new() -> anyhow::Result<Self> {
+        let mut w = World::new().await?;
+        let kept = w.upload("Kept.txt", None).await?;
+        let gone = w.upload("Unshared.txt", None).await?;
+        w.share("document", &kept).await?;
+        w.share("document", &gone).await?;
+        assert_eq!(w.converged("shared").await?.len(), 2);
+        let pk = format!("TENANT#{}", w.t.tenant.id);
+        let table = &portal_tests::env().stack.table;
+        let gone_share = item_json(table, &pk, &Self::sk_of(&w, &gone)).await?;
+        let kept_share = item_json(table, &pk, &Self::sk_of(&w, &kept)).await?;
+        let entries = w.t.store.view_entries_of_contact(w.t.tenant.id, w.contact_id()).await?;
+        let gone_entry = entries.into_iter().find(|e| e.document_id.to_string() == gone).context_missing()?;
+        w.unshare(&gone).await?;
+        assert_eq!(w.converged("unshared").await?.len(), 1);
+        Ok(Self { w, kept, gone, pk, kept_share, gone_share, gone_entry })
+    }
+
+    fn sk_of(w: &World, document: &str) -> String {
+        format!("SHARE#{}#{document}", w.contact)
+    }
+
+    fn share_sk(&self, document: &str) -> String {
+        Self::sk_of(&self.w, document)
+    }
+
+    /// The document ids of the contact's index entries, read from the table.
+    async fn indexed(&self) -> anyhow::Result<Vec<String>> {
+        let entries = self.w.t.store.view_entries_of_contact(self.w.t.tenant.id, self.w.contact_id()).await?;
+        Ok(entries.iter().map(|e| e.document_id.to_string()).collect())
+    }
+}
+
 #[tokio::test]
 async fn replayed_and_reordered_stream_records_converge_to_the_truth() -> anyhow::Result<()> {
-    let mut w = World::new().await?;
-    let kept = w.upload("Kept.txt", None).await?;
-    let gone = w.upload("Unshared.txt", None).await?;
-    w.share("document", &kept).await?;
-    w.share("document", &gone).await?;
-    assert_eq!(w.converged("shared").await?.len(), 2);
+    let s = KeptAndUnshared::new().await?;
+    let (w, kept, gone, pk) = (&s.w, &s.kept, &s.gone, &s.pk);
     let stack = &portal_tests::env().stack;
-    let pk = format!("TENANT#{}", w.t.tenant.id);
-    let share_sk = |id: &str| format!("SHARE#{}#{id}", w.contact);
-    let gone_share = item_json(&stack.table, &pk, &share_sk(&gone)).await?;
-    let kept_share = item_json(&stack.table, &pk, &share_sk(&kept)).await?;
-    w.unshare(&gone).await?;
-    assert_eq!(w.converged("unshared").await?.len(), 1);
 
     // The function itself, as Lambda invokes it, with old records delivered again and out
     // of order: the share's INSERT after its REMOVE, the kept share's REMOVE after its
@@ -293,23 +330,21 @@ async fn replayed_and_reordered_stream_records_converge_to_the_truth() -> anyhow
     let sdk = portal_tests::sdk().await;
     let functions = local_gateway::Functions::new(&sdk, stack, "http://127.0.0.1")?;
     let batch = json!({ "Records": [
-        record(1, &pk, &share_sk(&gone), &gone_share, false),
-        record(2, &pk, &share_sk(&gone), &gone_share, true),
-        record(3, &pk, &share_sk(&kept), &kept_share, true),
-        record(4, &pk, &share_sk(&kept), &kept_share, false),
+        record(1, pk, &s.share_sk(gone), &s.gone_share, false),
+        record(2, pk, &s.share_sk(gone), &s.gone_share, true),
+        record(3, pk, &s.share_sk(kept), &s.kept_share, true),
+        record(4, pk, &s.share_sk(kept), &s.kept_share, false),
     ]});
     for _ in 0..2 {
         let answer = functions.invoke_queue("view-index", batch.clone()).await?.map_err(anyhow::Error::msg)?;
         assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
-        let entries = w.t.store.view_entries_of_contact(w.t.tenant.id, w.contact_id()).await?;
-        let ids: Vec<String> = entries.iter().map(|e| e.document_id.to_string()).collect();
-        assert_eq!(ids, [kept.clone()], "the replay resurrected or lost an entry");
+        assert_eq!(s.indexed().await?, [kept.clone()], "the replay resurrected or lost an entry");
         assert_eq!(w.converged("replayed").await?.len(), 1);
     }
     // A record that is not an item of its kind fails alone, by its sequence number.
-    let mut broken = gone_share.clone();
+    let mut broken = s.gone_share.clone();
     broken.insert("item".into(), json!({ "S": "not an item" }));
-    let batch = json!({ "Records": [record(7, &pk, &share_sk(&gone), &broken, true)] });
+    let batch = json!({ "Records": [record(7, pk, &s.share_sk(gone), &broken, true)] });
     let answer = functions.invoke_queue("view-index", batch).await?.map_err(anyhow::Error::msg)?;
     assert_eq!(answer["batchItemFailures"], json!([{ "itemIdentifier": "7" }]), "{answer}");
     Ok(())
@@ -317,26 +352,15 @@ async fn replayed_and_reordered_stream_records_converge_to_the_truth() -> anyhow
 
 #[tokio::test]
 async fn a_failing_table_leaves_the_index_behind_never_ahead_and_the_redelivery_converges() -> anyhow::Result<()> {
-    let mut w = World::new().await?;
-    let kept = w.upload("Kept.txt", None).await?;
-    let gone = w.upload("Unshared.txt", None).await?;
-    w.share("document", &kept).await?;
-    w.share("document", &gone).await?;
-    assert_eq!(w.converged("shared").await?.len(), 2);
+    let s = KeptAndUnshared::new().await?;
+    let (w, kept, gone, pk) = (&s.w, &s.kept, &s.gone, &s.pk);
     let stack = &portal_tests::env().stack;
     let (tenant, contact) = (w.t.tenant.id, w.contact_id());
-    let pk = format!("TENANT#{tenant}");
-    let share_sk = |id: &str| format!("SHARE#{}#{id}", w.contact);
-    let gone_share = item_json(&stack.table, &pk, &share_sk(&gone)).await?;
-    let kept_share = item_json(&stack.table, &pk, &share_sk(&kept)).await?;
-    let entries = w.t.store.view_entries_of_contact(tenant, contact).await?;
-    let stale = entries.iter().find(|e| e.document_id.to_string() == gone).cloned().context_missing()?;
-    w.unshare(&gone).await?;
-    assert_eq!(w.converged("unshared").await?.len(), 1);
     let (kept_id, gone_id): (DocumentId, DocumentId) = (kept.parse()?, gone.parse()?);
+    let stale = &s.gone_entry;
     let batch = json!({ "Records": [
-        record(1, &pk, &share_sk(&gone), &gone_share, false),
-        record(2, &pk, &share_sk(&kept), &kept_share, true),
+        record(1, pk, &s.share_sk(gone), &s.gone_share, false),
+        record(2, pk, &s.share_sk(kept), &s.kept_share, true),
     ]});
 
     // The view-index function with its table behind the fault proxy, failing after `pass`
@@ -348,7 +372,7 @@ async fn a_failing_table_leaves_the_index_behind_never_ahead_and_the_redelivery_
     let healthy = local_gateway::Functions::new(&portal_tests::sdk().await, stack, "http://127.0.0.1")?;
     let mut failed_at_least_once = false;
     for pass in 0..40 {
-        w.t.store.write_view(tenant, contact, gone_id, Some(&stale)).await?;
+        w.t.store.write_view(tenant, contact, gone_id, Some(stale)).await?;
         w.t.store.write_view(tenant, contact, kept_id, None).await?;
         proxy.fail(Some("dynamodb"), pass, xtask::aws_proxy::Fault::Throttle);
         let answer = faulty.invoke_queue("view-index", batch.clone()).await?.map_err(anyhow::Error::msg)?;
@@ -376,18 +400,9 @@ async fn a_failing_table_leaves_the_index_behind_never_ahead_and_the_redelivery_
         let again =
             healthy.invoke_queue("view-index", json!({ "Records": records })).await?.map_err(anyhow::Error::msg)?;
         assert_eq!(again["batchItemFailures"], json!([]), "pass {pass}: {again}");
-        let ids: Vec<String> =
-            w.t.store
-                .view_entries_of_contact(tenant, contact)
-                .await?
-                .iter()
-                .map(|e| e.document_id.to_string())
-                .collect();
-        assert_eq!(ids, [kept.clone()], "pass {pass}: the redelivery did not converge (failed from {from})");
+        assert_eq!(s.indexed().await?, [kept.clone()], "pass {pass}: the redelivery did not converge (from {from})");
     }
-    let ids: Vec<String> =
-        w.t.store.view_entries_of_contact(tenant, contact).await?.iter().map(|e| e.document_id.to_string()).collect();
-    assert_eq!(ids, [kept.clone()], "the batch went through without converging");
+    assert_eq!(s.indexed().await?, [kept.clone()], "the batch went through without converging");
     assert_eq!(w.converged("after the faults").await?.len(), 1);
     Ok(())
 }
