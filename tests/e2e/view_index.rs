@@ -4,6 +4,11 @@
 //! what is no longer shared disappears at once and is never downloadable; replayed and
 //! reordered stream records converge; paging with a small limit returns every entry once,
 //! in order, for every sort.
+//!
+//! `#[ignore]`d in the suite's first run: `cargo xtask test` runs the module in a second
+//! run, after the rest (`-- --ignored growth:: view_index::`), where the one local stream
+//! serves these tests alone and a wait measures the index, not the queue of the suite's
+//! other changes.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -124,6 +129,7 @@ impl World {
 }
 
 #[tokio::test]
+#[ignore = "waits on the one local stream for each change: `cargo xtask test` runs this module after the rest, with the growth test, so the backlog of others' changes never counts against its waits"]
 async fn the_listing_converges_to_the_truth_after_every_kind_of_change() -> anyhow::Result<()> {
     let mut w = World::new().await?;
     let clients = w.folder("Clients", None).await?;
@@ -319,6 +325,7 @@ impl KeptAndUnshared {
 }
 
 #[tokio::test]
+#[ignore = "waits on the one local stream for each change: `cargo xtask test` runs this module after the rest, with the growth test, so the backlog of others' changes never counts against its waits"]
 async fn replayed_and_reordered_stream_records_converge_to_the_truth() -> anyhow::Result<()> {
     let s = KeptAndUnshared::new().await?;
     let (w, kept, gone, pk) = (&s.w, &s.kept, &s.gone, &s.pk);
@@ -351,6 +358,7 @@ async fn replayed_and_reordered_stream_records_converge_to_the_truth() -> anyhow
 }
 
 #[tokio::test]
+#[ignore = "waits on the one local stream for each change: `cargo xtask test` runs this module after the rest, with the growth test, so the backlog of others' changes never counts against its waits"]
 async fn a_failing_table_leaves_the_index_behind_never_ahead_and_the_redelivery_converges() -> anyhow::Result<()> {
     let s = KeptAndUnshared::new().await?;
     let (w, kept, gone, pk) = (&s.w, &s.kept, &s.gone, &s.pk);
@@ -379,7 +387,7 @@ async fn a_failing_table_leaves_the_index_behind_never_ahead_and_the_redelivery_
         proxy.heal();
         // Never ahead of the truth: the stale entry is never listed nor downloadable.
         let shown: BTreeSet<String> = listed(&w.customer, "", 100).await?.into_iter().collect();
-        assert!(!shown.contains(&gone), "pass {pass}: an unshared document listed");
+        assert!(!shown.contains(gone), "pass {pass}: an unshared document listed");
         let path = format!("/portal/companies/{tenant}/documents/{gone}/download");
         assert_problem(&w.customer.get(&path).await?, 403);
         let failures = answer["batchItemFailures"].as_array().cloned().unwrap_or_default();
@@ -442,13 +450,14 @@ async fn settled_document(
 }
 
 #[tokio::test]
+#[ignore = "waits on the one local stream for each change: `cargo xtask test` runs this module after the rest, with the growth test, so the backlog of others' changes never counts against its waits"]
 async fn paging_with_a_small_limit_returns_every_entry_once_in_order_for_every_sort() -> anyhow::Result<()> {
     let w = World::new().await?;
     let folder = w.folder("Many", None).await?;
     let folder_id = folder.parse()?;
     let staff: UserSub = w.t.member_account.member.sub.clone();
     let words = ["invoice", "Été", "report", "photo", "contract"];
-    let count = 200;
+    let count = 60;
     let mut expected = Vec::new();
     for i in 0..count {
         let name = format!("{} {:03}.txt", words[i % words.len()], (i * 37) % count);
