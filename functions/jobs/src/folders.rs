@@ -3,8 +3,9 @@
 //! first page holds no subfolder, then deletes up to `chunk_size` of its documents (every
 //! S3 version, the record with its `document.deleted` event, its shares: a page, the rest
 //! a `shares-tidy` job), or the folder itself once empty (and its shares, likewise). The
-//! job ends when the folder it was asked to delete is gone. Replayed, a chunk finds what it deleted gone and counts nothing twice
-//! (a document or folder counts only when its own delete took effect).
+//! job ends when the folder it was asked to delete is gone. Replayed, a chunk finds what it
+//! deleted gone and counts nothing twice (a document or folder counts only when its own
+//! delete took effect).
 
 use portal_shared::ApiError;
 use portal_shared::domain::{FolderId, ItemRef, TenantId};
@@ -76,17 +77,5 @@ impl App {
         let of = SharesOf::Item { item };
         portal_shared::jobs::tidy_shares(&self.store, &self.jobs, tenant, &job.by, of).await?;
         Ok(())
-    }
-
-    /// One page of the share records of a deleted item or contact (a `shares-tidy` job),
-    /// read from the start: the job ends when a page is not full.
-    pub(crate) async fn shares_tidy_chunk(&self, tenant: TenantId, of: SharesOf) -> Result<ChunkOutcome, ApiError> {
-        let tidied = self.store.tidy_shares(tenant, of, self.chunk_size.max(1)).await?;
-        Ok(ChunkOutcome {
-            done: tidied.removed,
-            discovered: tidied.removed,
-            next: tidied.more.then(|| MORE.into()),
-            failures: Vec::new(),
-        })
     }
 }

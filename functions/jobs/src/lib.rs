@@ -22,6 +22,7 @@ mod access;
 mod folders;
 mod organizations;
 mod share;
+mod tidy;
 
 /// The IAM actions of the AWS calls this function makes (the SAM template grants exactly
 /// these; a test compares). The SQS event source mapping polls the queue with the

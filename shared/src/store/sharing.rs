@@ -294,22 +294,20 @@ impl Store {
     /// (`jobs::tidy_shares`), never in one request.
     pub async fn tidy_shares(&self, tenant: TenantId, of: SharesOf, limit: usize) -> Result<Tidied, StoreError> {
         let page = PageRequest { limit: limit.clamp(1, 25) as i32, cursor: None };
-        let (keys, more): (Vec<String>, bool) = match of {
-            SharesOf::Item { item } => {
-                let shares = self.item_shares(tenant, item, &page).await?;
-                let more = shares.next_cursor.is_some();
-                (shares.items.iter().map(|s| keys::share_sk(s.contact_id, s.item)).collect(), more)
-            }
+        // Each page's sort keys, and whether more may follow.
+        fn keys_of<T>(page: Page<T>, sk: impl Fn(&T) -> String) -> (Vec<String>, bool) {
+            (page.items.iter().map(sk).collect(), page.next_cursor.is_some())
+        }
+        let share_sk = |s: &Share| keys::share_sk(s.contact_id, s.item);
+        let (keys, more) = match of {
+            SharesOf::Item { item } => keys_of(self.item_shares(tenant, item, &page).await?, share_sk),
             SharesOf::Contact { contact_id } => {
-                let shares = self.contact_shares(tenant, contact_id, &page).await?;
-                let more = shares.next_cursor.is_some();
-                (shares.items.iter().map(|s| keys::share_sk(s.contact_id, s.item)).collect(), more)
+                keys_of(self.contact_shares(tenant, contact_id, &page).await?, share_sk)
             }
             SharesOf::Organization { organization_id } => {
-                let shares = self.organization_shares(tenant, organization_id, &page).await?;
-                let more = shares.next_cursor.is_some();
-                let sk = |s: &OrganizationShare| organization_share_sk(s.organization_id, s.item);
-                (shares.items.iter().map(sk).collect(), more)
+                keys_of(self.organization_shares(tenant, organization_id, &page).await?, |s: &OrganizationShare| {
+                    organization_share_sk(s.organization_id, s.item)
+                })
             }
         };
         let deletes = keys
