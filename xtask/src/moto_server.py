@@ -42,6 +42,14 @@ the copy is made once per table per transaction (each later action of the same t
 the same copy, which is what it would have copied: nothing is written before the loop ends);
 a failing transaction still restores it.
 
+The copy leaves the table's stream out: moto's copy took the stream's shard with it (every
+record the table ever wrote, copied again per transaction), and a rollback swapped the live
+shard for that copy, so a stream reader's shard iterator (bound to the shard object) read a
+shard nothing was written to any more: after the first refused transaction the view index's
+poller saw no record again. Here the copy shares the live shard, and a rollback drops the
+records the transaction's own actions had added to it (a cancelled transaction writes
+nothing, so AWS streams nothing of it).
+
 moto's Cognito is not safe under concurrent requests either: finding a user by email walks
 the pool's user dict (`CognitoIdpUserPool._get_user`), so a sign-in that ran while another
 request created a user in the same pool failed with `dictionary changed size during
@@ -117,7 +125,10 @@ class _TableCopiedOncePerTransaction:
     def deepcopy(self, value, memo=None):
         if self.copies is not None and isinstance(value, dynamodb_models.Table):
             if id(value) not in self.copies:
-                self.copies[id(value)] = copy.deepcopy(value)
+                # The memo makes the copy share the live stream shard (see above).
+                shard = value.stream_shard
+                shared = {} if shard is None else {id(shard): shard}
+                self.copies[id(value)] = copy.deepcopy(value, shared)
             return self.copies[id(value)]
         return copy.deepcopy(value, memo)
 
@@ -131,9 +142,22 @@ _transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
 
 
 def _transact_write_items_copying_once(self, transact_items):
+    streamed = {
+        name: (table.stream_shard, len(table.stream_shard.items))
+        for name, table in self.tables.items()
+        if table.stream_shard is not None
+    }
     _table_copies.copies = {}
     try:
         return _transact_write_items(self, transact_items)
+    except Exception:
+        # Rolled back: the restored copy keeps the live shard, without this transaction's records.
+        for name, (shard, length) in streamed.items():
+            table = self.tables.get(name)
+            if table is not None and table.stream_shard is shard and shard.table is not table:
+                del shard.items[length:]
+                shard.table = table
+        raise
     finally:
         _table_copies.copies = None
 
