@@ -11,6 +11,7 @@ mod customer_isolation;
 mod customer_submissions;
 mod drive;
 mod emails;
+mod emulator;
 mod errors;
 mod faults;
 mod fuzz;

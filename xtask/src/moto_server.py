@@ -38,17 +38,18 @@ That rollback copy is also taken once per *action* of the transaction, not once 
 transaction of 25 actions (a contact with its search words) copied the whole table 25 times,
 and every transactional write grew with the table and the size of the transaction (profiled
 mid-suite: a 3,300-item table, moto at 100 % of a core, most of it in that `deepcopy`). Here
-the copy is made once per table per transaction (each later action of the same table gets
-the same copy, which is what it would have copied: nothing is written before the loop ends);
-a failing transaction still restores it.
+the rollback copy is a snapshot made once per table per transaction: the partitions copied
+shallowly and only the items the transaction names copied deeply (3,000 items, a 25-action
+transaction: 1.66 s with moto's copies, 7 ms with the snapshot); a cancelled transaction
+still restores every item.
 
-The copy leaves the table's stream out: moto's copy took the stream's shard with it (every
+The snapshot leaves the table's stream out: moto's copy took the stream's shard with it (every
 record the table ever wrote, copied again per transaction), and a rollback swapped the live
 shard for that copy, so a stream reader's shard iterator (bound to the shard object) read a
-shard nothing was written to any more: after the first refused transaction the view index's
-poller saw no record again. Here the copy shares the live shard, and a rollback drops the
-records the transaction's own actions had added to it (a cancelled transaction writes
-nothing, so AWS streams nothing of it).
+shard nothing was written to any more: after the first cancelled transaction the view index's
+poller saw no record again. The snapshot shares the live shard, and a rollback drops the
+records the cancelled actions had added to it (AWS streams nothing of a cancelled
+transaction). `tests/e2e/emulator.rs` checks both.
 
 moto's Cognito is not safe under concurrent requests either: finding a user by email walks
 the pool's user dict (`CognitoIdpUserPool._get_user`), so a sign-in that ran while another
@@ -74,6 +75,7 @@ length (1 to 128) in the operations that name a user; AWS refuses both with
 
 import copy
 import json
+from collections import defaultdict
 import sys
 import threading
 import time
@@ -88,6 +90,7 @@ from moto.cognitoidp import utils as cognito_utils
 from moto.core.model_instances import model_data
 from moto.core.responses import ActionResult
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal.responses import MotoAPIResponse
@@ -114,29 +117,60 @@ def _forget_dynamodb_instances():
 DynamoHandler.call_action = _serialized_call_action
 
 
-class _TableCopiedOncePerTransaction:
-    """`copy` as moto's DynamoDB models see it: within a transaction, a table's deep copy is
-    made once and handed out again; everything else is the `copy` module. DynamoDB requests
-    run one at a time (the lock above), so one transaction at a time uses it."""
+class _TableSnapshotPerTransaction:
+    """`copy` as moto's DynamoDB models see it: within a transaction, the "deep copy" of a
+    table (its rollback copy) is a snapshot made once per table: the table's fields and its
+    partitions copied shallowly, only the items the transaction names copied deeply (an update
+    changes its item in place; a put or delete replaces or removes an entry of the copied
+    partition), and the live stream shard shared. Everything else is the `copy` module.
+    DynamoDB requests run one at a time (the lock above), so one transaction at a time uses it."""
 
     def __init__(self):
         self.copies = None
+        self.touched = {}
 
     def deepcopy(self, value, memo=None):
         if self.copies is not None and isinstance(value, dynamodb_models.Table):
             if id(value) not in self.copies:
-                # The memo makes the copy share the live stream shard (see above).
-                shard = value.stream_shard
-                shared = {} if shard is None else {id(shard): shard}
-                self.copies[id(value)] = copy.deepcopy(value, shared)
+                self.copies[id(value)] = self._snapshot(value)
             return self.copies[id(value)]
         return copy.deepcopy(value, memo)
+
+    def _snapshot(self, table):
+        snapshot = copy.copy(table)
+        snapshot.items = defaultdict(dict)
+        for hash_value, partition in table.items.items():
+            snapshot.items[hash_value] = dict(partition) if isinstance(partition, dict) else partition
+        for hash_value, range_value in self.touched.get(table.name, ()):
+            partition = snapshot.items.get(hash_value)
+            if range_value is None:
+                if partition is not None and not isinstance(partition, dict):
+                    snapshot.items[hash_value] = copy.deepcopy(partition)
+            elif partition is not None and range_value in partition:
+                partition[range_value] = copy.deepcopy(partition[range_value])
+        return snapshot
 
     def __getattr__(self, name):
         return getattr(copy, name)
 
 
-_table_copies = _TableCopiedOncePerTransaction()
+def _touched_keys(backend, transact_items):
+    """Each table's (hash, range) keys the transaction's actions name, as moto keys its items."""
+    touched = {}
+    for action in transact_items:
+        _, op = next(iter(action.items()))
+        table = backend.tables.get(op.get("TableName"))
+        key = op.get("Key") or op.get("Item")
+        if table is None or not key or table.hash_key_attr not in key:
+            continue
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_attr = table.range_key_attr
+        range_value = DynamoType(key[range_attr]) if range_attr and range_attr in key else None
+        touched.setdefault(table.name, []).append((hash_value, range_value))
+    return touched
+
+
+_table_copies = _TableSnapshotPerTransaction()
 dynamodb_models.copy = _table_copies
 _transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
 
@@ -148,10 +182,11 @@ def _transact_write_items_copying_once(self, transact_items):
         if table.stream_shard is not None
     }
     _table_copies.copies = {}
+    _table_copies.touched = _touched_keys(self, transact_items)
     try:
         return _transact_write_items(self, transact_items)
     except Exception:
-        # Rolled back: the restored copy keeps the live shard, without this transaction's records.
+        # Rolled back: the snapshot shares the live shard; the cancelled actions' records go.
         for name, (shard, length) in streamed.items():
             table = self.tables.get(name)
             if table is not None and table.stream_shard is shard and shard.table is not table:
@@ -160,6 +195,7 @@ def _transact_write_items_copying_once(self, transact_items):
         raise
     finally:
         _table_copies.copies = None
+        _table_copies.touched = {}
 
 
 dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_copying_once
