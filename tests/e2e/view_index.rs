@@ -6,9 +6,9 @@
 //! in order, for every sort.
 //!
 //! `#[ignore]`d in the suite's first run: `cargo xtask test` runs the module in a second
-//! run, after the rest (`-- --ignored growth:: view_index::`), where the one local stream
-//! serves these tests alone and a wait measures the index, not the queue of the suite's
-//! other changes.
+//! run, after the rest (`-- --ignored growth:: view_index::`), on a stack of its own, where
+//! the one local stream serves these tests alone and a wait measures the index, not the
+//! queue of the suite's other changes.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
