@@ -1,4 +1,6 @@
 //! Lambda entry point: build the clients once per cold start, then serve stream batches.
+// The release build lays out the handler's nested futures deeper than the default limit (128).
+#![recursion_limit = "256"]
 
 // mimalloc, as every function (shared/src/allocator.rs says why, and why only here).
 portal_shared::global_allocator!();
