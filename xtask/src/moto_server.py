@@ -49,7 +49,8 @@ shard for that copy, so a stream reader's shard iterator (bound to the shard obj
 shard nothing was written to any more: after the first cancelled transaction the view index's
 poller saw no record again. The snapshot shares the live shard, and a rollback drops the
 records the cancelled actions had added to it (AWS streams nothing of a cancelled
-transaction). `tests/e2e/emulator.rs` checks both.
+transaction); stream reads take the DynamoDB lock, so none sees those records in between.
+`tests/e2e/emulator.rs` checks both.
 
 moto's Cognito is not safe under concurrent requests either: finding a user by email walks
 the pool's user dict (`CognitoIdpUserPool._get_user`), so a sign-in that ran while another
@@ -92,6 +93,7 @@ from moto.core.responses import ActionResult
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.server import main
@@ -115,6 +117,19 @@ def _forget_dynamodb_instances():
 
 
 DynamoHandler.call_action = _serialized_call_action
+
+# A stream read takes the same lock: a transaction may append records and, cancelled, take
+# them back (below), so a read in between would see records that never were, and numbers
+# that later records reuse.
+_streams_call_action = DynamoDBStreamsHandler.call_action
+
+
+def _serialized_streams_call_action(self):
+    with _lock:
+        return _streams_call_action(self)
+
+
+DynamoDBStreamsHandler.call_action = _serialized_streams_call_action
 
 
 class _TableSnapshotPerTransaction:
