@@ -190,7 +190,7 @@ dynamodb_models.copy = _table_copies
 _transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
 
 
-def _transact_write_items_copying_once(self, transact_items):
+def _transact_write_items_with_snapshots(self, transact_items):
     streamed = {
         name: (table.stream_shard, len(table.stream_shard.items))
         for name, table in self.tables.items()
@@ -213,7 +213,7 @@ def _transact_write_items_copying_once(self, transact_items):
         _table_copies.touched = {}
 
 
-dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_copying_once
+dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_with_snapshots
 
 _cognito_lock = threading.Lock()
 _cognito_call_action = CognitoIdpResponse.call_action
