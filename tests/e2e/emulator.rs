@@ -11,7 +11,10 @@ use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use portal_tests::{env, sdk};
 
 fn key(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([("PK".to_owned(), AttributeValue::S(pk.to_owned())), ("SK".to_owned(), AttributeValue::S(sk.to_owned()))])
+    HashMap::from([
+        ("PK".to_owned(), AttributeValue::S(pk.to_owned())),
+        ("SK".to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
 }
 
 fn item(pk: &str, sk: &str, n: u32) -> HashMap<String, AttributeValue> {
@@ -73,7 +76,8 @@ async fn a_cancelled_transaction_changes_nothing_streams_nothing_and_the_stream_
     let read = |sk: &'static str| {
         let (dynamodb, pk) = (dynamodb.clone(), pk.clone());
         async move {
-            let got = dynamodb.get_item().table_name(table).set_key(Some(key(&pk, sk))).consistent_read(true).send().await?;
+            let got =
+                dynamodb.get_item().table_name(table).set_key(Some(key(&pk, sk))).consistent_read(true).send().await?;
             anyhow::Ok(got.item.and_then(|i| i.get("n").cloned()))
         }
     };
