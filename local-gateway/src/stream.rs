@@ -28,7 +28,7 @@ pub const MAX_ATTEMPTS: u32 = 4;
 pub type StreamHandler = Arc<dyn Fn(Event) -> BoxFuture<'static, Vec<String>> + Send + Sync>;
 
 /// The stream of `table`, if it has one: its ARN and its (first) shard.
-async fn shard(
+pub async fn shard(
     dynamodb: &aws_sdk_dynamodb::Client,
     streams: &aws_sdk_dynamodbstreams::Client,
     table: &str,

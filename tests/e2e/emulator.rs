@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use portal_tests::{env, sdk};
@@ -35,14 +35,11 @@ async fn a_cancelled_transaction_changes_nothing_streams_nothing_and_the_stream_
     }
 
     // A reader positioned after those writes, as the view index's poller is.
-    let arn = dynamodb.describe_table().table_name(table).send().await?.table.and_then(|t| t.latest_stream_arn);
-    let arn = arn.context("the table has a stream")?;
-    let described = streams.describe_stream().stream_arn(&arn).send().await?.stream_description;
-    let shard = described.and_then(|d| d.shards).and_then(|s| s.into_iter().next()).and_then(|s| s.shard_id);
+    let (arn, shard) = local_gateway::stream::shard(&dynamodb, &streams, table).await?;
     let mut iterator = streams
         .get_shard_iterator()
         .stream_arn(&arn)
-        .shard_id(shard.context("the stream has a shard")?)
+        .shard_id(shard)
         .shard_iterator_type(ShardIteratorType::Latest)
         .send()
         .await?

@@ -76,11 +76,11 @@ length (1 to 128) in the operations that name a user; AWS refuses both with
 
 import copy
 import json
-from collections import defaultdict
 import sys
 import threading
 import time
 import unicodedata
+from collections import defaultdict
 from email.utils import getaddresses
 from urllib.parse import parse_qs, urlparse
 
