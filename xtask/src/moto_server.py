@@ -52,6 +52,12 @@ records the cancelled actions had added to it (AWS streams nothing of a cancelle
 transaction); stream reads take the DynamoDB lock, so none sees those records in between.
 `tests/e2e/emulator.rs` checks both.
 
+moto answers every `Query` by sorting the whole table and walking it (`Table.all_items`), for
+an index query as for a table query, so a query cost grew with the table, not with what it
+returns. Here each table's keys are also kept in query order (`_KeyOrder`), and moto's own
+query is handed just the items inside the key condition's range; `PORTAL_MOTO_CHECK_QUERIES=1`
+answers every query both ways and logs any difference.
+
 moto's Cognito is not safe under concurrent requests either: finding a user by email walks
 the pool's user dict (`CognitoIdpUserPool._get_user`), so a sign-in that ran while another
 request created a user in the same pool failed with `dictionary changed size during
@@ -74,8 +80,10 @@ length (1 to 128) in the operations that name a user; AWS refuses both with
 `InvalidParameterException`, so the same check is added in front of each of them.
 """
 
+import bisect
 import copy
 import json
+import os
 import sys
 import threading
 import time
@@ -108,6 +116,8 @@ def _serialized_call_action(self):
         try:
             return _call_action(self)
         finally:
+            if isinstance(self.body, dict):
+                _register_written(self.dynamodb_backend, self._get_action(), self.body)
             _forget_dynamodb_instances()
 
 
@@ -214,6 +224,267 @@ def _transact_write_items_with_snapshots(self, transact_items):
 
 
 dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_with_snapshots
+
+
+
+class _KeyOrder:
+    """One table's keys in the order its queries read them: per partition of the table, its
+    sort keys; per partition of each global index, its (index sort key, table keys). moto
+    answers every `Query` by sorting the whole table (`Table.all_items`) and walking it, so a
+    query cost grew with the table, not with what it returns (the view index's queries and the
+    growth benchmark's 100,000 items). Kept as a superset of the truth: every write request
+    adds the keys it wrote (`_register`); an entry that no longer matches its item (deleted,
+    or its index keys changed) is dropped when a query meets it. String keys only (the
+    portal's table); anything else is left to moto."""
+
+    def __init__(self, table):
+        self.indexes = [_index_keys(index) for index in table.global_indexes]
+        self.partitions = defaultdict(list)  # hash value -> sorted range values
+        self.index_partitions = defaultdict(list)  # (hash attr, value) -> sorted (range, table hash, table range)
+        for partition in table.items.values():
+            for item in partition.values():
+                self.add(item)
+
+    def add(self, item):
+        hash_value, range_value = item.hash_key.value, item.range_key.value
+        _insort_new(self.partitions[hash_value], range_value)
+        for hash_attr, range_attr in self.indexes:
+            index_hash, index_range = item.attrs.get(hash_attr), item.attrs.get(range_attr)
+            if index_hash is not None and index_range is not None and index_hash.type == index_range.type == "S":
+                entry = (index_range.value, hash_value, range_value)
+                _insort_new(self.index_partitions[(hash_attr, index_hash.value)], entry)
+
+
+def _index_keys(index):
+    keys = {k["KeyType"]: k["AttributeName"] for k in index.schema}
+    return keys.get("HASH"), keys.get("RANGE")
+
+
+def _insort_new(entries, entry):
+    at = bisect.bisect_left(entries, entry)
+    if at == len(entries) or entries[at] != entry:
+        entries.insert(at, entry)
+
+
+def _string_keyed(table):
+    """The table and each global index keyed by a string hash and a string range key."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in table.attr}
+    keys = [table.hash_key_attr, table.range_key_attr]
+    for index in table.global_indexes:
+        keys.extend(_index_keys(index))
+    return all(key is not None and types.get(key) == "S" for key in keys) and not table.indexes
+
+
+def _key_order(table):
+    """The table's `_KeyOrder`, made from its items on first use (or after a write the hooks
+    do not know); None for a table not keyed by strings."""
+    order = table.__dict__.get("_portal_key_order")
+    if order is None:
+        if not _string_keyed(table):
+            return None
+        order = table.__dict__["_portal_key_order"] = _KeyOrder(table)
+    return order
+
+
+def _register(table, hash_value, range_value):
+    order = table.__dict__.get("_portal_key_order")
+    if order is None or hash_value is None or range_value is None:
+        return
+    item = table.items.get(hash_value, {}).get(range_value)
+    if item is not None:
+        order.add(item)
+
+
+def _span(entries, comparison, values, key):
+    """The slice of sorted `entries` that can satisfy `key(entry) <comparison> values`
+    (moto checks the comparison again: a slice too wide would only cost time)."""
+    if comparison is None:
+        return 0, len(entries)
+    if any(value.type != "S" for value in values):
+        return None
+    first = values[0].value
+    left = lambda v: bisect.bisect_left(entries, v, key=key)  # noqa: E731
+    right = lambda v: bisect.bisect_right(entries, v, key=key)  # noqa: E731
+    if comparison == "EQ":
+        return left(first), right(first)
+    if comparison == "LT":
+        return 0, left(first)
+    if comparison == "LE":
+        return 0, right(first)
+    if comparison == "GT":
+        return right(first), len(entries)
+    if comparison == "GE":
+        return left(first), len(entries)
+    if comparison == "BETWEEN":
+        return left(first), right(values[1].value)
+    if comparison == "BEGINS_WITH":
+        start = left(first)
+        end = start
+        while end < len(entries) and key(entries[end]).startswith(first):
+            end += 1
+        return start, end
+    return None
+
+
+def _after_start_key(entries, span, start, forward):
+    """Narrows `span` to the entries after the exclusive start key in the reading order."""
+    low, high = span
+    if forward:
+        return max(low, bisect.bisect_right(entries, start, lo=low, hi=high)), high
+    return low, min(high, bisect.bisect_left(entries, start, lo=low, hi=high))
+
+
+def _string_attr(item, attr):
+    value = item.attrs.get(attr)
+    return value.value if value is not None and value.type == "S" else None
+
+
+def _string_of(key, attr):
+    value = key.get(attr) if key and attr else None
+    return value.get("S") if isinstance(value, dict) else None
+
+
+def _candidates(table, hash_key, range_comparison, range_objs, exclusive_start_key, forward, index_name,
+                hash_key_conditions, range_key_conditions):
+    """The items a query can return, in a superset no larger than its key range; None: moto
+    answers it the way it does (a walk of the whole table)."""
+    order = _key_order(table)
+    if order is None or (range_key_conditions and len(range_key_conditions) > 1):
+        return None
+    if not index_name:
+        if hash_key is None or hash_key.type != "S":
+            return None
+        entries = order.partitions.get(hash_key.value, [])
+        span = _span(entries, range_comparison, range_objs, key=lambda e: e)
+        start = _string_of(exclusive_start_key, table.range_key_attr)
+        if start is not None and _string_of(exclusive_start_key, table.hash_key_attr) == hash_key.value:
+            span = span and _after_start_key(entries, span, start, forward)
+        partition = table.items.get(hash_key, {})
+
+        def current(range_value):
+            return partition.get(DynamoType({"S": range_value}))
+    else:
+        index = next((i for i in table.global_indexes if i.name == index_name), None)
+        if index is None or not hash_key_conditions or len(hash_key_conditions) != 1:
+            return None
+        hash_attr, range_attr = _index_keys(index)
+        ((condition_attr, hash_value),) = hash_key_conditions
+        if condition_attr != hash_attr or hash_value.type != "S":
+            return None
+        entries = order.index_partitions.get((hash_attr, hash_value.value), [])
+        span = _span(entries, range_comparison, range_objs, key=lambda e: e[0])
+        start = tuple(
+            _string_of(exclusive_start_key, a) for a in (range_attr, table.hash_key_attr, table.range_key_attr)
+        )
+        if None not in start and _string_of(exclusive_start_key, hash_attr) == hash_value.value:
+            span = span and _after_start_key(entries, span, start, forward)
+
+        def current(entry):
+            index_range, item_hash, item_range = entry
+            item = table.items.get(DynamoType({"S": item_hash}), {}).get(DynamoType({"S": item_range}))
+            matches = (
+                item is not None
+                and _string_attr(item, hash_attr) == hash_value.value
+                and _string_attr(item, range_attr) == index_range
+            )
+            return item if matches else None
+
+    if span is None:
+        return None
+    found, stale = [], []
+    for entry in entries[span[0] : span[1]]:
+        item = current(entry)
+        (found if item is not None else stale).append(item if item is not None else entry)
+    # moto reads on past the key range to the partition's next item: having reached the
+    # Limit there, it answers a LastEvaluatedKey (as DynamoDB may). So that item comes too.
+    beyond = range(span[1], len(entries)) if forward else range(span[0] - 1, -1, -1)
+    for at in beyond:
+        item = current(entries[at])
+        if item is not None:
+            found.append(item)
+            break
+        stale.append(entries[at])
+    for entry in stale:
+        entries.pop(bisect.bisect_left(entries, entry))
+    return found
+
+
+_query = dynamodb_models.Table.query
+
+
+def _query_in_key_order(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                        scan_index_forward, projection_expressions, index_name=None, consistent_read=False,
+                        filter_expression=None, hash_key_conditions=None, range_key_conditions=None, **filter_kwargs):
+    args = (hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+            projection_expressions, index_name, consistent_read, filter_expression)
+    kwargs = dict(hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions, **filter_kwargs)
+    candidates = None
+    if not filter_kwargs:
+        candidates = _candidates(self, hash_key, range_comparison, range_objs, exclusive_start_key,
+                                 scan_index_forward is not False, index_name, hash_key_conditions,
+                                 range_key_conditions)
+    if candidates is None:
+        return _query(self, *args, **kwargs)
+    # moto's query, given just the candidates where it would walk the whole table.
+    self.all_items = lambda: candidates
+    try:
+        answer = _query(self, *args, **kwargs)
+    finally:
+        del self.all_items
+    if _CHECK_QUERIES:
+        expected = _query(self, *args, **kwargs)
+        if _answer(answer) != _answer(expected):
+            print(f"moto_server: QUERY MISMATCH on {self.name} {index_name} {hash_key} {hash_key_conditions} "
+                  f"{range_comparison} {range_objs} {exclusive_start_key} limit {limit} forward {scan_index_forward}: "
+                  f"{_answer(answer)} != {_answer(expected)}", file=sys.stderr, flush=True)
+            return expected
+    return answer
+
+
+def _answer(answer):
+    items, scanned, last_key = answer
+    return [item.to_json() for item in items], scanned, json.dumps(last_key, sort_keys=True, default=str)
+
+
+# PORTAL_MOTO_CHECK_QUERIES=1: every query is also answered moto's way and compared (slow;
+# for checking this launcher, e.g. one run of the suite).
+_CHECK_QUERIES = os.environ.get("PORTAL_MOTO_CHECK_QUERIES") == "1"
+dynamodb_models.Table.query = _query_in_key_order
+
+# What each write request wrote, for the key orders (DeleteItem needs nothing: a deleted
+# item's entries are dropped when met). Any other write (PartiQL, a restore, an import)
+# makes every key order be rebuilt from the items.
+_KNOWN_READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DeleteItem", "DescribeTable",
+                "ListTables", "DescribeTimeToLive", "UpdateTimeToLive", "ListTagsOfResource",
+                "DescribeContinuousBackups", "DescribeStream"}
+
+
+def _register_written(backend, action, params):
+    if action in _KNOWN_READS:
+        return
+    if action == "PutItem" or action == "UpdateItem":
+        tables = {params.get("TableName"): [params.get("Item") or params.get("Key")]}
+    elif action == "BatchWriteItem":
+        tables = {
+            name: [r["PutRequest"]["Item"] for r in requests if "PutRequest" in r]
+            for name, requests in (params.get("RequestItems") or {}).items()
+        }
+    elif action == "TransactWriteItems":
+        for name, keys in _touched_keys(backend, params.get("TransactItems") or []).items():
+            table = backend.tables.get(name)
+            for hash_value, range_value in keys if table is not None else ():
+                _register(table, hash_value, range_value)
+        return
+    else:
+        for table in backend.tables.values():
+            table.__dict__.pop("_portal_key_order", None)
+        return
+    for name, keys in tables.items():
+        table = backend.tables.get(name)
+        for key in keys if table is not None else ():
+            if key and table.hash_key_attr in key and table.range_key_attr in key:
+                _register(table, DynamoType(key[table.hash_key_attr]), DynamoType(key[table.range_key_attr]))
+
 
 _cognito_lock = threading.Lock()
 _cognito_call_action = CognitoIdpResponse.call_action
