@@ -621,3 +621,63 @@ async fn download_names_carry_no_bidi_control_nor_invisible_character() -> anyho
     }
     Ok(())
 }
+
+/// One account includes at most `MAX_LINKED_COMPANIES` companies (what keeps each customer
+/// request bounded): the invitation past it is refused, nothing written and the link still
+/// usable; once a company deletes the contact, its link goes with it and the same
+/// invitation links.
+#[tokio::test]
+async fn an_account_at_its_limit_of_companies_is_refused_one_more_until_a_company_removes_it() -> anyhow::Result<()> {
+    use anyhow::Context;
+    use portal_shared::domain::{ContactId, TenantId};
+    use portal_shared::model::CustomerLink;
+    use portal_shared::store::{MAX_LINKED_COMPANIES, Seed};
+
+    let (first, second) = (tenant_fixture().await?, tenant_fixture().await?);
+    let email = format!("{}@customer.example", unique("many"));
+    let (customer, contact) = registered_customer(&first.member, &email).await?;
+    let store = &first.store;
+    let linked = store.contact(first.tenant.id, contact.parse()?).await?.context("the contact")?;
+    let sub = linked.customer_sub.context("the contact's account")?;
+    // The account's other companies, up to the limit, as registering links them.
+    let now = time::OffsetDateTime::now_utc();
+    let others: Vec<Seed> = (1..MAX_LINKED_COMPANIES)
+        .map(|_| {
+            let link = CustomerLink { tenant_id: TenantId::new(), contact_id: ContactId::new(), linked_at: now };
+            Seed::CustomerLink(sub.clone(), link)
+        })
+        .collect();
+    store.seed(&others).await?;
+    assert_eq!(store.customer_links(&sub).await?.len(), MAX_LINKED_COMPANIES);
+
+    // A further company invites the same address: the right password, refused.
+    let invited = second.member.post("/contacts", json!({ "email": email, "name": "Many" })).await?.expect(201)?;
+    let invited = invited["id"].as_str().context("no id")?.to_owned();
+    second.member.send(Method::POST, &format!("/contacts/{invited}/access"), None).await?.expect(200)?;
+    let token = invitation_token(&email).await?;
+    let registration = json!({ "token": token, "password": CUSTOMER_PASSWORD });
+    let refused = anonymous().post("/registration", registration.clone()).await?;
+    assert_problem(&refused, 409);
+    let detail = refused.json["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(&format!("{MAX_LINKED_COMPANIES} companies")), "{detail}");
+    // Nothing written: the contact still waits, its link is unused, no new link.
+    let waiting = second.viewer.get(&format!("/contacts/{invited}")).await?.expect(200)?;
+    assert_eq!(waiting["accessStatus"], "pending");
+    let stored = second.store.invitation_token(&portal_shared::tokens::hash(&token)).await?.context("no token")?;
+    assert!(stored.used_at.is_none());
+    assert_eq!(store.customer_links(&sub).await?.len(), MAX_LINKED_COMPANIES);
+    assert_eq!(customer.get("/portal/me").await?.expect(200)?["companies"].as_array().map(Vec::len), Some(1));
+
+    // The first company deletes its contact: the account's link to it goes too…
+    first.member.send(Method::DELETE, &format!("/contacts/{contact}"), None).await?.expect(204)?;
+    assert_eq!(store.customer_links(&sub).await?.len(), MAX_LINKED_COMPANIES - 1);
+    // …and the same invitation now links the account.
+    let accepted = anonymous().post("/registration", registration).await?;
+    assert_eq!(accepted.status, 200, "{}", accepted.json);
+    assert_eq!(accepted.json["status"], "active");
+    let companies = customer.get("/portal/me").await?.expect(200)?;
+    let companies = companies["companies"].as_array().context("companies")?.clone();
+    assert_eq!(companies.len(), 1, "the seeded links lead nowhere; the second company is the one: {companies:?}");
+    assert_eq!(companies[0]["tenantId"], second.tenant.id.to_string());
+    Ok(())
+}

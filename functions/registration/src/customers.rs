@@ -12,7 +12,7 @@ use portal_shared::model::{Action, ActivityEvent, Actor, InvitationToken, Pendin
 use portal_shared::rate_limit::Purpose;
 use portal_shared::secrets::Password;
 use portal_shared::source::SourceAddress;
-use portal_shared::store::{Clash, StoreError};
+use portal_shared::store::{Clash, MAX_LINKED_COMPANIES, StoreError};
 use portal_shared::{ApiError, tokens};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -125,6 +125,8 @@ impl App {
             Ok(_) => {}
             // Registered before but never confirmed: this contact waits for the same code.
             Err(err) if matches!(err.as_service_error(), Some(InitiateAuthError::UserNotConfirmedException(_))) => {
+                let waiting = self.store.pending_signups(email).await?.len();
+                self.room_for_another_company(&sub, waiting).await?;
                 let signup = PendingSignup { tenant_id: invitation.tenant_id, contact_id: invitation.contact_id, sub };
                 self.store.begin_signup(hash, email, &signup, now).await?;
                 let _ = self
@@ -147,10 +149,24 @@ impl App {
                 });
             }
         }
+        self.room_for_another_company(&sub, 0).await?;
         let event = activated(&sub, invitation.contact_id, now);
         self.store.link_account(hash, invitation, &sub, now, &event).await?;
         tracing::info!(tenant = %invitation.tenant_id, contact = %invitation.contact_id, "existing customer linked");
         Ok(Registered { status: "active", email: email.clone() })
+    }
+
+    /// Refuses one more company for an account at its limit (409, the invitation left
+    /// unused): its links, and `waiting` sign-ups that become links once confirmed, count.
+    async fn room_for_another_company(&self, sub: &UserSub, waiting: usize) -> Result<(), ApiError> {
+        let linked = self.store.customer_links(sub).await?.len();
+        if linked + waiting >= MAX_LINKED_COMPANIES {
+            return Err(ApiError::Conflict(format!(
+                "your portal account already includes {MAX_LINKED_COMPANIES} companies, the most one account may; \
+                 ask one of them to remove you, or ask this company to invite another email address"
+            )));
+        }
+        Ok(())
     }
 
     async fn account_sub(&self, email: &Email) -> Result<UserSub, ApiError> {
@@ -199,10 +215,23 @@ impl App {
             }
         }
         let now = OffsetDateTime::now_utc();
-        for signup in self.store.pending_signups(&input.email).await? {
+        let signups = self.store.pending_signups(&input.email).await?;
+        let mut linked = match signups.first() {
+            Some(signup) => self.store.customer_links(&signup.sub).await?.len(),
+            None => 0,
+        };
+        for signup in signups {
+            // Sign-ups are checked against the limit when made; this catches one made
+            // meanwhile (the contact stays pending; the company can invite again later).
+            if linked >= MAX_LINKED_COMPANIES {
+                tracing::warn!(tenant = %signup.tenant_id, contact = %signup.contact_id, "account at its limit of companies");
+                self.store.drop_signup(&input.email, &signup).await?;
+                continue;
+            }
             let event = activated(&signup.sub, signup.contact_id, now);
             match self.store.complete_signup(&input.email, &signup, now, &event).await {
                 Ok(()) => {
+                    linked += 1;
                     tracing::info!(tenant = %signup.tenant_id, contact = %signup.contact_id, "customer access active")
                 }
                 // Staff closed the access meanwhile: nothing to activate.

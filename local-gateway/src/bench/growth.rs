@@ -144,8 +144,9 @@ pub async fn run(options: Options) -> Result<()> {
             let world = World::build(&stack, &running.api_url(), &Shape::one(dimension, size)).await?;
             let seed_seconds = seeding.elapsed().as_secs_f64();
             let converged_seconds = if dimension.visible_to_customer() {
-                // Bounded: a minute, plus a second per thousand documents to index.
-                let timeout = Duration::from_secs(60 + world.visible.len() as u64 / 1000);
+                // Bounded: a minute, plus 20 ms per document to index (the local stream is
+                // one shard read by one poller, on moto's one core: about 100 pairs a second).
+                let timeout = Duration::from_secs(60 + world.visible.len() as u64 / 50);
                 Some(world.wait_until_visible(timeout).await?.as_secs_f64())
             } else {
                 None

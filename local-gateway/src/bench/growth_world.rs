@@ -17,7 +17,7 @@ use portal_shared::model::{
     Action, ActivityEvent, Actor, Contact, CustomerLink, Document, Folder, Language, Organization, Share, Tenant,
     UploaderKind,
 };
-use portal_shared::store::{MAX_FOLDER_DEPTH, Seed, SeededKey, Store};
+use portal_shared::store::{MAX_FOLDER_DEPTH, MAX_LINKED_COMPANIES, Seed, SeededKey, Store};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -99,10 +99,13 @@ impl Dimension {
         }
     }
 
-    /// The sizes measured: 10, 100, … up to `max`; folder depth up to its maximum (20).
+    /// The sizes measured: 10, 100, … up to `max`; folder depth up to its maximum (20), and
+    /// companies up to an account's (50).
     pub fn sizes(self, max: usize) -> Vec<usize> {
         let sizes: Vec<usize> = match self {
             Self::Depth => vec![1, 5, 10, MAX_FOLDER_DEPTH],
+            // One account is linked to at most 50 companies (registration refuses more).
+            Self::Companies => vec![1, 10, MAX_LINKED_COMPANIES],
             _ => vec![10, 100, 1_000, 10_000, 100_000],
         };
         sizes.into_iter().filter(|&n| n <= max).collect()
@@ -695,6 +698,7 @@ mod tests {
         assert_eq!(Dimension::Contacts.sizes(1_000), [10, 100, 1_000]);
         assert_eq!(Dimension::Depth.sizes(100_000), [1, 5, 10, MAX_FOLDER_DEPTH]);
         assert_eq!(Dimension::Depth.sizes(10), [1, 5, 10]);
+        assert_eq!(Dimension::Companies.sizes(100_000), [1, 10, MAX_LINKED_COMPANIES]);
     }
 
     #[test]

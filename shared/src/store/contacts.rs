@@ -124,6 +124,11 @@ impl Store {
             )
             .delete(Self::tenant_key(tenant, keys::contact_email_sk(&contact.email)))
             .append(Self::event_item(tenant, event)?);
+        // The customer account's link goes too: it counts towards the account's companies.
+        let transaction = match &contact.customer_sub {
+            Some(sub) => transaction.delete(Self::key(keys::user_pk(sub), keys::customer_link_sk(tenant, contact.id))),
+            None => transaction,
+        };
         Self::delete_contact_entries(transaction, tenant, contact.id).commit(self).await
     }
 

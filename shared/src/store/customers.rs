@@ -13,6 +13,13 @@ use crate::domain::{AccessStatus, ContactId, Email, TenantId, UserSub};
 use crate::keys::{self, PK, SK};
 use crate::model::{ActivityEvent, Contact, CustomerLink, InvitationToken, PendingSignup, Preferences, Tenant};
 
+/// The most companies one customer account is linked to. Every customer request reads the
+/// account's links (one `Query`) and what they lead to (one `BatchGetItem` of two keys per
+/// company), and the personal space reads one view partition per company per page, so this
+/// is what keeps a customer request's work bounded: an invitation past it is refused
+/// (registration: 409) rather than making every later request of the account grow.
+pub const MAX_LINKED_COMPANIES: usize = 50;
+
 impl Store {
     /// Stores an invitation token's hash; TTL removes it some time after it expires.
     pub async fn put_invitation_token(&self, hash: &str, token: &InvitationToken) -> Result<(), StoreError> {
@@ -130,7 +137,8 @@ impl Store {
         Self::activate(transaction, (token.tenant_id, token.contact_id), sub, at, event)?.commit(self).await
     }
 
-    /// The contacts a customer account is linked to.
+    /// The contacts a customer account is linked to (one `Query`: at most
+    /// [`MAX_LINKED_COMPANIES`] links, a few KB).
     pub async fn customer_links(&self, sub: &UserSub) -> Result<Vec<CustomerLink>, StoreError> {
         self.query_partition(keys::user_pk(sub), keys::CUSTOMER_LINK_PREFIX).await
     }

@@ -33,6 +33,7 @@ mod tenant;
 mod transaction;
 mod view;
 
+pub use customers::MAX_LINKED_COMPANIES;
 pub use documents::Transition;
 pub use drive::MAX_FOLDER_DEPTH;
 pub use error::{Clash, Entity, StoreError};
