@@ -41,6 +41,10 @@ pub enum ApiError {
     RouteNotFound { method: String, path: String },
     #[error("{0}")]
     Conflict(String),
+    /// A customer account already includes the most companies one account may
+    /// (`store::MAX_LINKED_COMPANIES`): one more invitation cannot be linked to it.
+    #[error("your portal account already includes {0} companies, the most one account may; ask one of them to remove you, or ask this company to invite another email address")]
+    AccountCompanyLimit(usize),
     /// Something that was valid once and no longer is (an expired invitation link).
     #[error("{0}")]
     Gone(String),
@@ -82,7 +86,7 @@ impl ApiError {
             Self::Unauthenticated | Self::InvalidCredentials | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::CompanySuspended => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::AccountCompanyLimit(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -105,6 +109,7 @@ impl ApiError {
             Self::NotFound(_) => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
             Self::Conflict(_) => "conflict",
+            Self::AccountCompanyLimit(_) => "account-company-limit",
             Self::Gone(_) => "gone",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
@@ -125,6 +130,7 @@ impl ApiError {
             Self::CompanySuspended => "Company suspended",
             Self::NotFound(_) | Self::RouteNotFound { .. } => "Not found",
             Self::Conflict(_) => "Conflict",
+            Self::AccountCompanyLimit(_) => "Account company limit",
             Self::Gone(_) => "Gone",
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",

@@ -658,6 +658,7 @@ async fn an_account_at_its_limit_of_companies_is_refused_one_more_until_a_compan
     let registration = json!({ "token": token, "password": CUSTOMER_PASSWORD });
     let refused = anonymous().post("/registration", registration.clone()).await?;
     assert_problem(&refused, 409);
+    assert_eq!(refused.json["type"], "/problems/account-company-limit");
     let detail = refused.json["detail"].as_str().unwrap_or_default();
     assert!(detail.contains(&format!("{MAX_LINKED_COMPANIES} companies")), "{detail}");
     // Nothing written: the contact still waits, its link is unused, no new link.

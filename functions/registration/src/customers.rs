@@ -161,10 +161,7 @@ impl App {
     async fn room_for_another_company(&self, sub: &UserSub, waiting: usize) -> Result<(), ApiError> {
         let linked = self.store.customer_links(sub).await?.len();
         if linked + waiting >= MAX_LINKED_COMPANIES {
-            return Err(ApiError::Conflict(format!(
-                "your portal account already includes {MAX_LINKED_COMPANIES} companies, the most one account may; \
-                 ask one of them to remove you, or ask this company to invite another email address"
-            )));
+            return Err(ApiError::AccountCompanyLimit(MAX_LINKED_COMPANIES));
         }
         Ok(())
     }

@@ -125,18 +125,21 @@ pub async fn run(options: Options) -> Result<()> {
     let split = cpus::CoreSplit::apply().context("setting the bench's CPU affinity")?;
     let core = split.map(cpus::CoreSplit::measured_core);
     let idle = cpus::ShallowIdle::hold();
-    let emulator = Emulator::start(Backend::Moto).await?;
-    let stack = provision::provision(&emulator.endpoint(), &Names::new("growth")).await?;
-    let running = gateway::start(&stack, 0).await?;
-    let sdk = stack.sdk_config().await;
-    let api = ApiGateway::new(&sdk, &stack, &running.url()).await?;
-    let proxy = AwsProxy::start(&stack.endpoint).await?;
-    let env = function_environment(&stack, &running.url(), &proxy.url())?;
     let mut runtime = RuntimeApi::start().await?;
 
     let mut routes = Vec::new();
     let mut sizes = Vec::new();
     for dimension in Dimension::ALL {
+        // Each dimension on a stack of its own: every item an earlier dimension seeded and
+        // removed is a stream record the view index reads in turn (one local shard), and
+        // behind tens of thousands of them the next dimension's listing would wait minutes.
+        let emulator = Emulator::start(Backend::Moto).await?;
+        let stack = provision::provision(&emulator.endpoint(), &Names::new("growth")).await?;
+        let running = gateway::start(&stack, 0).await?;
+        let sdk = stack.sdk_config().await;
+        let api = ApiGateway::new(&sdk, &stack, &running.url()).await?;
+        let proxy = AwsProxy::start(&stack.endpoint).await?;
+        let env = function_environment(&stack, &running.url(), &proxy.url())?;
         let measured_sizes = dimension.sizes(max);
         for &size in &measured_sizes {
             eprintln!("growth: {dimension} = {size}: seeding …");
@@ -194,9 +197,9 @@ pub async fn run(options: Options) -> Result<()> {
                 page_through,
             });
         }
+        running.stop().await;
+        drop(emulator);
     }
-    running.stop().await;
-    drop(emulator);
     let shallow_idle = idle.held();
     drop(idle);
 

@@ -97,6 +97,10 @@ function registrationMessage(error) {
     if (error.status === 422 && problemFieldErrors(error).some((e) => e.field === 'token')) {
       return 'This invitation link is not valid. Open the link from your invitation email again (the whole address), or ask the company for a new invitation.';
     }
+    const type = error.problem && typeof error.problem.type === 'string' ? error.problem.type : '';
+    if (error.status === 409 && type.endsWith('/account-company-limit')) {
+      return 'Your portal account already includes 50 companies, the most one account can. Ask one of them to remove you, or ask this company to invite another email address.';
+    }
     if (error.status === 409) return 'This invitation link has been used already. Sign in with your email and password instead.';
     if (error.status === 410) {
       return `${problemMessage(error).replace(/\.?$/, '.')} Ask the company to send you a new invitation.`;
