@@ -32,6 +32,10 @@ pub struct Options {
     /// The growth benchmark's largest size (default 100,000).
     #[serde(default)]
     pub max: Option<usize>,
+    /// The growth benchmark's dimensions to measure (all when absent; a subset writes only
+    /// the JSON).
+    #[serde(default)]
+    pub dimensions: Option<Vec<String>>,
 }
 
 impl Options {

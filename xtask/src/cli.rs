@@ -85,6 +85,10 @@ pub struct BenchArgs {
     /// With --growth: the largest size seeded (10 to 100000)
     #[arg(long, value_name = "N", requires = "growth", value_parser = clap::value_parser!(u64).range(10..=100_000))]
     pub max: Option<u64>,
+    /// With --growth: only these dimensions, comma-separated (e.g. shared-documents); written
+    /// only as JSON
+    #[arg(long, value_name = "D,E", value_delimiter = ',', requires = "growth")]
+    pub dimension: Option<Vec<String>>,
 }
 
 impl From<BenchArgs> for crate::bench::Options {
@@ -97,6 +101,7 @@ impl From<BenchArgs> for crate::bench::Options {
             only: args.only,
             growth: args.growth,
             max: args.max.map(|m| m as usize),
+            dimensions: args.dimension,
         }
     }
 }
@@ -232,7 +237,11 @@ mod tests {
         assert_eq!((options.growth, options.max), (false, None));
         let Task::Bench(args) = task("bench --growth --max 1000") else { panic!() };
         let options = crate::bench::Options::from(args);
-        assert_eq!((options.growth, options.max), (true, Some(1000)));
+        assert_eq!((options.growth, options.max, options.dimensions), (true, Some(1000), None));
+        let Task::Bench(args) = task("bench --growth --dimension shared-documents,companies") else { panic!() };
+        let dimensions = crate::bench::Options::from(args).dimensions;
+        assert_eq!(dimensions, Some(vec!["shared-documents".to_owned(), "companies".to_owned()]));
+        assert!(parse("bench --dimension companies").is_err(), "--dimension is the growth benchmark's");
         assert!(parse("bench --max 1000").is_err(), "--max is the growth benchmark's");
         assert!(parse("bench --growth --max 5").is_err() && parse("bench --growth --max 1000000").is_err());
     }
