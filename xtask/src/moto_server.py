@@ -295,11 +295,17 @@ def _register(table, hash_value, range_value):
         order.add(item)
 
 
+# A key condition's comparison as moto names it (`<` from `KeyConditionExpression`, `LT` from
+# the older `KeyConditions`).
+_COMPARISONS = {"=": "EQ", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
+
+
 def _span(entries, comparison, values, key):
     """The slice of sorted `entries` that can satisfy `key(entry) <comparison> values`
     (moto checks the comparison again: a slice too wide would only cost time)."""
     if comparison is None:
         return 0, len(entries)
+    comparison = _COMPARISONS.get(comparison, comparison)
     if any(value.type != "S" for value in values):
         return None
     first = values[0].value
@@ -424,6 +430,9 @@ def _query_in_key_order(self, hash_key, range_comparison, range_objs, limit, exc
                                  scan_index_forward is not False, index_name, hash_key_conditions,
                                  range_key_conditions)
     if candidates is None:
+        if os.environ.get("PORTAL_MOTO_TRACE_FALLBACK") == "1":
+            print(f"moto_server: FALLBACK {index_name} {hash_key} {hash_key_conditions} {range_comparison} "
+                  f"{range_objs} {range_key_conditions} {filter_kwargs}", file=sys.stderr, flush=True)
         return _query(self, *args, **kwargs)
     # moto's query, given just the candidates where it would walk the whole table.
     self.all_items = lambda: candidates
