@@ -43,7 +43,9 @@ pub enum ApiError {
     Conflict(String),
     /// A customer account already includes the most companies one account may
     /// (`store::MAX_LINKED_COMPANIES`): one more invitation cannot be linked to it.
-    #[error("your portal account already includes {0} companies, the most one account may; ask one of them to remove you, or ask this company to invite another email address")]
+    #[error(
+        "your portal account already includes {0} companies, the most one account may; ask one of them to remove you, or ask this company to invite another email address"
+    )]
     AccountCompanyLimit(usize),
     /// Something that was valid once and no longer is (an expired invitation link).
     #[error("{0}")]

@@ -251,7 +251,11 @@ pub async fn run(options: Options) -> Result<()> {
             started.elapsed()
         );
     } else {
-        println!("growth: written {} (some dimensions: not the docs) in {:.0?}", json_path.display(), started.elapsed());
+        println!(
+            "growth: written {} (some dimensions: not the docs) in {:.0?}",
+            json_path.display(),
+            started.elapsed()
+        );
     }
     // Every measured route answered, and the customer saw each document once: otherwise the
     // figures above are of a failure, and the run says so.
