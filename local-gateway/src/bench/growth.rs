@@ -161,9 +161,10 @@ pub async fn run(options: Options) -> Result<()> {
             let world = World::build(&stack, &running.api_url(), &Shape::one(dimension, size)).await?;
             let seed_seconds = seeding.elapsed().as_secs_f64();
             let converged_seconds = if dimension.visible_to_customer() {
-                // Bounded: a minute, plus 20 ms per document to index (the local stream is
-                // one shard read by one poller, on moto's one core: about 100 pairs a second).
-                let timeout = Duration::from_secs(60 + world.visible.len() as u64 / 50);
+                // Bounded: a minute, plus 200 ms per document to index (the local stream is
+                // one shard read by one poller, every request through moto's one core: about
+                // 10 documents a second measured; AWS reads shards in parallel).
+                let timeout = Duration::from_secs(60 + world.visible.len() as u64 / 5);
                 Some(world.wait_until_visible(timeout).await?.as_secs_f64())
             } else {
                 None
