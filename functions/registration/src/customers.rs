@@ -212,14 +212,12 @@ impl App {
             }
         }
         let now = OffsetDateTime::now_utc();
-        let signups = self.store.pending_signups(&input.email).await?;
-        let mut linked = match signups.first() {
-            Some(signup) => self.store.customer_links(&signup.sub).await?.len(),
-            None => 0,
-        };
-        for signup in signups {
-            // Sign-ups are checked against the limit when made; this catches one made
-            // meanwhile (the contact stays pending; the company can invite again later).
+        // An account waiting for its confirmation has no links yet (a link needs a confirmed
+        // account), and each sign-up was checked against the limit when made: this only
+        // catches sign-ups made concurrently (the contact stays pending; the company can
+        // invite again later).
+        let mut linked = 0;
+        for signup in self.store.pending_signups(&input.email).await? {
             if linked >= MAX_LINKED_COMPANIES {
                 tracing::warn!(tenant = %signup.tenant_id, contact = %signup.contact_id, "account at its limit of companies");
                 self.store.drop_signup(&input.email, &signup).await?;
