@@ -36,26 +36,7 @@ impl Browser {
     pub async fn open(name: &str) -> Result<Self> {
         let permit = BROWSERS.acquire().await?;
         let chromedriver = std::env::var(CHROMEDRIVER_ENV).unwrap_or_else(|_| "chromedriver".into());
-        // Port 0: chromedriver binds a free port itself and prints it, so no other process
-        // (another test's chromedriver or gateway) can take it between finding and binding.
-        let mut driver = Command::new(&chromedriver)
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {chromedriver} (`cargo xtask test` installs it)"))?;
-        let port = match tokio::time::timeout(WAIT, listening_port(&mut driver)).await {
-            Ok(Ok(port)) => port,
-            Ok(Err(err)) => {
-                let _ = driver.kill().await;
-                return Err(err);
-            }
-            Err(_) => {
-                let _ = driver.kill().await;
-                bail!("chromedriver did not report its port within {WAIT:?}");
-            }
-        };
+        let (mut driver, port) = start_chromedriver(&chromedriver).await?;
         let downloads = screenshots_dir().join("downloads").join(portal_tests::unique(name));
         std::fs::create_dir_all(&downloads)?;
         let capabilities = json!({
@@ -219,6 +200,42 @@ impl Drop for Browser {
     }
 }
 
+/// A chromedriver on a port of its own choosing, and that port. Port 0: chromedriver binds a
+/// free port itself and prints it, so no other process (another test's chromedriver or
+/// gateway) can take it between finding and binding. Once in a full run a chromedriver
+/// exited before it said it listened (its stderr was not kept, so why is not known; one
+/// possibility is the same port taken on IPv6's loopback, which it binds as well): a driver
+/// that exits before listening is started again, twice at most, and what it wrote on
+/// stderr is printed (and is the error of the last attempt).
+async fn start_chromedriver(chromedriver: &str) -> Result<(Child, u16)> {
+    let mut attempt = 1;
+    loop {
+        let mut driver = Command::new(chromedriver)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {chromedriver} (`cargo xtask test` installs it)"))?;
+        match tokio::time::timeout(WAIT, listening_port(&mut driver)).await {
+            Ok(Ok(port)) => return Ok((driver, port)),
+            Ok(Err(err)) if attempt < 3 => {
+                let _ = driver.kill().await;
+                eprintln!("chromedriver, attempt {attempt}: {err:#}; starting another");
+                attempt += 1;
+            }
+            Ok(Err(err)) => {
+                let _ = driver.kill().await;
+                return Err(err);
+            }
+            Err(_) => {
+                let _ = driver.kill().await;
+                bail!("chromedriver did not report its port within {WAIT:?}");
+            }
+        }
+    }
+}
+
 /// The port chromedriver reports once it listens ("ChromeDriver was started successfully
 /// on port 41234."); its stdout is then drained so that it never blocks on a full pipe.
 async fn listening_port(driver: &mut Child) -> Result<u16> {
@@ -229,10 +246,19 @@ async fn listening_port(driver: &mut Child) -> Result<u16> {
         if let Some(rest) = line.split("started successfully on port ").nth(1) {
             let port = rest.trim().trim_end_matches('.').parse().with_context(|| format!("reading {line:?}"))?;
             tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            if let Some(stderr) = driver.stderr.take() {
+                let mut stderr = BufReader::new(stderr).lines();
+                tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
+            }
             return Ok(port);
         }
     }
-    bail!("chromedriver exited before it listened")
+    let mut said = String::new();
+    if let Some(mut stderr) = driver.stderr.take() {
+        use tokio::io::AsyncReadExt;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stderr.read_to_string(&mut said)).await;
+    }
+    bail!("chromedriver exited before it listened: {}", said.trim())
 }
 
 pub fn screenshots_dir() -> PathBuf {
