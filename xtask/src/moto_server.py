@@ -430,7 +430,7 @@ def _query_in_key_order(self, hash_key, range_comparison, range_objs, limit, exc
                                  scan_index_forward is not False, index_name, hash_key_conditions,
                                  range_key_conditions)
     if candidates is None:
-        if os.environ.get("PORTAL_MOTO_TRACE_FALLBACK") == "1":
+        if _TRACE_FALLBACK:
             print(f"moto_server: FALLBACK {index_name} {hash_key} {hash_key_conditions} {range_comparison} "
                   f"{range_objs} {range_key_conditions} {filter_kwargs}", file=sys.stderr, flush=True)
         return _query(self, *args, **kwargs)
@@ -458,41 +458,40 @@ def _answer(answer):
 # PORTAL_MOTO_CHECK_QUERIES=1: every query is also answered moto's way and compared (slow;
 # for checking this launcher, e.g. one run of the suite).
 _CHECK_QUERIES = os.environ.get("PORTAL_MOTO_CHECK_QUERIES") == "1"
+# PORTAL_MOTO_TRACE_FALLBACK=1: every query left to moto's walk is logged.
+_TRACE_FALLBACK = os.environ.get("PORTAL_MOTO_TRACE_FALLBACK") == "1"
 dynamodb_models.Table.query = _query_in_key_order
 
 # What each write request wrote, for the key orders (DeleteItem needs nothing: a deleted
 # item's entries are dropped when met). Any other write (PartiQL, a restore, an import)
 # makes every key order be rebuilt from the items.
-_KNOWN_READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DeleteItem", "DescribeTable",
-                "ListTables", "DescribeTimeToLive", "UpdateTimeToLive", "ListTagsOfResource",
-                "DescribeContinuousBackups", "DescribeStream"}
+_NOTHING_TO_REGISTER = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DeleteItem",
+                        "DescribeTable", "ListTables", "DescribeTimeToLive", "UpdateTimeToLive",
+                        "ListTagsOfResource", "DescribeContinuousBackups", "DescribeStream"}
 
 
 def _register_written(backend, action, params):
-    if action in _KNOWN_READS:
+    if action in _NOTHING_TO_REGISTER:
         return
-    if action == "PutItem" or action == "UpdateItem":
-        tables = {params.get("TableName"): [params.get("Item") or params.get("Key")]}
+    # Each write as a transaction's action names it, so that `_touched_keys` reads them all.
+    if action in ("PutItem", "UpdateItem"):
+        actions = [{action: params}]
     elif action == "BatchWriteItem":
-        tables = {
-            name: [r["PutRequest"]["Item"] for r in requests if "PutRequest" in r]
+        actions = [
+            {"Put": {"TableName": name, "Item": request["PutRequest"]["Item"]}}
             for name, requests in (params.get("RequestItems") or {}).items()
-        }
+            for request in requests
+            if "PutRequest" in request
+        ]
     elif action == "TransactWriteItems":
-        for name, keys in _touched_keys(backend, params.get("TransactItems") or []).items():
-            table = backend.tables.get(name)
-            for hash_value, range_value in keys if table is not None else ():
-                _register(table, hash_value, range_value)
-        return
+        actions = params.get("TransactItems") or []
     else:
         for table in backend.tables.values():
             table.__dict__.pop("_portal_key_order", None)
         return
-    for name, keys in tables.items():
-        table = backend.tables.get(name)
-        for key in keys if table is not None else ():
-            if key and table.hash_key_attr in key and table.range_key_attr in key:
-                _register(table, DynamoType(key[table.hash_key_attr]), DynamoType(key[table.range_key_attr]))
+    for name, keys in _touched_keys(backend, actions).items():
+        for hash_value, range_value in keys:
+            _register(backend.tables[name], hash_value, range_value)
 
 
 _cognito_lock = threading.Lock()
